@@ -1,0 +1,64 @@
+"""What every command shares: settings, the store, JSON output, and friendly failures."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from bot.config import ConfigError, Settings, load_settings
+from bot.store import DatabaseUnavailable, Store
+
+# Logs and progress go to stderr so `--json` leaves stdout clean.
+err_console = Console(stderr=True)
+out_console = Console()
+
+log = logging.getLogger("rxradar")
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def open_store(config: Settings | None = None) -> Iterator[Store]:
+    """Open (and upgrade) the database, turning connection problems into a clear message."""
+    config = config or settings()
+    try:
+        store = Store.open(config.database_url)
+    except (DatabaseUnavailable, ConfigError) as exc:
+        fail(str(exc))
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if hasattr(value, "to_json"):
+        return value.to_json()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,44 @@
+"""Logging is configured once, here, for every command."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, datetime
+
+from rich.logging import RichHandler
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        payload = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        extra = getattr(record, "fields", None)
+        if isinstance(extra, dict):
+            payload.update(extra)
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return json.dumps(payload, ensure_ascii=False)
+
+
+def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    chosen: logging.Handler
+    if fmt == "json":
+        chosen = logging.StreamHandler()
+        chosen.setFormatter(JsonFormatter())
+    else:
+        from bot.cli.common import err_console
+
+        chosen = RichHandler(console=err_console, show_path=False, rich_tracebacks=False)
+        chosen.setFormatter(logging.Formatter("%(message)s"))
+    root.addHandler(chosen)
+    root.setLevel(level.upper())
+    for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors", "slack_bolt"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,299 @@
+"""Settings: the only module that reads the environment.
+
+Every setting is an `RXRADAR_*` variable (optionally from a `.env` file in the
+working directory). Secrets may also come from `RXRADAR_<NAME>_FILE`, and are
+wrapped in `Secret` so they never show up in logs or reprs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import dotenv_values
+from platformdirs import user_data_dir
+
+PREFIX = "RXRADAR_"
+MB = 1024 * 1024
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names the variable and the fix."""
+
+
+class Secret:
+    """A string that does not reveal itself in repr/str/logs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    max_feed_bytes: int = 20 * MB
+    contact_email: str | None = None
+    host_delay: float = 1.0
+    http_timeout: float = 30.0
+    biorxiv_api_url: str = "https://api.biorxiv.org"
+    crossref_api_url: str = "https://api.crossref.org"
+    feeds: tuple[str, ...] = ("biorxiv:all", "medrxiv:all")
+    score_window_days: int = 90
+    score_retention_days: int = 365
+    poll_interval: timedelta = timedelta(minutes=30)
+    scheduler_tick: timedelta = timedelta(seconds=60)
+    harvest_days: int = 365
+    public_url: str = "http://127.0.0.1:8080"
+    secret_key: Secret | None = field(default=None, repr=False)
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_username: str | None = None
+    smtp_password: Secret | None = field(default=None, repr=False)
+    smtp_security: str = "starttls"
+    smtp_from: str = "rxradar <rxradar@localhost>"
+    smtp_timeout: float = 30.0
+    slack_bot_token: Secret | None = field(default=None, repr=False)
+    slack_signing_secret: Secret | None = field(default=None, repr=False)
+    slack_app_token: Secret | None = field(default=None, repr=False)
+    slack_client_id: str | None = None
+    slack_client_secret: Secret | None = field(default=None, repr=False)
+    slack_api_url: str = "https://slack.com/api/"
+    slack_command: str = "/preprints"
+    empty_digest_message: bool = False
+    log_format: str = "text"
+
+    @property
+    def user_agent(self) -> str:
+        contact = f"; mailto:{self.contact_email}" if self.contact_email else ""
+        return f"rxradar/0.1 (+https://github.com/rxradar/rxradar{contact})"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
+
+
+def parse_duration(name: str, raw: str) -> timedelta:
+    match = _DURATION.match(raw)
+    if not match:
+        raise ConfigError(
+            f"{name}={raw!r} is not a duration: use seconds (90) or a unit (30s, 30m, 2h, 1d)"
+        )
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ConfigError(f"{name}={raw!r} must be greater than zero")
+    return timedelta(seconds=seconds)
+
+
+def _parse_size(name: str, raw: str) -> int:
+    match = re.match(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?\s*$", raw, re.IGNORECASE)
+    if not match:
+        raise ConfigError(f"{name}={raw!r} is not a size: use bytes (20000000) or 20MB")
+    unit = (match.group(2) or "b").lower()
+    factor = {"b": 1, "kb": 1024, "mb": MB, "gb": 1024 * MB}[unit]
+    value = int(float(match.group(1)) * factor)
+    if value <= 0:
+        raise ConfigError(f"{name}={raw!r} must be greater than zero")
+    return value
+
+
+class _Reader:
+    """Typed access to RXRADAR_* values with error messages naming the variable."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+
+    def raw(self, key: str) -> str | None:
+        value = self.env.get(PREFIX + key)
+        if value is None or value.strip() == "":
+            return None
+        return value.strip()
+
+    def text(self, key: str, default: str | None = None) -> str | None:
+        value = self.raw(key)
+        return default if value is None else value
+
+    def secret(self, key: str) -> Secret | None:
+        value = self.raw(key)
+        file_key = key + "_FILE"
+        path = self.raw(file_key)
+        if value is None and path is not None:
+            try:
+                value = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(f"{PREFIX}{file_key}={path!r} cannot be read: {exc}") from exc
+        return Secret(value) if value else None
+
+    def integer(self, key: str, default: int, minimum: int = 0) -> int:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = int(value)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{key}={value!r} is not a whole number") from None
+        if number < minimum:
+            raise ConfigError(f"{PREFIX}{key}={value!r} must be at least {minimum}")
+        return number
+
+    def number(self, key: str, default: float, minimum: float = 0.0) -> float:
+        value = self.raw(key)
+        if value is None:
+            return default
+        try:
+            number = float(value)
+        except ValueError:
+            raise ConfigError(f"{PREFIX}{key}={value!r} is not a number") from None
+        if number < minimum:
+            raise ConfigError(f"{PREFIX}{key}={value!r} must be at least {minimum}")
+        return number
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.raw(key)
+        if value is None:
+            return default
+        lowered = value.lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise ConfigError(f"{PREFIX}{key}={value!r} must be true or false")
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:
+        value = (self.raw(key) or default).lower()
+        if value not in choices:
+            raise ConfigError(f"{PREFIX}{key}={value!r} must be one of: {', '.join(choices)}")
+        return value
+
+    def url(self, key: str, default: str) -> str:
+        value = self.raw(key) or default
+        if not re.match(r"^https?://[^\s/]+", value):
+            raise ConfigError(
+                f"{PREFIX}{key}={value!r} is not an http(s) URL (e.g. https://example.org)"
+            )
+        return value
+
+    def duration(self, key: str, default: timedelta) -> timedelta:
+        value = self.raw(key)
+        return default if value is None else parse_duration(PREFIX + key, value)
+
+    def size(self, key: str, default: int) -> int:
+        value = self.raw(key)
+        return default if value is None else _parse_size(PREFIX + key, value)
+
+
+def _environment(env: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
+    if env is not None:
+        return dict(env)
+    merged: dict[str, str] = {}
+    path = dotenv_path or Path.cwd() / ".env"
+    if path.is_file():
+        merged.update({k: v for k, v in dotenv_values(path).items() if v is not None})
+    merged.update(os.environ)  # real environment wins over .env
+    return merged
+
+
+def _email_ok(value: str) -> bool:
+    return bool(re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", value))
+
+
+def load_settings(
+    env: Mapping[str, str] | None = None, dotenv_path: Path | None = None
+) -> Settings:
+    """Read and validate every RXRADAR_* setting; raise ConfigError naming the culprit."""
+    read = _Reader(_environment(env, dotenv_path))
+    data_dir = Path(read.text("DATA_DIR") or user_data_dir("rxradar", appauthor=False))
+    data_dir = data_dir.expanduser()
+    database_url = read.text("DATABASE_URL") or f"sqlite:///{data_dir / 'rxradar.db'}"
+    if "://" not in database_url:
+        raise ConfigError(
+            f"{PREFIX}DATABASE_URL={database_url!r} is not a database URL "
+            "(e.g. sqlite:///path/rxradar.db or postgresql+psycopg://user@host/db)"
+        )
+    contact = read.text("CONTACT_EMAIL")
+    if contact is not None and not _email_ok(contact):
+        raise ConfigError(f"{PREFIX}CONTACT_EMAIL={contact!r} is not an email address")
+    feeds_raw = read.text("FEEDS", "biorxiv:all,medrxiv:all") or ""
+    feeds = tuple(part.strip() for part in feeds_raw.split(",") if part.strip())
+    smtp_security = read.choice("SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[smtp_security]
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        max_feed_bytes=read.size("MAX_FEED_BYTES", 20 * MB),
+        contact_email=contact,
+        host_delay=read.number("HOST_DELAY", 1.0),
+        http_timeout=read.number("HTTP_TIMEOUT", 30.0, minimum=0.1),
+        biorxiv_api_url=read.url("BIORXIV_API_URL", "https://api.biorxiv.org").rstrip("/"),
+        crossref_api_url=read.url("CROSSREF_API_URL", "https://api.crossref.org").rstrip("/"),
+        feeds=feeds,
+        score_window_days=read.integer("SCORE_WINDOW_DAYS", 90, minimum=1),
+        score_retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
+        poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
+        scheduler_tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
+        harvest_days=read.integer("HARVEST_DAYS", 365, minimum=1),
+        public_url=read.url("PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/"),
+        secret_key=read.secret("SECRET_KEY"),
+        smtp_host=read.text("SMTP_HOST"),
+        smtp_port=read.integer("SMTP_PORT", default_port, minimum=1),
+        smtp_username=read.text("SMTP_USERNAME"),
+        smtp_password=read.secret("SMTP_PASSWORD"),
+        smtp_security=smtp_security,
+        smtp_from=read.text("SMTP_FROM", "rxradar <rxradar@localhost>") or "",
+        smtp_timeout=read.number("SMTP_TIMEOUT", 30.0, minimum=0.1),
+        slack_bot_token=read.secret("SLACK_BOT_TOKEN"),
+        slack_signing_secret=read.secret("SLACK_SIGNING_SECRET"),
+        slack_app_token=read.secret("SLACK_APP_TOKEN"),
+        slack_client_id=read.text("SLACK_CLIENT_ID"),
+        slack_client_secret=read.secret("SLACK_CLIENT_SECRET"),
+        slack_api_url=read.url("SLACK_API_URL", "https://slack.com/api/"),
+        slack_command=read.text("SLACK_COMMAND", "/preprints") or "/preprints",
+        empty_digest_message=read.flag("EMPTY_DIGEST_MESSAGE", False),
+        log_format=read.choice("LOG_FORMAT", "text", ("text", "json")),
+    )
+
+
+def ensure_secret_key(settings: Settings) -> Secret:
+    """Return the signing key, generating and storing one in the data dir on first use."""
+    if settings.secret_key:
+        return settings.secret_key
+    path = settings.data_dir / "secret_key"
+    if path.is_file():
+        return Secret(path.read_text(encoding="utf-8").strip())
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return Secret(path.read_text(encoding="utf-8").strip())
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(key)
+    return Secret(key)

@@ -1,0 +1,12 @@
+"""Every MetaData the migrations manage (ours plus Slack's OAuth stores, added later)."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+import bot.store.models  # noqa: F401  (registers tables on Base.metadata)
+from bot.store.base import Base
+
+
+def all_metadata() -> list[MetaData]:
+    return [Base.metadata]

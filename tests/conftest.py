@@ -1,0 +1,118 @@
+"""Shared fixtures: a migrated database on SQLite (always) and PostgreSQL (when configured).
+
+Set RXRADAR_TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test to run every
+database test on PostgreSQL too. Each pytest process gets its own schema there, so parallel
+runs do not collide.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.store import Store
+from bot.store.db import make_engine, upgrade
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PG_URL = os.environ.get("RXRADAR_TEST_DATABASE_URL")
+
+
+def shared_data(relative: str) -> Path:
+    """A file under ../shared/data; the test is skipped when it is absent (fresh clones)."""
+    path = SHARED_DATA / relative
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("dbtemplate") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str | None]:
+    if not PG_URL:
+        yield None
+        return
+    schema = f"rxtest_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    url = f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def _truncate_all(url: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        names = connection.execute(
+            text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                "AND tablename <> 'alembic_version'"
+            )
+        ).scalars().all()
+        if names:
+            joined = ", ".join(f'"{name}"' for name in names)
+            connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    sqlite_template: Path,
+    pg_schema_url: str | None,
+) -> Iterator[str]:
+    """A freshly migrated, empty database URL; every test using it runs on both backends."""
+    if request.param == "sqlite":
+        path = tmp_path / "rxradar.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if pg_schema_url is None:
+        pytest.skip("RXRADAR_TEST_DATABASE_URL is not set")
+    _truncate_all(pg_schema_url)
+    yield pg_schema_url
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    opened = Store.open(database_url, migrate=False)
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def env(tmp_path: Path, database_url: str) -> dict[str, str]:
+    """A complete RXRADAR_* environment for running the CLI against the test database."""
+    data_dir = tmp_path / "data"
+    return {
+        "RXRADAR_DATA_DIR": str(data_dir),
+        "RXRADAR_DATABASE_URL": database_url,
+        "RXRADAR_HOST_DELAY": "0",
+        "RXRADAR_SECRET_KEY": "test-secret-key-not-for-production",
+        "RXRADAR_PUBLIC_URL": "http://rxradar.test",
+    }

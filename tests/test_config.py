@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import ConfigError, ensure_secret_key, load_settings
+
+
+def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    settings = load_settings({"RXRADAR_DATA_DIR": str(tmp_path)})
+    assert settings.database_url == f"sqlite:///{tmp_path / 'rxradar.db'}"
+    assert settings.feeds == ("biorxiv:all", "medrxiv:all")
+    assert settings.max_feed_bytes == 20 * 1024 * 1024
+    assert settings.poll_interval == timedelta(minutes=30)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("RXRADAR_POLL_INTERVAL", "soon"),
+        ("RXRADAR_HOST_DELAY", "-1"),
+        ("RXRADAR_MAX_FEED_BYTES", "lots"),
+        ("RXRADAR_SMTP_SECURITY", "tls13"),
+        ("RXRADAR_CONTACT_EMAIL", "not-an-address"),
+        ("RXRADAR_PUBLIC_URL", "example.org"),
+        ("RXRADAR_DATABASE_URL", "rxradar.db"),
+    ],
+)
+def test_it_names_the_bad_variable(name: str, value: str) -> None:
+    with pytest.raises(ConfigError, match=name):
+        load_settings({name: value})
+
+
+def test_durations_accept_seconds_and_units() -> None:
+    settings = load_settings({"RXRADAR_POLL_INTERVAL": "90", "RXRADAR_SCHEDULER_TICK": "2m"})
+    assert settings.poll_interval == timedelta(seconds=90)
+    assert settings.scheduler_tick == timedelta(minutes=2)
+
+
+def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:
+    secret_file = tmp_path / "pw"
+    secret_file.write_text("hunter2\n")
+    settings = load_settings(
+        {
+            "RXRADAR_SLACK_BOT_TOKEN": "xoxb-very-secret",
+            "RXRADAR_SMTP_PASSWORD_FILE": str(secret_file),
+        }
+    )
+    assert settings.smtp_password is not None and settings.smtp_password.get() == "hunter2"
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get() == "xoxb-very-secret"
+    text = repr(settings) + str(settings.slack_bot_token)
+    assert "hunter2" not in text and "xoxb-very-secret" not in text
+
+
+def test_dotenv_is_read_but_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("RXRADAR_HOST_DELAY=3\nRXRADAR_CONTACT_EMAIL=lab@example.org\n")
+    monkeypatch.setenv("RXRADAR_HOST_DELAY", "5")
+    settings = load_settings(dotenv_path=dotenv)
+    assert settings.host_delay == 5.0
+    assert settings.contact_email == "lab@example.org"
+    assert "mailto:lab@example.org" in settings.user_agent
+
+
+def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
+    settings = load_settings({"RXRADAR_DATA_DIR": str(tmp_path)})
+    first = ensure_secret_key(settings)
+    second = ensure_secret_key(settings)
+    assert first.get() == second.get() and len(first.get()) > 40
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
