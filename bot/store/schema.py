@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
-import bot.store.models  # noqa: F401  (registers tables on Base.metadata)
+import bot.store.models
+import bot.store.profile_models  # noqa: F401
 from bot.store.base import Base
 
 
