@@ -65,12 +65,16 @@ def pg_schema_url() -> Iterator[str | None]:
 def _truncate_all(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
-        names = connection.execute(
-            text(
-                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
-                "AND tablename <> 'alembic_version'"
+        names = (
+            connection.execute(
+                text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                    "AND tablename <> 'alembic_version'"
+                )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
         if names:
             joined = ", ".join(f'"{name}"' for name in names)
             connection.execute(text(f"TRUNCATE {joined} RESTART IDENTITY CASCADE"))

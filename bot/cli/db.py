@@ -15,5 +15,6 @@ def upgrade_command() -> None:
     """Create or upgrade the database schema to the newest version."""
     with open_store() as store:
         url = store.engine.url.render_as_string(hide_password=True)
-        err_console.print(f"database {url} is at the newest schema "
-                          f"({len(table_names(store.engine))} tables)")
+        err_console.print(
+            f"database {url} is at the newest schema ({len(table_names(store.engine))} tables)"
+        )

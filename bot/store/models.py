@@ -51,9 +51,7 @@ class Preprint(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    source_feed_id: Mapped[int | None] = mapped_column(
-        ForeignKey("feeds.id", ondelete="SET NULL")
-    )
+    source_feed_id: Mapped[int | None] = mapped_column(ForeignKey("feeds.id", ondelete="SET NULL"))
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
 
     versions: Mapped[list[PreprintVersion]] = relationship(

@@ -105,9 +105,7 @@ class Score(Base):
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
     )
-    model_version: Mapped[str] = mapped_column(
-        ForeignKey("model_versions.id", ondelete="CASCADE")
-    )
+    model_version: Mapped[str] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
     probability: Mapped[float] = mapped_column(Float)
     rank: Mapped[int] = mapped_column(Integer)  # this profile's rank for the preprint, 1-based
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -127,9 +125,7 @@ class ProfileStats(Base):
     profile_id: Mapped[int] = mapped_column(
         ForeignKey("profiles.id", ondelete="CASCADE"), primary_key=True
     )
-    model_version: Mapped[str] = mapped_column(
-        ForeignKey("model_versions.id", ondelete="CASCADE")
-    )
+    model_version: Mapped[str] = mapped_column(ForeignKey("model_versions.id", ondelete="CASCADE"))
     window_days: Mapped[int] = mapped_column(Integer)
     window_end: Mapped[date] = mapped_column(Date)
     n_preprints: Mapped[int] = mapped_column(Integer)

@@ -78,7 +78,9 @@ class LocalServer:
             self.requests.append(request)
             route = self.routes.get(request.path)
             if route is None:
-                prefixes = [p for p in self.routes if p.endswith("/") and request.path.startswith(p)]
+                prefixes = [
+                    p for p in self.routes if p.endswith("/") and request.path.startswith(p)
+                ]
                 if prefixes:
                     route = self.routes[max(prefixes, key=len)]
             if route is None:
