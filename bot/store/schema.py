@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+import bot.store.delivery_models
 import bot.store.models
 import bot.store.profile_models  # noqa: F401
 from bot.store.base import Base
