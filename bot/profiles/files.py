@@ -1,0 +1,222 @@
+"""Read papers from files: JSONL (optionally gzipped), CSV/TSV, BibTeX and RIS.
+
+Every reader turns its rows into `Paper` records and reports a bad row as
+`PaperFileError` naming the file and line, so a user can fix it. Rows whose journal is
+empty are still papers (unlabelled preprints in the shared data); callers decide what to
+do with them.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from bot.profiles.citations import CitationSyntaxError, read_bibtex_rows, read_ris_rows
+from bot.profiles.names import clean_name
+from bot.profiles.records import Paper
+
+log = logging.getLogger(__name__)
+
+# Fields that map onto Paper attributes; everything else present in a row goes to `extra`.
+_KNOWN = ("title", "abstract", "journal", "id", "doi", "published_doi", "category", "server")
+_DATE_FIELDS = ("posted_date", "date", "preprint_date")
+FORMATS = "JSONL (.jsonl, .jsonl.gz), CSV (.csv, .csv.gz), TSV (.tsv), BibTeX (.bib) or RIS (.ris)"
+
+
+class PaperFileError(ValueError):
+    """A file or one of its rows cannot be read; the message names the file:line and the fix."""
+
+    def __init__(self, path: Path, line: int, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = f"{path}:{line}" if line else str(path)
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class RawRow:
+    """One row as a reader found it, before validation."""
+
+    line: int
+    fields: Mapping[str, Any]
+    problem: str | None = None  # set when the row could not even be parsed
+
+
+RowReader = Callable[[Path, IO[str]], Iterator[RawRow]]
+
+
+def file_format(path: Path) -> str:
+    """'jsonl', 'csv', 'tsv', 'bibtex' or 'ris', judged by the file name."""
+    name = path.name.lower().removesuffix(".gz")
+    for suffixes, kind in (
+        ((".jsonl", ".ndjson", ".json"), "jsonl"),
+        ((".csv",), "csv"),
+        ((".tsv", ".tab"), "tsv"),
+        ((".bib", ".bibtex"), "bibtex"),
+        ((".ris",), "ris"),
+    ):
+        if name.endswith(suffixes):
+            return kind
+    raise PaperFileError(path, 0, f"unknown file type; use {FORMATS}")
+
+
+def read_papers(
+    path: Path,
+    *,
+    skip_bad_rows: bool = False,
+    problems: list[PaperFileError] | None = None,
+) -> Iterator[Paper]:
+    """Yield every paper in `path`.
+
+    A bad row (no title, no abstract, broken JSON) raises `PaperFileError`, or with
+    `skip_bad_rows` is logged, appended to `problems` (when given) and skipped.
+    """
+    reader = _READERS[file_format(path)]
+    for row in _raw_rows(path, reader):
+        try:
+            yield paper_from_fields(path, row)
+        except PaperFileError as exc:
+            if not skip_bad_rows:
+                raise
+            log.warning("skipping %s", exc)
+            if problems is not None:
+                problems.append(exc)
+
+
+def _raw_rows(path: Path, reader: RowReader) -> Iterator[RawRow]:
+    try:
+        opener = gzip.open if path.name.lower().endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
+            yield from reader(path, handle)
+    except FileNotFoundError:
+        raise PaperFileError(path, 0, "no such file; check the path") from None
+    except UnicodeDecodeError as exc:
+        raise PaperFileError(path, 0, f"not UTF-8 text ({exc.reason}); re-save as UTF-8") from None
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise PaperFileError(path, 0, f"broken gzip file ({exc})") from None
+
+
+def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+    for number, line in enumerate(handle, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield RawRow(number, {}, f"broken JSON ({exc.msg}, column {exc.colno}); fix the line")
+            continue
+        if not isinstance(value, dict):
+            yield RawRow(number, {}, "each line must be a JSON object {...}")
+            continue
+        yield RawRow(number, value)
+
+
+def _delimited_rows(path: Path, handle: IO[str], delimiter: str) -> Iterator[RawRow]:
+    csv.field_size_limit(2**31 - 1)  # abstracts can be long
+    reader = csv.DictReader(handle, delimiter=delimiter)
+    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    if "title" not in headers:
+        raise PaperFileError(path, 1, "no 'title' column; the header needs title and abstract")
+    reader.fieldnames = headers
+    start = reader.line_num + 1
+    try:
+        for row in reader:
+            fields = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+            yield RawRow(start, fields)
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise PaperFileError(path, reader.line_num, f"broken CSV ({exc})") from None
+
+
+def _csv_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+    return _delimited_rows(path, handle, ",")
+
+
+def _tsv_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+    return _delimited_rows(path, handle, "\t")
+
+
+def _bibtex_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+    try:
+        for line, fields in read_bibtex_rows(handle.read()):
+            yield RawRow(line, fields)
+    except CitationSyntaxError as exc:
+        raise PaperFileError(path, exc.line, f"broken BibTeX: {exc.problem}") from None
+
+
+def _ris_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+    try:
+        for line, fields in read_ris_rows(handle):
+            yield RawRow(line, fields)
+    except CitationSyntaxError as exc:
+        raise PaperFileError(path, exc.line, f"broken RIS: {exc.problem}") from None
+
+
+_READERS: dict[str, RowReader] = {
+    "jsonl": _jsonl_rows,
+    "csv": _csv_rows,
+    "tsv": _tsv_rows,
+    "bibtex": _bibtex_rows,
+    "ris": _ris_rows,
+}
+
+
+def _text(fields: Mapping[str, Any], name: str) -> str | None:
+    value = fields.get(name)
+    if value is None:
+        return None
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def _posted_date(fields: Mapping[str, Any]) -> date | None:
+    for name in _DATE_FIELDS:
+        raw = _text(fields, name)
+        if raw:
+            try:
+                return date.fromisoformat(raw[:10])
+            except ValueError:
+                continue
+    return None
+
+
+def paper_from_fields(path: Path, row: RawRow) -> Paper:
+    """Validate one raw row into a Paper (title and abstract are required)."""
+    if row.problem:
+        raise PaperFileError(path, row.line, row.problem)
+    fields = row.fields
+    title = _text(fields, "title")
+    abstract = _text(fields, "abstract")
+    if not title:
+        raise PaperFileError(path, row.line, "missing title; every paper needs a title")
+    if not abstract:
+        raise PaperFileError(
+            path, row.line, f"missing abstract for {title[:60]!r}; add it or drop the row"
+        )
+    journal = _text(fields, "journal")
+    doi = _text(fields, "doi")
+    extra = {
+        k: v
+        for k, v in fields.items()
+        if k not in _KNOWN and k not in _DATE_FIELDS and v not in (None, "", [])
+    }
+    return Paper(
+        title=title,
+        abstract=abstract,
+        journal=clean_name(journal) if journal else None,
+        id=_text(fields, "id") or doi,
+        doi=doi,
+        published_doi=_text(fields, "published_doi"),
+        category=_text(fields, "category"),
+        server=_text(fields, "server"),
+        posted_date=_posted_date(fields),
+        extra=extra,
+    )

@@ -1,0 +1,80 @@
+"""Journal names: one normalised key per journal, however a source spells it.
+
+Real sources disagree on case (`PLoS ONE`, `PLOS ONE`, `Plos One`), escape `&` as
+`&amp;` (the bioRxiv `pubs` API), write `&` or `and` (Scopus titles), keep or drop a
+leading "The" and punctuation (`The Journal Of Physical Chemistry. B`), and sometimes use
+an abbreviation. The rules below were read off the bioRxiv/Scopus/NLM crosswalk; they are
+code, not data, so nothing outside the package is read at runtime.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+
+# Spellings that no character rule can join: a key on the left is read as the one on the
+# right. Keys here are already normalised by the rules in `_base_key`.
+_SYNONYMS: dict[str, str] = {
+    "pnas": "proceedings of the national academy of sciences",
+    "proc natl acad sci u s a": "proceedings of the national academy of sciences",
+    "proceedings of the national academy of sciences of the united states of america": (
+        "proceedings of the national academy of sciences"
+    ),
+    "proceedings of the national academy of sciences of the usa": (
+        "proceedings of the national academy of sciences"
+    ),
+    "plosone": "plos one",
+}
+
+_APOSTROPHES = re.compile(r"['’‘`´]")
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_LEADING_THE = re.compile(r"^the\s+")
+# NLM titles add a place to tell namesakes apart: "Aging (Albany NY)", "Science (New York,
+# N.Y.)"; every other source writes the bare title.
+_TRAILING_PLACE = re.compile(r"\s*\([^()]*\)\s*$")
+
+
+def _base_key(name: str) -> str:
+    text = html.unescape(html.unescape(name))  # some sources escape twice (&amp;amp;)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().replace("_", " ")
+    text = _TRAILING_PLACE.sub("", text)
+    text = _APOSTROPHES.sub("", text)  # "Alzheimer's" and "Alzheimers" are one word
+    text = text.replace("&", " and ").replace("+", " and ")
+    text = _NON_WORD.sub(" ", text).strip()
+    return _LEADING_THE.sub("", text)
+
+
+def journal_key(name: str) -> str:
+    """The normalised key that makes every spelling of one journal compare equal.
+
+    >>> journal_key("The Journal Of Physical Chemistry. B")
+    'journal of physical chemistry b'
+    >>> journal_key("Genes &amp; Development") == journal_key("Genes and Development")
+    True
+    """
+    key = _base_key(name)
+    return _SYNONYMS.get(key, key)
+
+
+def clean_name(name: str) -> str:
+    """A spelling fit for display: entities unescaped, whitespace collapsed."""
+    return " ".join(html.unescape(html.unescape(name)).split())
+
+
+def _display_rank(name: str) -> tuple[int, int]:
+    # Prefer mixed case over SHOUTING or all lower-case, then names without "The".
+    mixed = int(name != name.upper() and name != name.lower())
+    return mixed, int(not name.lower().startswith("the "))
+
+
+def display_name(spellings: Iterable[str]) -> str:
+    """The spelling to show for a journal: the most common one, ties broken by tidiness."""
+    counts = Counter(clean_name(s) for s in spellings if s and s.strip())
+    if not counts:
+        raise ValueError("display_name needs at least one non-empty spelling")
+    return max(counts, key=lambda s: (counts[s], _display_rank(s)))

@@ -1,0 +1,59 @@
+"""Journal-name normalisation: every spelling of one journal is one key."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.profiles.names import clean_name, display_name, journal_key
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("PLoS ONE", "PLOS ONE"),
+        ("PLOS ONE", "Plos One"),
+        ("X &amp; Y", "X & Y"),
+        ("Genes & Development", "genes and development"),
+        ("Genes &amp;amp; Development", "Genes & Development"),
+        ("The Journal Of Physical Chemistry. B", "The Journal of Physical Chemistry B"),
+        ("The ISME Journal", "isme journal"),
+        ("Alzheimers & Dementia", "alzheimer's and dementia"),
+        ("PNAS", "proceedings of the national academy of sciences of the united states of america"),
+        ("BMC_Bioinformatics", "BMC Bioinformatics"),
+        ("Aging_(Albany_NY)", "Aging"),
+        ("Journal of the Royal Society Interface", "Journal of The Royal Society Interface"),
+        ("Frontiers in Microbiology", "Frontiers  in\tMicrobiology "),
+        ("Revista Española", "Revista Espanola"),
+    ],
+)
+def test_spellings_of_one_journal_share_a_key(first: str, second: str) -> None:
+    assert journal_key(first) == journal_key(second)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("PLOS Genetics", "PLOS Computational Biology"),
+        ("Genetics", "Genes"),
+        ("Philosophical Transactions B", "Philosophical Transactions A"),
+        ("Journal of Theoretical Biology", "Theoretical Biology"),
+    ],
+)
+def test_different_journals_keep_different_keys(first: str, second: str) -> None:
+    assert journal_key(first) != journal_key(second)
+
+
+def test_a_leading_the_inside_the_name_is_kept() -> None:
+    assert journal_key("Frontiers in Ecology and the Environment") == (
+        "frontiers in ecology and the environment"
+    )
+
+
+def test_clean_name_unescapes_entities_and_collapses_whitespace() -> None:
+    assert clean_name("  Ecology &amp;  Evolution\n") == "Ecology & Evolution"
+
+
+def test_display_name_prefers_the_most_common_then_the_tidiest_spelling() -> None:
+    assert display_name(["PLOS ONE", "PLoS ONE", "PLOS ONE"]) == "PLOS ONE"
+    assert display_name(["MOLECULAR ECOLOGY", "Molecular Ecology"]) == "Molecular Ecology"
+    assert display_name(["X &amp; Y", "X & Y"]) == "X & Y"
