@@ -1,0 +1,167 @@
+"""Select, rank and cut one digest: a pure function from stored data to a `Digest`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+
+from bot.digest import numbers
+from bot.digest.model import Candidate, Digest, Entry, History, ProfileSummary, Rules, Section
+
+# Items can reach the database a little after their posted date (feeds lag, polls fail),
+# so each window reaches back this far before the previous digest's end; the "not yet
+# delivered to this subscriber" rule keeps the overlap from sending anything twice.
+GRACE = timedelta(days=2)
+MAX_AUTHORS = 4  # show all up to this many, else the first three + "et al."
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def window(rules: Rules, history: History, now: datetime) -> tuple[datetime, datetime]:
+    """Since the previous delivered digest (minus the grace period), or the look-back."""
+    if history.last_window_end is not None:
+        return min(history.last_window_end - GRACE, now), now
+    return now - timedelta(days=rules.lookback_days), now
+
+
+def fingerprint(title: str, abstract: str) -> str:
+    """Hash of the words only: case, spacing and punctuation edits are not material."""
+    words = " ".join(_WORDS.findall(f"{title} {abstract}".casefold()))
+    return hashlib.sha256(words.encode()).hexdigest()
+
+
+def short_authors(authors: Sequence[str]) -> str:
+    if len(authors) <= MAX_AUTHORS:
+        return "; ".join(authors)
+    return "; ".join(authors[: MAX_AUTHORS - 1]) + " et al."
+
+
+def _in_window(candidate: Candidate, start: datetime, end: datetime) -> bool:
+    latest = max(candidate.posted, candidate.updated)
+    return start.date() <= latest <= end.date() and candidate.posted <= end.date()
+
+
+def _matches(pattern_words: Iterable[str], text: str) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(word.casefold())}", text) for word in pattern_words)
+
+
+def passes_filters(rules: Rules, candidate: Candidate) -> bool:
+    text = f"{candidate.title} {candidate.abstract}".casefold()
+    if rules.keywords and not _matches(rules.keywords, text):
+        return False
+    if rules.exclude and _matches(rules.exclude, text):
+        return False
+    if rules.servers and candidate.server.casefold() not in {s.casefold() for s in rules.servers}:
+        return False
+    wanted = {c.casefold() for c in rules.categories}
+    return not wanted or any(c.casefold() in wanted for c in candidate.categories)
+
+
+def _percentile(candidate: Candidate, profile: ProfileSummary | None) -> float | None:
+    return numbers.percentile(candidate.probability, profile.quantiles) if profile else None
+
+
+def passes_cut(rules: Rules, candidate: Candidate, profile: ProfileSummary | None) -> bool:
+    if rules.min_probability is not None and candidate.probability < rules.min_probability:
+        return False
+    if rules.min_percentile is None:
+        return True
+    # without score statistics the rank is unknown, and unknown does not pass a minimum
+    below = _percentile(candidate, profile)
+    return below is not None and below * 100 >= rules.min_percentile
+
+
+def _best_per_preprint(candidates: Iterable[Candidate]) -> list[Candidate]:
+    """A preprint matching several followed profiles appears once, under its best match."""
+    best: dict[str, Candidate] = {}
+    for candidate in candidates:
+        kept = best.get(candidate.preprint_id)
+        if kept is None or candidate.probability > kept.probability:
+            best[candidate.preprint_id] = candidate
+    return sorted(best.values(), key=lambda c: (-c.probability, c.preprint_id))
+
+
+def _entry(candidate: Candidate, profile: ProfileSummary | None, updated: bool, rank: int) -> Entry:
+    below = _percentile(candidate, profile)
+    ratio = numbers.lift(candidate.probability, profile.mean_probability if profile else None)
+    doi_url = f"https://doi.org/{candidate.doi}" if candidate.doi else ""
+    return Entry(
+        preprint_id=candidate.preprint_id,
+        profile_id=candidate.profile_id,
+        title=candidate.title.strip(),
+        url=candidate.url or doi_url,
+        authors=short_authors(candidate.authors),
+        date=(candidate.updated if updated else candidate.posted).isoformat(),
+        server=candidate.server,
+        category=candidate.categories[0] if candidate.categories else "",
+        doi=candidate.doi,
+        probability=candidate.probability,
+        probability_text=numbers.format_probability(candidate.probability),
+        top_text=numbers.format_top(below) if below is not None else None,
+        lift_text=numbers.format_lift(ratio) if ratio is not None else None,
+        abstract=candidate.abstract.strip(),
+        updated=updated,
+        fingerprint=fingerprint(candidate.title, candidate.abstract),
+        rank=rank,
+    )
+
+
+def _select(
+    rules: Rules,
+    profiles: Mapping[int, ProfileSummary],
+    candidates: Iterable[Candidate],
+    history: History,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[Candidate, bool]]:
+    kept = []
+    for candidate in candidates:
+        profile = profiles.get(candidate.profile_id)
+        if not _in_window(candidate, start, end) or not passes_filters(rules, candidate):
+            continue
+        if not passes_cut(rules, candidate, profile):
+            continue
+        kept.append(candidate)
+    chosen = []
+    for candidate in _best_per_preprint(kept):
+        sent = history.delivered.get(candidate.preprint_id)
+        if sent == fingerprint(candidate.title, candidate.abstract):
+            continue  # delivered before, and the text did not change materially
+        chosen.append((candidate, sent is not None))
+    return chosen[: rules.top] if rules.top is not None else chosen
+
+
+def build_digest(
+    rules: Rules,
+    profiles: Sequence[ProfileSummary],
+    candidates: Iterable[Candidate],
+    history: History,
+    now: datetime,
+    period: str,
+    considered: int,
+) -> Digest:
+    """The digest due at `now`: ranked by probability, grouped by followed profile."""
+    start, end = window(rules, history, now)
+    by_id = {profile.id: profile for profile in profiles}
+    chosen = _select(rules, by_id, candidates, history, start, end)
+    entries = [
+        _entry(candidate, by_id.get(candidate.profile_id), updated, rank)
+        for rank, (candidate, updated) in enumerate(chosen, start=1)
+    ]
+    sections = tuple(
+        Section(
+            profile_id=profile.id,
+            name=profile.name,
+            kind=profile.kind,
+            n_papers=profile.n_papers,
+            average_text=(
+                numbers.format_probability(profile.mean_probability)
+                if profile.mean_probability is not None
+                else None
+            ),
+            entries=tuple(e for e in entries if e.profile_id == profile.id),
+        )
+        for profile in profiles
+    )
+    return Digest(rules.subscription_id, period, start, end, considered, sections)
