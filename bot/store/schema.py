@@ -8,7 +8,8 @@ import bot.store.delivery_models
 import bot.store.models
 import bot.store.profile_models  # noqa: F401
 from bot.store.base import Base
+from bot.store.slack_models import slack_metadata
 
 
 def all_metadata() -> list[MetaData]:
-    return [Base.metadata]
+    return [Base.metadata, slack_metadata]

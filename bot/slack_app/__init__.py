@@ -1,0 +1,1 @@
+"""The Slack app: slash commands, interactivity and installation (Bolt for Python)."""

@@ -1,0 +1,409 @@
+"""Slash-command text in, a typed command out (pure: no Slack, no database).
+
+`/preprints subscribe Nucleic Acids Research weekly mon 08:00 top 10` becomes
+`Subscribe(journals=("Nucleic Acids Research",), options=Options(...))`. Journal names may
+be quoted or not; unquoted names end where a run of options begins, so a journal whose
+name ends in an option word ("... Daily") has to be quoted. Every mistake raises
+`CommandError` whose message says what to type instead.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import re
+import zoneinfo
+from dataclasses import dataclass, field
+
+from bot.digest.cadence import CadenceError, normalise_time, parse_weekday, zone
+
+SUBCOMMANDS = ("help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email")
+DEFAULT_TOP_DAYS = 30
+MAX_TOP_DAYS = 365
+
+_QUOTES = {'"': '"', "“": "”", "”": "”", "'": "'", "‘": "’"}
+_LINK = re.compile(r"<(mailto:)?([^|>]+)(?:\|[^>]*)?>")
+_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
+_URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
+_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_VERSION_SUFFIX = re.compile(r"v\d+$")
+_PERCENT = re.compile(r"^(\d+(?:\.\d+)?)%?$")
+_WEEKDAY_WORDS = {
+    "mon", "monday", "tue", "tues", "tuesday", "wed", "wednesday", "thu", "thur", "thurs",
+    "thursday", "fri", "friday", "sat", "saturday", "sun", "sunday",
+}  # fmt: skip
+_FILLERS = {"at", "every", "on", "in"}
+
+
+class CommandError(ValueError):
+    """The text could not be understood; the message says what to type instead."""
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Options:
+    """Subscription options given in the command; None means "use the default"."""
+
+    cadence: str | None = None
+    day: str | None = None
+    time: str | None = None
+    tz: str | None = None
+    top: int | None = None
+    min_percentile: float | None = None
+
+
+@dataclass(frozen=True)
+class Help:
+    topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Subscribe:
+    journals: tuple[str, ...]
+    options: Options = field(default_factory=Options)
+
+
+@dataclass(frozen=True)
+class Unsubscribe:
+    journal: str | None = None  # None with everything=False: "which one?" unless only one
+    everything: bool = False
+
+
+@dataclass(frozen=True)
+class ListSubscriptions:
+    pass
+
+
+@dataclass(frozen=True)
+class Top:
+    journal: str
+    days: int = DEFAULT_TOP_DAYS
+
+
+@dataclass(frozen=True)
+class Match:
+    doi: str | None = None  # a bare lower-case DOI, from a DOI or a preprint URL
+    text: str | None = None  # a title and/or abstract
+    url: str | None = None  # the URL as given, when there was one
+
+
+@dataclass(frozen=True)
+class Journals:
+    query: str
+
+
+@dataclass(frozen=True)
+class Email:
+    address: str
+    journals: tuple[str, ...]
+    options: Options = field(default_factory=Options)
+
+
+Command = Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email
+
+
+def clean_text(text: str) -> str:
+    """Undo Slack's escaping: `<mailto:a@b|a@b>` → a@b, `<url|label>` → url, &amp; → &."""
+    text = _LINK.sub(lambda m: m.group(2), text)
+    return html.unescape(text).strip()
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split on whitespace, keeping quoted names ("…", “…”, '…') together."""
+    tokens: list[Token] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        closing = _QUOTES.get(text[i])
+        end = _closing_index(text, i, closing) if closing else -1
+        if end > i:
+            tokens.append(Token(" ".join(text[i + 1 : end].split()), quoted=True))
+            i = end + 1
+            continue
+        j = i
+        while j < n and not text[j].isspace():
+            j += 1
+        tokens.append(Token(text[i:j]))
+        i = j
+    return [t for t in tokens if t.text]
+
+
+def _closing_index(text: str, start: int, closing: str) -> int:
+    # an apostrophe inside a word (Alzheimer's) is not an opening quote
+    if text[start] in "'‘" and start > 0 and not text[start - 1].isspace():
+        return -1
+    for index in range(start + 1, len(text)):
+        if text[index] in {closing, '"' if closing == "”" else closing}:
+            return index
+    return -1
+
+
+def parse(text: str, command: str = "/preprints") -> Command:
+    """Parse the text after the slash command; raise CommandError with a hint."""
+    tokens = tokenize(clean_text(text))
+    if not tokens:
+        return Help()
+    verb, rest = tokens[0].text.lower(), tokens[1:]
+    parser = _PARSERS.get(verb)
+    if parser is None:
+        raise CommandError(
+            f"I don't know `{tokens[0].text}`. Try `{command} help` to see what I can do "
+            f"({', '.join(SUBCOMMANDS)})."
+        )
+    return parser(rest, command)
+
+
+def _parse_help(rest: list[Token], command: str) -> Command:
+    topic = rest[0].text.lower() if rest else None
+    return Help(topic if topic in SUBCOMMANDS else None)
+
+
+def _parse_subscribe(rest: list[Token], command: str) -> Command:
+    names, options = split_names_and_options(rest)
+    if not names:
+        raise CommandError(
+            f"Which journal? Type `{command} subscribe JOURNAL`, e.g. "
+            f"`{command} subscribe Nucleic Acids Research weekly mon 08:00 top 10`."
+        )
+    return Subscribe(tuple(names), options)
+
+
+def _parse_unsubscribe(rest: list[Token], command: str) -> Command:
+    if not rest:
+        return Unsubscribe()
+    if len(rest) == 1 and not rest[0].quoted and rest[0].text.lower() == "all":
+        return Unsubscribe(everything=True)
+    return Unsubscribe(journal=_join(rest))
+
+
+def _parse_list(rest: list[Token], command: str) -> Command:
+    if rest:
+        raise CommandError(f"`list` takes nothing after it: type `{command} list`.")
+    return ListSubscriptions()
+
+
+def _parse_top(rest: list[Token], command: str) -> Command:
+    days = DEFAULT_TOP_DAYS
+    if len(rest) > 1 and not rest[-1].quoted and rest[-1].text.isdigit():
+        days = int(rest[-1].text)
+        rest = rest[:-1]
+        if not 1 <= days <= MAX_TOP_DAYS:
+            raise CommandError(
+                f"DAYS must be between 1 and {MAX_TOP_DAYS}: e.g. `{command} top eLife 30`."
+            )
+    if not rest:
+        raise CommandError(f"Which journal? Type `{command} top JOURNAL [DAYS]`, e.g. "
+                           f"`{command} top Nucleic Acids Research 30`.")  # fmt: skip
+    return Top(journal=_join(rest), days=days)
+
+
+def _parse_match(rest: list[Token], command: str) -> Command:
+    text = " ".join(t.text for t in rest).strip()
+    if not text:
+        raise CommandError(
+            f"Match what? Type `{command} match DOI`, `{command} match URL` or "
+            f"`{command} match TITLE AND ABSTRACT`, "
+            f"e.g. `{command} match 10.1101/2024.01.02.573902`."
+        )
+    if _URL.match(text):
+        doi = doi_from_text(text)
+        if doi is None:
+            raise CommandError(
+                f"I can't find a DOI in {text}. Paste a bioRxiv/medRxiv link or the DOI "
+                f"itself: `{command} match 10.1101/…`, or paste the title and abstract."
+            )
+        return Match(doi=doi, url=text)
+    doi = doi_from_text(text)
+    if doi is not None and len(rest) == 1:
+        return Match(doi=doi)
+    if len(text.split()) < 3:
+        raise CommandError(
+            f"`{text}` is too short to match: paste a DOI (`{command} match 10.1101/…`) "
+            "or a title and abstract."
+        )
+    return Match(text=text)
+
+
+def doi_from_text(text: str) -> str | None:
+    """The DOI in a DOI, doi.org link or bioRxiv/medRxiv URL (version suffix dropped)."""
+    match = _DOI.search(text)
+    if match is None:
+        return None
+    doi = match.group(1).rstrip(".,;)").lower()
+    doi = re.split(r"[?#]", doi)[0]
+    for suffix in (".full.pdf", ".full", ".abstract", ".article-info", ".article-metrics"):
+        doi = doi.removesuffix(suffix)
+    doi = doi.rstrip("/")
+    return _VERSION_SUFFIX.sub("", doi) if doi.startswith("10.1101/") else doi
+
+
+def _parse_journals(rest: list[Token], command: str) -> Command:
+    if not rest:
+        raise CommandError(
+            f"Search for what? Type `{command} journals QUERY`, e.g. `{command} journals genome`."
+        )
+    return Journals(query=_join(rest))
+
+
+def _parse_email(rest: list[Token], command: str) -> Command:
+    usage = (
+        f"Type `{command} email ADDRESS JOURNAL …`, e.g. "
+        f"`{command} email me@example.org Nucleic Acids Research, eLife`."
+    )
+    if not rest:
+        raise CommandError(f"Which address? {usage}")
+    address = rest[0].text.removeprefix("mailto:")
+    if not _EMAIL.match(address):
+        raise CommandError(f"`{rest[0].text}` is not an email address. {usage}")
+    names, options = split_names_and_options(rest[1:])
+    if not names:
+        raise CommandError(f"Which journal should {address} get? {usage}")
+    return Email(address=address.lower(), journals=tuple(names), options=options)
+
+
+_PARSERS = {
+    "help": _parse_help,
+    "subscribe": _parse_subscribe,
+    "unsubscribe": _parse_unsubscribe,
+    "list": _parse_list,
+    "top": _parse_top,
+    "match": _parse_match,
+    "journals": _parse_journals,
+    "email": _parse_email,
+}
+
+
+def _join(tokens: list[Token]) -> str:
+    return " ".join(t.text for t in tokens)
+
+
+def split_names_and_options(tokens: list[Token]) -> tuple[list[str], Options]:
+    """Journal names first (comma-separated or quoted), then options.
+
+    The names end at the earliest position from which every remaining token is an option.
+    """
+    for start in range(len(tokens) + 1):
+        tail = tokens[start:]
+        if any(t.quoted for t in tail):
+            continue
+        try:
+            options = parse_options([t.text for t in tail])
+        except _NotAnOption:
+            continue
+        return _names(tokens[:start]), options
+    raise AssertionError("an empty tail always parses")  # pragma: no cover
+
+
+def _names(tokens: list[Token]) -> list[str]:
+    names: list[str] = []
+    words: list[str] = []
+    for token in tokens:
+        if token.quoted:
+            names.extend(_flush(words))
+            names.append(token.text)
+            continue
+        for part in re.split(r"([,;])", token.text):
+            if part in {",", ";"}:
+                names.extend(_flush(words))
+            elif part:
+                words.append(part)
+    names.extend(_flush(words))
+    return names
+
+
+def _flush(words: list[str]) -> list[str]:
+    name = " ".join(words).strip()
+    words.clear()
+    return [name] if name else []
+
+
+class _NotAnOption(Exception):
+    """A token is not an option word: the journal name extends further."""
+
+
+def parse_options(words: list[str]) -> Options:
+    """`weekly mon 08:00 Europe/London top 10 min 99%` → Options; bad values raise."""
+    values: dict[str, object] = {}
+    i = 0
+    while i < len(words):
+        nxt = words[i + 1] if i + 1 < len(words) else None
+        i += _option(words[i].rstrip(","), nxt, values)
+    return Options(**values)  # type: ignore[arg-type]
+
+
+def _option(raw: str, nxt: str | None, values: dict[str, object]) -> int:
+    """Read one option into `values`; return how many words it used."""
+    word = raw.lower()
+    if word in _FILLERS:
+        return 1
+    if word in {"weekly", "daily"}:
+        return _set(values, "cadence", word, 1)
+    if word in _WEEKDAY_WORDS:
+        values.setdefault("cadence", "weekly")
+        return _set(values, "day", parse_weekday(word), 1)
+    if re.match(r"^\d{1,2}:\d{2}$", word):
+        return _set(values, "time", _time(word), 1)
+    if word in {"tz", "timezone"} and nxt is not None:
+        return _set(values, "tz", _tz(nxt), 2)
+    if "/" in word or word == "utc":
+        return _set(values, "tz", _tz(raw), 1)
+    if word == "top" and nxt is not None and nxt.isdigit():
+        return _set(values, "top", _top(nxt), 2)
+    if word == "min" and nxt is not None and _PERCENT.match(nxt):
+        return _set(values, "min_percentile", _percent(nxt), 2)
+    raise _NotAnOption(word)
+
+
+def _set(values: dict[str, object], key: str, value: object, used: int) -> int:
+    values[key] = value
+    return used
+
+
+def _time(word: str) -> str:
+    try:
+        return normalise_time(word)
+    except CadenceError as exc:
+        raise CommandError(f"{exc}: e.g. `mon 08:00`.") from None
+
+
+def _tz(word: str) -> str:
+    if word.lower() == "utc":
+        return "UTC"
+    try:
+        zone(word)
+        return word
+    except CadenceError as exc:
+        # people type "europe/london"; IANA names are case-sensitive on disk
+        name = _zones_by_lower_name().get(word.lower())
+        if name is None:
+            raise CommandError(f"{exc} (or America/New_York).") from None
+        return name
+
+
+@functools.cache
+def _zones_by_lower_name() -> dict[str, str]:
+    return {name.lower(): name for name in zoneinfo.available_timezones()}
+
+
+def _top(word: str) -> int:
+    value = int(word)
+    if not 1 <= value <= 100:
+        raise CommandError(f"top {word}: choose between 1 and 100, e.g. `top 10`.")
+    return value
+
+
+def _percent(word: str) -> float:
+    value = float(word.rstrip("%"))
+    if not 0 < value < 100:
+        raise CommandError(
+            f"min {word}: give a percentile between 0 and 100, e.g. `min 99%` "
+            "keeps the top 1% of preprints."
+        )
+    return value
