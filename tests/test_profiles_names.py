@@ -55,5 +55,7 @@ def test_clean_name_unescapes_entities_and_collapses_whitespace() -> None:
 
 def test_display_name_prefers_the_most_common_then_the_tidiest_spelling() -> None:
     assert display_name(["PLOS ONE", "PLoS ONE", "PLOS ONE"]) == "PLOS ONE"
-    assert display_name(["MOLECULAR ECOLOGY", "Molecular Ecology"]) == "Molecular Ecology"
+    assert display_name(["molecular ecology", "Molecular Ecology"]) == "Molecular Ecology"
+    assert display_name(["PLOS ONE", "PLoS ONE", "Plos One"]) == "PLOS ONE"
+    assert display_name(["The ISME Journal", "ISME Journal"]) == "ISME Journal"
     assert display_name(["X &amp; Y", "X & Y"]) == "X & Y"

@@ -67,9 +67,9 @@ def clean_name(name: str) -> str:
 
 
 def _display_rank(name: str) -> tuple[int, int]:
-    # Prefer mixed case over SHOUTING or all lower-case, then names without "The".
-    mixed = int(name != name.upper() and name != name.lower())
-    return mixed, int(not name.lower().startswith("the "))
+    # Among equally common spellings prefer one with capitals ("PLOS ONE" is a real name, so
+    # SHOUTING is not penalised), then one without a leading "The"; else the first seen.
+    return int(name != name.lower()), int(not name.lower().startswith("the "))
 
 
 def display_name(spellings: Iterable[str]) -> str:

@@ -1,0 +1,255 @@
+"""Queries for model versions, stored scores and per-profile score statistics.
+
+Scores are stored compactly: each preprint keeps its top-K profiles plus every custom or
+followed profile, each row naming the model version that produced it. "Top preprints for
+profile J in the last N days" reads the (profile_id, probability) index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import case, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from bot.profiles.records import Paper
+from bot.store.delivery_models import Subscription, SubscriptionProfile
+from bot.store.models import Preprint
+from bot.store.profile_models import ModelVersion, Profile, ProfileStats, Score
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    id: str
+    path: str
+    manifest: dict[str, Any]
+    active: bool
+
+
+@dataclass(frozen=True)
+class ScoreRow:
+    preprint_id: str
+    profile_id: int
+    probability: float
+    rank: int  # the profile's rank among all profiles for this preprint, 1-based
+
+
+@dataclass(frozen=True)
+class StatsRow:
+    """One profile's score distribution over the window, as stored."""
+
+    profile_id: int
+    model_version: str
+    window_days: int
+    window_end: date
+    n_preprints: int
+    mean_probability: float
+    quantiles: tuple[float, ...]
+    n_papers: int
+
+
+@dataclass(frozen=True)
+class RankedPreprint:
+    """A preprint with its stored score for one profile."""
+
+    id: str
+    doi: str | None
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    posted: date
+    server: str
+    category: str | None
+    url: str | None
+    probability: float
+    model_version: str
+
+
+def _info(row: ModelVersion) -> VersionInfo:
+    return VersionInfo(id=row.id, path=row.path, manifest=dict(row.manifest), active=row.active)
+
+
+def add_model_version(
+    session: Session, version_id: str, path: str, manifest: dict[str, Any]
+) -> None:
+    session.add(ModelVersion(id=version_id, path=path, manifest=manifest, active=False))
+    session.flush()
+
+
+def activate_model_version(session: Session, version_id: str) -> None:
+    """One UPDATE flips every row, so readers never see zero or two active versions."""
+    session.execute(
+        update(ModelVersion).values(active=case((ModelVersion.id == version_id, True), else_=False))
+    )
+
+
+def active_model_version(session: Session) -> VersionInfo | None:
+    row = session.scalars(select(ModelVersion).where(ModelVersion.active.is_(True))).first()
+    return _info(row) if row else None
+
+
+def model_versions(session: Session) -> list[VersionInfo]:
+    rows = session.scalars(select(ModelVersion).order_by(ModelVersion.created_at))
+    return [_info(r) for r in rows]
+
+
+def profile_ids_by_key(session: Session, keys: Iterable[str]) -> dict[str, int]:
+    wanted = list(keys)
+    rows = session.execute(select(Profile.key, Profile.id).where(Profile.key.in_(wanted)))
+    return {key: profile_id for key, profile_id in rows}
+
+
+def followed_profile_ids(session: Session) -> set[int]:
+    """Profiles whose score is kept for every preprint: custom ones and those subscribed to."""
+    custom = session.scalars(select(Profile.id).where(Profile.kind == "custom"))
+    followed = session.scalars(
+        select(SubscriptionProfile.profile_id)
+        .join(Subscription, Subscription.id == SubscriptionProfile.subscription_id)
+        .where(Subscription.active.is_(True))
+    )
+    return set(custom) | set(followed)
+
+
+def replace_scores(
+    session: Session, version_id: str, preprint_ids: Collection[str], rows: Iterable[ScoreRow]
+) -> int:
+    """Drop the preprints' old scores (of any version) and store rows made by `version_id`."""
+    ids = list(preprint_ids)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        session.execute(delete(Score).where(Score.preprint_id.in_(chunk)))
+    payload = [
+        {
+            "preprint_id": r.preprint_id,
+            "profile_id": r.profile_id,
+            "model_version": version_id,
+            "probability": r.probability,
+            "rank": r.rank,
+        }
+        for r in rows
+    ]
+    for start in range(0, len(payload), _CHUNK * 4):
+        session.execute(insert(Score), payload[start : start + _CHUNK * 4])
+    return len(payload)
+
+
+def save_profile_stats(session: Session, rows: Sequence[StatsRow]) -> None:
+    """Replace every profile's window statistics at once."""
+    session.execute(delete(ProfileStats))
+    if rows:
+        session.execute(
+            insert(ProfileStats),
+            [
+                {
+                    "profile_id": r.profile_id,
+                    "model_version": r.model_version,
+                    "window_days": r.window_days,
+                    "window_end": r.window_end,
+                    "n_preprints": r.n_preprints,
+                    "mean_probability": r.mean_probability,
+                    "quantiles": list(r.quantiles),
+                    "n_papers": r.n_papers,
+                }
+                for r in rows
+            ],
+        )
+
+
+def profile_stats(
+    session: Session, profile_ids: Iterable[int] | None = None
+) -> dict[int, StatsRow]:
+    query = select(ProfileStats)
+    if profile_ids is not None:
+        query = query.where(ProfileStats.profile_id.in_(list(profile_ids)))
+    return {
+        row.profile_id: StatsRow(
+            profile_id=row.profile_id,
+            model_version=row.model_version,
+            window_days=row.window_days,
+            window_end=row.window_end,
+            n_preprints=row.n_preprints,
+            mean_probability=row.mean_probability,
+            quantiles=tuple(row.quantiles or ()),
+            n_papers=row.n_papers,
+        )
+        for row in session.scalars(query)
+    }
+
+
+def _first(values: Sequence[str] | None) -> str | None:
+    return values[0] if values else None
+
+
+def _ranked(preprint: Preprint, score: Score) -> RankedPreprint:
+    return RankedPreprint(
+        id=preprint.id,
+        doi=preprint.doi,
+        title=preprint.title,
+        abstract=preprint.abstract,
+        authors=tuple(preprint.authors or ()),
+        posted=preprint.posted,
+        server=preprint.server,
+        category=_first(preprint.categories),
+        url=preprint.url,
+        probability=score.probability,
+        model_version=score.model_version,
+    )
+
+
+def top_preprints(
+    session: Session, profile_id: int, since: date, limit: int = 20, offset: int = 0
+) -> list[RankedPreprint]:
+    """Preprints posted on or after `since`, best stored score for the profile first."""
+    query = (
+        select(Preprint, Score)
+        .join(Score, Score.preprint_id == Preprint.id)
+        .where(Score.profile_id == profile_id, Preprint.posted >= since)
+        .order_by(Score.probability.desc(), Preprint.posted.desc(), Preprint.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [_ranked(p, s) for p, s in session.execute(query).tuples()]
+
+
+def preprint_scores(session: Session, preprint_id: str) -> list[ScoreRow]:
+    query = select(Score).where(Score.preprint_id == preprint_id).order_by(Score.rank)
+    return [
+        ScoreRow(s.preprint_id, s.profile_id, s.probability, s.rank) for s in session.scalars(query)
+    ]
+
+
+def preprint_as_paper(preprint: Preprint) -> Paper:
+    return Paper(
+        title=preprint.title,
+        abstract=preprint.abstract or "",
+        id=preprint.id,
+        doi=preprint.doi,
+        category=_first(preprint.categories),
+        server=preprint.server,
+        posted_date=preprint.posted,
+    )
+
+
+def preprint_papers(session: Session, preprint_ids: Collection[str]) -> list[Paper]:
+    ids = list(preprint_ids)
+    found: list[Paper] = []
+    for start in range(0, len(ids), _CHUNK):
+        query = select(Preprint).where(Preprint.id.in_(ids[start : start + _CHUNK]))
+        found.extend(preprint_as_paper(p) for p in session.scalars(query))
+    return found
+
+
+def window_preprint_ids(session: Session, since: date) -> list[str]:
+    query = select(Preprint.id).where(Preprint.posted >= since).order_by(Preprint.id)
+    return list(session.scalars(query))
+
+
+def find_preprint(session: Session, doi_or_id: str) -> Preprint | None:
+    wanted = doi_or_id.strip().lower().removeprefix("https://doi.org/").removeprefix("doi:")
+    query = select(Preprint).where((Preprint.id == wanted) | (Preprint.doi == wanted))
+    return session.scalars(query).first()

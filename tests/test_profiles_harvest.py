@@ -1,0 +1,165 @@
+"""Harvesting profiles from the bioRxiv `pubs` API and Crossref, served by a local peer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.profiles.crossref import harvest_crossref
+from bot.profiles.harvest import HarvestError, PubsWindow, harvest_pubs
+from bot.store import Store
+from bot.store.profiles import ProfileSummary, find_profile, list_profiles
+from tests.peers.http import LocalServer, Reply, Request
+
+WINDOW = PubsWindow("biorxiv", date(2024, 1, 1), date(2024, 1, 31))
+JOURNALS = ["Genes &amp; Development", "PLOS ONE", "Genes & Development"]
+
+
+def _record(n: int) -> dict[str, str]:
+    return {
+        "preprint_doi": f"10.1101/2023.12.{n:02d}.{n:06d}",
+        "published_doi": f"10.1000/j.{n}",
+        "published_journal": JOURNALS[n % 3],
+        "preprint_title": f"Preprint number {n}",
+        "preprint_abstract": f"An abstract about topic {n}.",
+        "preprint_authors": "Smith, J.; Doe, J.",
+        "preprint_category": "genetics",
+        "preprint_date": "2023-12-01",
+        "published_date": "2024-01-15",
+        "server": "biorxiv",
+    }
+
+
+def _pubs_pages(total: int, fail_at: set[int] | None = None):  # type: ignore[no-untyped-def]
+    """A handler serving `total` records 100 per page; cursors in `fail_at` answer 500."""
+
+    def handler(request: Request) -> Reply:
+        cursor = int(request.path.rstrip("/").rsplit("/", 1)[1])
+        if fail_at and cursor in fail_at:
+            return Reply(status=500, body="overloaded")
+        records = [_record(n) for n in range(cursor, min(cursor + 100, total))]
+        messages = [{"status": "ok", "cursor": cursor, "count": len(records), "total": total}]
+        return Reply(body=json.dumps({"messages": messages, "collection": records}))
+
+    return handler
+
+
+def _settings(env: dict[str, str], server: LocalServer, **extra: str) -> Settings:
+    settings = load_settings({**env, **extra})
+    return replace(
+        settings, biorxiv_api_url=server.url(""), crossref_api_url=server.url(""), http_timeout=5
+    )
+
+
+def test_it_harvests_every_page_into_journal_profiles(store: Store, env: dict[str, str]) -> None:
+    seen: list[tuple[int, int]] = []
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/2024-01-01/2024-01-31/", _pubs_pages(250))
+        report = harvest_pubs(
+            store, _settings(env, server), WINDOW, progress=lambda d, t: seen.append((d, t))
+        )
+        cursors = [r.path.rsplit("/", 1)[1] for r in server.requests]
+        agent = server.requests[0].headers["user-agent"]
+    assert cursors == ["0", "100", "200"]
+    assert seen == [(100, 250), (200, 250), (250, 250)]
+    assert (report.n_records, report.n_added, report.total) == (250, 250, 250)
+    assert agent.startswith("rxradar/")
+    with store.session() as session:
+        counts = {s.name: s.n_papers for s in list_profiles(session)}
+    assert counts == {"Genes & Development": 167, "PLOS ONE": 83}  # &amp; is not a new journal
+
+
+def test_an_interrupted_harvest_resumes_where_it_stopped(store: Store, env: dict[str, str]) -> None:
+    with LocalServer() as server:
+        route = "/pubs/biorxiv/2024-01-01/2024-01-31/"
+        server.route(route, _pubs_pages(350, fail_at={200}))
+        settings = _settings(env, server)
+        with pytest.raises(HarvestError, match=r"at record 200.*run the same command again"):
+            harvest_pubs(store, settings, WINDOW)
+        with store.session() as session:
+            assert sum(s.n_papers for s in list_profiles(session)) == 200
+        server.requests.clear()
+        server.route(route, _pubs_pages(350))
+        report = harvest_pubs(store, settings, WINDOW)
+        resumed = [r.path.rsplit("/", 1)[1] for r in server.requests]
+        server.requests.clear()
+        again = harvest_pubs(store, settings, WINDOW)
+        assert server.requests == []  # a finished window is not fetched again
+    assert resumed == ["200", "300"]
+    assert (report.resumed_from, report.n_added, report.n_duplicates) == (200, 150, 0)
+    assert again.already_done
+    with store.session() as session:
+        assert sum(s.n_papers for s in list_profiles(session)) == 350
+
+
+def test_records_without_journal_or_abstract_are_skipped(store: Store, env: dict[str, str]) -> None:
+    records = [
+        _record(1),
+        {**_record(2), "preprint_abstract": ""},
+        {**_record(3), "published_journal": "NA"},
+    ]
+    body = {"messages": [{"count": 3, "total": 3, "cursor": 0}], "collection": records}
+    with LocalServer() as server:
+        server.route("/pubs/medrxiv/2024-01-01/2024-01-31/0", Reply(body=json.dumps(body)))
+        report = harvest_pubs(store, _settings(env, server), replace(WINDOW, server="medrxiv"))
+    assert (report.n_added, report.n_skipped) == (1, 2)
+
+
+def _work(n: int, abstract: str | None) -> dict[str, object]:
+    work: dict[str, object] = {
+        "DOI": f"10.1016/j.media.2024.{n:04d}",
+        "title": [f"Segmentation method {n}"],
+        "container-title": ["Medical Image Analysis"],
+        "ISSN": ["1361-8415", "1361-8423"],
+        "issued": {"date-parts": [[2024, 3, n % 28 + 1]]},
+    }
+    if abstract is not None:
+        work["abstract"] = abstract
+    return work
+
+
+def test_crossref_harvest_strips_jats_and_pages_with_cursors(
+    store: Store, env: dict[str, str]
+) -> None:
+    jats = (
+        "<jats:title>Abstract</jats:title>"
+        "<jats:p>We segment <jats:italic>MRI</jats:italic> &amp; CT.</jats:p>"
+    )
+    pages = [
+        {
+            "message": {
+                "total-results": 3,
+                "next-cursor": "AoJ1",
+                "items": [_work(1, jats), _work(2, None)],
+            }
+        },
+        {"message": {"total-results": 3, "next-cursor": "AoJ2", "items": [_work(3, jats + " 3")]}},
+    ]
+    with LocalServer() as server:
+        server.route("/journals/1361-8415/works", [Reply(body=json.dumps(p)) for p in pages])
+        settings = _settings(env, server, RXRADAR_CONTACT_EMAIL="team@example.org")
+        report = harvest_crossref(store, settings, "13618415", rows=10)
+        queries = [r.query for r in server.requests]
+    assert [q["cursor"] for q in queries] == [["*"], ["AoJ1"]]
+    assert queries[0]["filter"] == ["has-abstract:true"]
+    assert queries[0]["mailto"] == ["team@example.org"]
+    assert (report.n_records, report.n_added, report.n_skipped) == (3, 2, 1)
+    found = find_profile(store, "1361-8415")
+    assert isinstance(found, ProfileSummary)
+    assert (found.name, found.n_papers) == ("Medical Image Analysis", 2)
+    with store.session() as session:
+        from bot.store.profiles import profile_papers
+
+        abstracts = [p.abstract for p in profile_papers(session, found.id)]
+    assert abstracts[0] == "We segment MRI & CT."
+
+
+def test_crossref_says_when_the_issn_is_unknown(store: Store, env: dict[str, str]) -> None:
+    with LocalServer() as server:
+        server.route("/journals/0000-0000/works", Reply(status=404, body="Resource not found."))
+        with pytest.raises(HarvestError, match="no journal with ISSN 0000-0000"):
+            harvest_crossref(store, _settings(env, server), "0000-0000")
