@@ -1,0 +1,189 @@
+"""`rxradar feeds …`, `rxradar poll`, `rxradar preprints list`, `rxradar backfill`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.config import ConfigError, Settings
+from bot.feeds.backfill import SERVERS, BackfillError, backfill
+from bot.feeds.catalogue import UnknownSource, resolve_source
+from bot.feeds.poll import PollReport, ensure_default_feeds, poll_feeds
+from bot.store.db import Store
+from bot.store.feeds import FeedExists, FeedInfo, add_feed, list_feeds, remove_feed
+from bot.store.preprints import StoredPreprint, list_preprints
+
+feeds_app = typer.Typer(help="The feeds rxradar polls.", no_args_is_help=True)
+preprints_app = typer.Typer(help="Preprints rxradar has stored.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(feeds_app, name="feeds")
+    app.add_typer(preprints_app, name="preprints")
+    app.command("poll")(poll_command)
+    app.command("backfill")(backfill_command)
+
+
+def _defaults(store: Store, config: Settings) -> None:
+    try:
+        added = ensure_default_feeds(store, config)
+    except ConfigError as exc:
+        fail(str(exc))
+    for feed in added:
+        err_console.print(f"added default feed {feed.id}: {feed.source or feed.url}")
+
+
+@feeds_app.command("add")
+def add_command(
+    source: str = typer.Argument(..., help="biorxiv:<subject>, arxiv:cs.LG, or a URL"),
+) -> None:
+    """Add a feed by catalogue name or URL."""
+    try:
+        resolved = resolve_source(source)
+    except UnknownSource as exc:
+        fail(str(exc))
+    with open_store() as store:
+        try:
+            feed = add_feed(store, resolved.url, resolved.name, resolved.kind)
+        except FeedExists as exc:
+            fail(f"{exc}; nothing to do (rxradar feeds list shows it)")
+    out_console.print(f"added feed {feed.id}: {feed.url}", highlight=False)
+
+
+@feeds_app.command("list")
+def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List feeds with their last status and error."""
+    config = settings()
+    with open_store(config) as store:
+        _defaults(store, config)
+        feeds = list_feeds(store)
+    if as_json:
+        print_json([feed.to_json() for feed in feeds])
+        return
+    out_console.print(_feeds_table(feeds))
+
+
+def _feeds_table(feeds: list[FeedInfo]) -> Table:
+    table = Table("id", "source / url", "kind", "enabled", "status", "next poll", "last error")
+    for feed in feeds:
+        next_poll = f"{feed.next_poll_at:%Y-%m-%d %H:%M}" if feed.next_poll_at else "now"
+        table.add_row(
+            str(feed.id),
+            feed.source or feed.url,
+            feed.kind,
+            "yes" if feed.enabled else f"no ({feed.disabled_reason})",
+            str(feed.last_status or "–"),
+            next_poll,
+            feed.last_error or "",
+        )
+    return table
+
+
+@feeds_app.command("remove")
+def remove_command(
+    feed_id: int = typer.Argument(..., help="The feed id from `feeds list`."),
+) -> None:
+    """Stop polling a feed (its preprints stay)."""
+    with open_store() as store:
+        removed = remove_feed(store, feed_id)
+    if removed is None:
+        fail(f"there is no feed {feed_id}; `rxradar feeds list` shows the ids")
+    out_console.print(f"removed feed {feed_id}: {removed.url}", highlight=False)
+
+
+def poll_command(
+    all_feeds: bool = typer.Option(False, "--all", help="Poll every enabled feed, due or not."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON rows."),
+) -> None:
+    """Poll the feeds that are due and store new preprints."""
+    config = settings()
+    with open_store(config) as store:
+        _defaults(store, config)
+        report = poll_feeds(store, config, ignore_due_times=all_feeds)
+    if as_json:
+        print_json([result.to_json() for result in report.results])
+        return
+    out_console.print(_poll_table(report))
+
+
+def _poll_table(report: PollReport) -> Table:
+    table = Table("feed", "status", "new", "updated", "skipped", "error")
+    for row in report.results:
+        status = str(row.status) if row.status is not None else "–"
+        table.add_row(
+            row.feed, status, str(row.new), str(row.updated), str(row.skipped), row.error or ""
+        )
+    if not report.results:
+        table.caption = "no feed was due (use --all to poll every enabled feed)"
+    return table
+
+
+@preprints_app.command("list")
+def preprints_list_command(
+    since: str = typer.Option("", "--since", help="Only preprints updated on/after YYYY-MM-DD."),
+    limit: int = typer.Option(1000, "--limit", min=1, help="At most this many (newest first)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON array."),
+) -> None:
+    """List stored preprints, newest first."""
+    since_date = _date_option("--since", since)
+    with open_store() as store:
+        preprints = list_preprints(store, since_date, limit)
+    if as_json:
+        print_json([preprint.to_json() for preprint in preprints])
+        return
+    out_console.print(_preprints_table(preprints))
+
+
+def _date_option(name: str, value: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{name} {value!r} is not a date; write YYYY-MM-DD, e.g. 2026-01-31")
+
+
+def _preprints_table(preprints: list[StoredPreprint]) -> Table:
+    table = Table("id", "v", "updated", "server", "title")
+    for preprint in preprints:
+        title = preprint.title if len(preprint.title) <= 90 else preprint.title[:89] + "…"
+        table.add_row(
+            preprint.id, str(preprint.version), preprint.updated.isoformat(), preprint.server, title
+        )
+    return table
+
+
+def backfill_command(
+    server: str = typer.Option(..., "--server", help="biorxiv or medrxiv."),
+    days: int = typer.Option(90, "--days", min=1, help="How many days back."),
+) -> None:
+    """Fetch the last N days from the bioRxiv/medRxiv API (about one request per second)."""
+    server = server.strip().lower()
+    if server not in SERVERS:
+        fail(f"--server {server!r} is not supported; use biorxiv or medrxiv")
+    config = settings()
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with open_store(config) as store, Progress(*columns, console=err_console) as bar:
+        task = bar.add_task(f"{server} last {days} days", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        try:
+            result = backfill(store, config, server, days, progress=advance)
+        except BackfillError as exc:
+            fail(str(exc))
+    out_console.print(
+        f"{server} {result.start}..{result.end}: {result.records} records in {result.pages} pages, "
+        f"{result.new} new, {result.updated} updated, {result.skipped} skipped",
+        highlight=False,
+    )

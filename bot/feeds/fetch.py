@@ -1,0 +1,251 @@
+"""HTTP for feeds and APIs: timeouts, a byte cap, conditional GET, redirects, polite pacing.
+
+feedparser never touches the network: we fetch the bytes here and hand them over.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bot.config import Settings
+
+ACCEPT = (
+    "application/rss+xml, application/rdf+xml, application/atom+xml, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+)
+PERMANENT_REDIRECTS = (301, 308)
+MAX_WORKERS = 8
+
+
+class FetchError(RuntimeError):
+    """A request failed as a whole; the message says what happened and what to check."""
+
+
+class _TooLarge(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    url: str
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    url: str  # what was asked for
+    status: int | None  # of the final response (after redirects); None when there was none
+    body: bytes = b""
+    content_type: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    moved_to: str | None = None  # the target of 301/308 redirects, to poll from now on
+    error: str | None = None
+    headers: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+
+class HostPacer:
+    """Spaces request *starts* to one host by `delay` seconds; other hosts are unaffected."""
+
+    def __init__(
+        self,
+        delay: float,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.delay = delay
+        self._clock = clock
+        self._sleep = sleep
+        self._free_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, url: str) -> float:
+        """Block until this URL's host may be asked again; returns the seconds waited."""
+        if self.delay <= 0:
+            return 0.0
+        host = (urlsplit(url).hostname or "").lower()
+        with self._lock:
+            now = self._clock()
+            start = max(now, self._free_at.get(host, now))
+            self._free_at[host] = start + self.delay
+        if start > now:
+            self._sleep(start - now)
+        return start - now
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "unknown status"
+
+
+def describe_status(status: int) -> str:
+    if status == 410:
+        return "HTTP 410 Gone: the publisher removed this feed, so rxradar stopped polling it"
+    if status in (401, 403):
+        hint = "the server refuses us; the feed may need a login or blocks robots"
+    elif status == 404:
+        hint = "check the feed URL (rxradar feeds list); it may have moved"
+    elif status == 429:
+        hint = "the server asks us to slow down; raise RXRADAR_HOST_DELAY"
+    elif status >= 500:
+        hint = "the server has a problem; rxradar retries later"
+    else:
+        hint = "check the feed URL"
+    return f"HTTP {status} {_reason(status)}: {hint}"
+
+
+def _moved_to(response: httpx.Response) -> str | None:
+    """Where the leading run of permanent redirects ended; temporary ones are not remembered."""
+    chain = [*response.history, response]
+    target = None
+    for step, redirect in enumerate(response.history):
+        if redirect.status_code not in PERMANENT_REDIRECTS:
+            break
+        target = str(chain[step + 1].url)
+    return target
+
+
+class Fetcher:
+    """One HTTP client (thread-safe) shared by all feeds of a poll; use as a context manager."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        pacer: HostPacer | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.max_bytes = settings.max_feed_bytes
+        self.timeout = settings.http_timeout
+        self.pacer = pacer or HostPacer(settings.host_delay)
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(settings.http_timeout),
+            headers={"User-Agent": settings.user_agent},
+            follow_redirects=True,
+            max_redirects=10,
+            transport=transport,
+        )
+
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def fetch(self, request: FetchRequest) -> FetchResult:
+        """GET a feed; never raises for network or HTTP problems (they are in `error`)."""
+        headers = {"Accept": ACCEPT}
+        if request.etag:
+            headers["If-None-Match"] = request.etag
+        if request.last_modified:
+            headers["If-Modified-Since"] = request.last_modified
+        self.pacer.wait(request.url)
+        try:
+            with self._client.stream("GET", request.url, headers=headers) as response:
+                return self._result(request, response)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            return FetchResult(url=request.url, status=None, error=self._describe(request, exc))
+        except _TooLarge:
+            return FetchResult(url=request.url, status=200, error=self._too_large())
+
+    def fetch_many(self, requests: Iterable[FetchRequest]) -> Iterator[FetchResult]:
+        """Fetch concurrently (politely per host); results come back as they complete."""
+        pending = list(requests)
+        if not pending:
+            return
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(pending))) as pool:
+            futures = [pool.submit(self.fetch, request) for request in pending]
+            for future in as_completed(futures):
+                yield future.result()
+
+    def get_json(self, url: str) -> Any:
+        """GET a JSON API page; raises FetchError with a readable message."""
+        result = self.fetch(FetchRequest(url))
+        if result.error:
+            raise FetchError(f"{url}: {result.error}")
+        try:
+            return json.loads(result.body)
+        except ValueError as exc:
+            raise FetchError(f"{url} did not return JSON ({exc})") from exc
+
+    def _result(self, request: FetchRequest, response: httpx.Response) -> FetchResult:
+        status = response.status_code
+        common: dict[str, Any] = {
+            "url": request.url,
+            "status": status,
+            "headers": dict(response.headers),
+            "etag": response.headers.get("etag"),
+            "last_modified": response.headers.get("last-modified"),
+        }
+        if status == 304:
+            return FetchResult(moved_to=_moved_to(response), **common)
+        if status >= 300:
+            return FetchResult(error=describe_status(status), **common)
+        body = self._read_capped(response)
+        content_type = response.headers.get("content-type")
+        return FetchResult(
+            body=body, content_type=content_type, moved_to=_moved_to(response), **common
+        )
+
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        declared = response.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise _TooLarge()
+        deadline = time.monotonic() + 4 * self.timeout  # a trickling body must end too
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _TooLarge()
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the body took too long to arrive")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self) -> str:
+        megabytes = self.max_bytes / (1024 * 1024)
+        return (
+            f"the response is larger than RXRADAR_MAX_FEED_BYTES ({megabytes:g} MB) and was "
+            "aborted; check the URL, or raise RXRADAR_MAX_FEED_BYTES if the feed is that big"
+        )
+
+    def _describe(self, request: FetchRequest, exc: Exception) -> str:
+        host = urlsplit(request.url).hostname or request.url
+        if isinstance(exc, httpx.ConnectTimeout):
+            return f"timed out connecting to {host} after {self.timeout:g} s; rxradar retries later"
+        if isinstance(exc, httpx.TimeoutException):
+            return (
+                f"timed out waiting for {host} ({self.timeout:g} s read timeout); "
+                "rxradar retries later (RXRADAR_HTTP_TIMEOUT sets the limit)"
+            )
+        if isinstance(exc, httpx.TooManyRedirects):
+            return f"too many redirects from {request.url}; check the feed URL"
+        if isinstance(exc, httpx.ConnectError):
+            return f"cannot connect to {host} ({exc}); check the URL and your network"
+        if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+            return f"{request.url!r} is not a fetchable http(s) URL ({exc})"
+        return f"request to {host} failed: {type(exc).__name__}: {exc}"

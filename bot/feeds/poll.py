@@ -1,0 +1,218 @@
+"""One poll: fetch every due feed concurrently, parse, store, and record each feed's outcome.
+
+A feed's problems stay with that feed: its error is stored on it and its next poll moves out
+(exponential backoff); every other feed lands as usual.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.config import ConfigError, Settings
+from bot.feeds.catalogue import UnknownSource, resolve_source
+from bot.feeds.fetch import Fetcher, FetchRequest, FetchResult, describe_status
+from bot.feeds.parse import parse_feed
+from bot.feeds.records import ParsedFeed
+from bot.store.base import utcnow
+from bot.store.db import Store
+from bot.store.feeds import (
+    FeedInfo,
+    FeedOutcome,
+    add_feed,
+    count_feeds,
+    due_feeds,
+    record_poll,
+)
+from bot.store.preprints import UpsertResult, upsert_preprints
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class FeedPollResult:
+    feed_id: int
+    feed: str  # the URL that was polled
+    status: int | None
+    new: int = 0
+    updated: int = 0
+    skipped: int = 0
+    error: str | None = None  # set only when the feed as a whole failed
+    changed_ids: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The pinned `poll --json` row."""
+        return {
+            "feed": self.feed,
+            "status": self.status,
+            "new": self.new,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "error": self.error,
+        }
+
+
+@dataclass(frozen=True)
+class PollReport:
+    started_at: datetime
+    results: tuple[FeedPollResult, ...]
+
+    @property
+    def changed_ids(self) -> tuple[str, ...]:
+        """Preprints new or changed in this poll, each once: the input for scoring."""
+        ids = (i for result in self.results for i in result.changed_ids)
+        return tuple(dict.fromkeys(ids))
+
+
+def backoff(settings: Settings, failures: int) -> timedelta:
+    """How long a feed rests after its n-th failure in a row: doubling, capped at a day."""
+    return min(settings.poll_interval * (2 ** min(failures, 16)), MAX_BACKOFF)
+
+
+def ensure_default_feeds(store: Store, settings: Settings) -> list[FeedInfo]:
+    """Add RXRADAR_FEEDS when the database has never had a feed; returns what was added."""
+    if count_feeds(store) > 0:
+        return []
+    added = []
+    for name in settings.feeds:
+        try:
+            source = resolve_source(name)
+        except UnknownSource as exc:
+            raise ConfigError(f"RXRADAR_FEEDS: {exc}") from exc
+        added.append(add_feed(store, source.url, source.name, source.kind))
+    return added
+
+
+def poll_feeds(
+    store: Store,
+    settings: Settings,
+    ignore_due_times: bool = False,
+    now: datetime | None = None,
+    fetcher: Fetcher | None = None,
+) -> PollReport:
+    """Poll every enabled feed that is due (all enabled feeds with ignore_due_times)."""
+    started = now or utcnow()
+    feeds = {feed.url: feed for feed in due_feeds(store, started, ignore_due_times)}
+    requests = [FetchRequest(f.url, f.etag, f.last_modified) for f in feeds.values()]
+    results: list[FeedPollResult] = []
+    client = fetcher or Fetcher(settings)
+    try:
+        for fetched in client.fetch_many(requests):
+            results.append(ingest(store, settings, feeds[fetched.url], fetched, started))
+    finally:
+        if fetcher is None:
+            client.close()
+    results.sort(key=lambda result: result.feed_id)
+    return PollReport(started_at=started, results=tuple(results))
+
+
+def ingest(
+    store: Store, settings: Settings, feed: FeedInfo, fetched: FetchResult, now: datetime
+) -> FeedPollResult:
+    """Store what one fetch brought and record the outcome on the feed. Never raises."""
+    try:
+        if fetched.gone:
+            return _disable(store, feed, fetched, now)
+        if fetched.error:
+            return _fail(store, settings, feed, fetched, fetched.error, now)
+        if fetched.not_modified:
+            return _succeed(store, settings, feed, fetched, None, UpsertResult(), now)
+        parsed = parse_feed(fetched.body, fetched.content_type, feed.url, now.date())
+        if parsed.problem:
+            return _fail(store, settings, feed, fetched, parsed.problem, now, parsed)
+        stored = upsert_preprints(store, parsed.preprints, feed.id, now)
+        return _succeed(store, settings, feed, fetched, parsed, stored, now)
+    except Exception as exc:  # job boundary: one broken feed must not stop the others
+        log.exception("polling feed %s (%s) failed", feed.id, feed.url)
+        message = f"internal error while storing this feed: {type(exc).__name__}: {exc}"
+        return _fail(store, settings, feed, fetched, message, now)
+
+
+def _succeed(
+    store: Store,
+    settings: Settings,
+    feed: FeedInfo,
+    fetched: FetchResult,
+    parsed: ParsedFeed | None,
+    stored: UpsertResult,
+    now: datetime,
+) -> FeedPollResult:
+    notes = "; ".join(parsed.warnings) if parsed else ""
+    outcome = FeedOutcome(
+        polled_at=now,
+        status=fetched.status,
+        next_poll_at=now + settings.poll_interval,
+        success=True,
+        failures=0,
+        error=notes or None,
+        etag=fetched.etag or (feed.etag if fetched.not_modified else None),
+        last_modified=fetched.last_modified
+        or (feed.last_modified if fetched.not_modified else None),
+        moved_to=fetched.moved_to,
+        kind=parsed.kind if parsed else None,
+        title=parsed.title if parsed else None,
+    )
+    record_poll(store, feed.id, outcome)
+    log.info(
+        "feed %s: %s new, %s updated, %s skipped",
+        feed.url,
+        len(stored.new),
+        len(stored.updated),
+        parsed.skipped if parsed else 0,
+    )
+    return FeedPollResult(
+        feed_id=feed.id,
+        feed=feed.url,
+        status=fetched.status,
+        new=len(stored.new),
+        updated=len(stored.updated),
+        skipped=parsed.skipped if parsed else 0,
+        changed_ids=stored.changed_ids,
+    )
+
+
+def _fail(
+    store: Store,
+    settings: Settings,
+    feed: FeedInfo,
+    fetched: FetchResult,
+    message: str,
+    now: datetime,
+    parsed: ParsedFeed | None = None,
+) -> FeedPollResult:
+    failures = feed.consecutive_failures + 1
+    retry_at = now + backoff(settings, failures)
+    text = f"{message} (failure {failures} in a row; next try after {retry_at:%Y-%m-%d %H:%M} UTC)"
+    outcome = FeedOutcome(
+        polled_at=now,
+        status=fetched.status,
+        next_poll_at=retry_at,
+        success=False,
+        failures=failures,
+        error=text,
+        kind=parsed.kind if parsed else None,
+        title=parsed.title if parsed else None,
+    )
+    record_poll(store, feed.id, outcome)
+    log.warning("feed %s: %s", feed.url, text)
+    return FeedPollResult(feed.id, feed.url, fetched.status, error=text)
+
+
+def _disable(store: Store, feed: FeedInfo, fetched: FetchResult, now: datetime) -> FeedPollResult:
+    text = f"{describe_status(410)}; if it has a new URL, add that (rxradar feeds add URL)"
+    outcome = FeedOutcome(
+        polled_at=now,
+        status=fetched.status,
+        next_poll_at=now,
+        success=False,
+        failures=feed.consecutive_failures + 1,
+        error=text,
+        disabled_reason="HTTP 410 Gone",
+    )
+    record_poll(store, feed.id, outcome)
+    log.warning("feed %s: %s", feed.url, text)
+    return FeedPollResult(feed.id, feed.url, fetched.status, error=text)

@@ -1,0 +1,58 @@
+"""The record types that leave `bot.feeds`: one `Preprint` per entry, one `ParsedFeed` per body."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+
+# What a feed turned out to be, detected from its content (never from its host name).
+BIORXIV_RDF = "biorxiv-rdf"
+ARXIV_RSS = "arxiv-rss"
+ARXIV_ATOM = "arxiv-atom"
+GENERIC = "generic"
+
+
+@dataclass(frozen=True)
+class Preprint:
+    """One preprint version as a source described it, cleaned and with a canonical identity.
+
+    `id` is the bare lower-case DOI, or `arxiv:<id>` for arXiv items (their DOI, when they
+    have one, is kept in `doi`). `posted` is the first version's date when the source knows
+    it, else this entry's date; `updated` is this version's date.
+    """
+
+    id: str
+    version: int
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    server: str
+    posted: date
+    updated: date
+    doi: str | None = None
+    arxiv_id: str | None = None
+    categories: tuple[str, ...] = ()
+    url: str | None = None
+    announce_type: str | None = None  # arXiv RSS: new, cross, replace, replace-cross
+    journal_ref: str | None = None
+    published_doi: str | None = None
+
+    @property
+    def content_hash(self) -> str:
+        """Changes only when what a reader (or the scoring model) sees changes."""
+        material = json.dumps([self.title, self.abstract, list(self.authors)], ensure_ascii=False)
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    """What one feed body yielded. `problem` is set when the body as a whole is unusable."""
+
+    kind: str
+    title: str | None
+    preprints: tuple[Preprint, ...]
+    skipped: int = 0
+    problem: str | None = None
+    warnings: tuple[str, ...] = ()

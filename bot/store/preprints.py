@@ -1,0 +1,265 @@
+"""Queries and upserts for preprints: one row per canonical id, one version row per version."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.feeds.records import Preprint
+from bot.store.base import utcnow
+from bot.store.db import Store
+from bot.store.models import Preprint as PreprintRow
+from bot.store.models import PreprintVersion
+
+_CHUNK = 500  # ids per IN (...) query: well inside every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class StoredPreprint:
+    id: str
+    version: int
+    doi: str | None
+    arxiv_id: str | None
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    categories: tuple[str, ...]
+    server: str
+    posted: date
+    updated: date
+    url: str | None
+    content_hash: str
+    first_seen_at: datetime
+    last_updated_at: datetime
+    source_feed_id: int | None
+
+    def to_json(self) -> dict[str, Any]:
+        """The pinned `preprints list --json` shape (plus `updated`)."""
+        return {
+            "id": self.id,
+            "version": self.version,
+            "doi": self.doi,
+            "title": self.title,
+            "authors": list(self.authors),
+            "abstract": self.abstract,
+            "server": self.server,
+            "categories": list(self.categories),
+            "posted": self.posted.isoformat(),
+            "updated": self.updated.isoformat(),
+            "url": self.url,
+        }
+
+
+@dataclass(frozen=True)
+class UpsertResult:
+    new: tuple[str, ...] = ()
+    updated: tuple[str, ...] = ()
+
+    @property
+    def changed_ids(self) -> tuple[str, ...]:
+        """Preprints stored for the first time or changed: what scoring should look at."""
+        return self.new + self.updated
+
+
+def _stored(row: PreprintRow) -> StoredPreprint:
+    return StoredPreprint(
+        id=row.id,
+        version=row.version,
+        doi=row.doi,
+        arxiv_id=row.arxiv_id,
+        title=row.title,
+        abstract=row.abstract,
+        authors=tuple(row.authors or ()),
+        categories=tuple(row.categories or ()),
+        server=row.server,
+        posted=row.posted,
+        updated=row.updated,
+        url=row.url,
+        content_hash=row.content_hash,
+        first_seen_at=row.first_seen_at,
+        last_updated_at=row.last_updated_at,
+        source_feed_id=row.source_feed_id,
+    )
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _latest_per_id(records: Iterable[Preprint]) -> dict[str, Preprint]:
+    """A feed may list one preprint twice (two versions); the highest version wins."""
+    latest: dict[str, Preprint] = {}
+    for record in records:
+        seen = latest.get(record.id)
+        if seen is None or record.version > seen.version:
+            latest[record.id] = record
+    return latest
+
+
+def _extra(record: Preprint) -> dict[str, Any]:
+    fields = {
+        "announce_type": record.announce_type,
+        "journal_ref": record.journal_ref,
+        "published_doi": record.published_doi,
+    }
+    return {key: value for key, value in fields.items() if value}
+
+
+def _new_row(record: Preprint, feed_id: int | None, now: datetime) -> PreprintRow:
+    row = PreprintRow(
+        id=record.id,
+        version=record.version,
+        doi=record.doi,
+        arxiv_id=record.arxiv_id,
+        title=record.title,
+        abstract=record.abstract,
+        authors=list(record.authors),
+        categories=list(record.categories),
+        server=record.server,
+        posted=min(record.posted, record.updated),
+        updated=record.updated,
+        url=record.url,
+        content_hash=record.content_hash,
+        first_seen_at=now,
+        last_updated_at=now,
+        source_feed_id=feed_id,
+        extra=_extra(record),
+    )
+    row.versions.append(_version_row(record, now))
+    return row
+
+
+def _version_row(record: Preprint, now: datetime) -> PreprintVersion:
+    return PreprintVersion(
+        preprint_id=record.id,
+        version=record.version,
+        content_hash=record.content_hash,
+        updated=record.updated,
+        seen_at=now,
+    )
+
+
+def _take_new_version(session: Session, row: PreprintRow, record: Preprint, now: datetime) -> None:
+    row.version, row.title, row.abstract = record.version, record.title, record.abstract
+    row.authors, row.content_hash = list(record.authors), record.content_hash
+    row.categories = list(dict.fromkeys([*row.categories, *record.categories]))
+    row.doi = record.doi or row.doi
+    row.url = record.url or row.url
+    row.updated = max(row.updated, record.updated)
+    row.posted = min(row.posted, record.posted)
+    row.extra = {**(row.extra or {}), **_extra(record)}
+    if session.get(PreprintVersion, (record.id, record.version)) is None:
+        session.add(_version_row(record, now))
+
+
+def _fill_gaps(row: PreprintRow, record: Preprint) -> bool:
+    """Same version seen again (e.g. an arXiv cross-list): first text wins, gaps are filled."""
+    categories = list(dict.fromkeys([*row.categories, *record.categories]))
+    changes: dict[str, Any] = {
+        "categories": categories if categories != list(row.categories) else None,
+        "doi": record.doi if row.doi is None and record.doi else None,
+        "abstract": record.abstract if not row.abstract and record.abstract else None,
+        "posted": record.posted if record.posted < row.posted else None,
+    }
+    changed = {key: value for key, value in changes.items() if value is not None}
+    for key, value in changed.items():
+        setattr(row, key, value)
+    if "abstract" in changed:
+        row.content_hash = record.content_hash
+    return bool(changed)
+
+
+def _apply(session: Session, row: PreprintRow, record: Preprint, now: datetime) -> bool:
+    if record.version > row.version:
+        _take_new_version(session, row, record, now)
+    elif record.version < row.version or not _fill_gaps(row, record):
+        return False  # an old version, or nothing new: re-polling changes nothing
+    row.last_updated_at = now
+    return True
+
+
+def _upsert_once(
+    store: Store, latest: dict[str, Preprint], feed_id: int | None, now: datetime
+) -> UpsertResult:
+    new: list[str] = []
+    updated: list[str] = []
+    with store.session() as session:
+        ids = list(latest)
+        existing: dict[str, PreprintRow] = {}
+        for chunk in _chunks(ids):
+            query = select(PreprintRow).where(PreprintRow.id.in_(chunk))
+            existing.update({row.id: row for row in session.scalars(query)})
+        for preprint_id, record in latest.items():
+            row = existing.get(preprint_id)
+            if row is None:
+                session.add(_new_row(record, feed_id, now))
+                new.append(preprint_id)
+            elif _apply(session, row, record, now):
+                updated.append(preprint_id)
+    return UpsertResult(new=tuple(new), updated=tuple(updated))
+
+
+def upsert_preprints(
+    store: Store,
+    records: Iterable[Preprint],
+    feed_id: int | None = None,
+    now: datetime | None = None,
+) -> UpsertResult:
+    """Store records: new ids are inserted, newer versions update the row and add a version."""
+    latest = _latest_per_id(records)
+    if not latest:
+        return UpsertResult()
+    moment = now or utcnow()
+    try:
+        return _upsert_once(store, latest, feed_id, moment)
+    except IntegrityError:
+        # another poller inserted some of these ids between our read and our write: the
+        # rows exist now, so a second pass updates instead of inserting
+        return _upsert_once(store, latest, feed_id, moment)
+
+
+def changed_since(store: Store, since: datetime) -> list[str]:
+    """Ids of preprints stored or changed at or after `since` (e.g. the start of a poll)."""
+    query = select(PreprintRow.id).where(PreprintRow.last_updated_at >= since)
+    with store.session() as session:
+        return list(session.scalars(query.order_by(PreprintRow.id)))
+
+
+def list_preprints(
+    store: Store, since: date | None = None, limit: int = 1000
+) -> list[StoredPreprint]:
+    """Newest first; `since` keeps preprints whose latest version is from that day on."""
+    query = select(PreprintRow)
+    if since is not None:
+        query = query.where(PreprintRow.updated >= since)
+    query = query.order_by(PreprintRow.updated.desc(), PreprintRow.id).limit(limit)
+    with store.session() as session:
+        return [_stored(row) for row in session.scalars(query)]
+
+
+def get_preprints(store: Store, ids: Sequence[str]) -> list[StoredPreprint]:
+    """The stored preprints with these ids, in the order asked (unknown ids are left out)."""
+    found: dict[str, StoredPreprint] = {}
+    with store.session() as session:
+        for chunk in _chunks(list(ids)):
+            query = select(PreprintRow).where(PreprintRow.id.in_(chunk))
+            found.update({row.id: _stored(row) for row in session.scalars(query)})
+    return [found[i] for i in ids if i in found]
+
+
+def preprint_versions(store: Store, preprint_id: str) -> list[tuple[int, str, date]]:
+    """(version, content hash, date) for every version seen, oldest first."""
+    query = (
+        select(PreprintVersion)
+        .where(PreprintVersion.preprint_id == preprint_id)
+        .order_by(PreprintVersion.version)
+    )
+    with store.session() as session:
+        return [(v.version, v.content_hash, v.updated) for v in session.scalars(query)]
