@@ -1,0 +1,1 @@
+"""Delivery channels (Slack, email, console) behind one `send()` interface."""

@@ -9,6 +9,32 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class Target:
+    """Where a digest goes: an email address or a Slack channel (or user, for notices)."""
+
+    kind: str  # "email" | "slack"
+    address: str | None = None
+    team: str | None = None
+    channel: str | None = None
+
+    @property
+    def key(self) -> str:
+        if self.kind == "email":
+            return f"email:{(self.address or '').strip().lower()}"
+        return f"slack:{self.team or ''}:{self.channel}"
+
+    def describe(self) -> str:
+        if self.kind == "email":
+            return self.address or ""
+        return f"slack {self.team}/{self.channel}" if self.team else f"slack {self.channel}"
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "email":
+            return {"kind": "email", "address": self.address}
+        return {"kind": "slack", "team": self.team, "channel": self.channel}
+
+
+@dataclass(frozen=True)
 class Rules:
     """What a subscription wants: the cut and the filters."""
 

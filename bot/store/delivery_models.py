@@ -93,9 +93,7 @@ class Digest(Base):
     __tablename__ = "digests"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    subscription_id: Mapped[int] = mapped_column(
-        ForeignKey("subscriptions.id", ondelete="CASCADE")
-    )
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
     period: Mapped[str] = mapped_column(String(40))  # local date of the slot, e.g. 2026-10-26
     slot_at: Mapped[datetime] = mapped_column(UTCDateTime)
     window_start: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -130,9 +128,7 @@ class DigestItem(Base):
     digest_id: Mapped[int] = mapped_column(ForeignKey("digests.id", ondelete="CASCADE"))
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     preprint_id: Mapped[str] = mapped_column(ForeignKey("preprints.id", ondelete="CASCADE"))
-    profile_id: Mapped[int | None] = mapped_column(
-        ForeignKey("profiles.id", ondelete="SET NULL")
-    )
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(Integer)
     probability: Mapped[float] = mapped_column(Float)
     # fingerprint of the normalised title + abstract sent, to tell material updates apart
@@ -178,9 +174,7 @@ class Vote(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"))
     preprint_id: Mapped[str] = mapped_column(ForeignKey("preprints.id", ondelete="CASCADE"))
-    profile_id: Mapped[int | None] = mapped_column(
-        ForeignKey("profiles.id", ondelete="SET NULL")
-    )
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("profiles.id", ondelete="SET NULL"))
     digest_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("digest_items.id", ondelete="SET NULL")
     )

@@ -1,0 +1,104 @@
+"""Slack via slack_sdk's WebClient: a first message plus threaded follow-ups.
+
+Rate limits (429 + Retry-After) and 5xx answers are retried once inside the call by the
+SDK's retry handlers; what still fails is reported as temporary and retried on a later run.
+Errors that retrying cannot fix (the channel is gone, the bot was removed, the token was
+revoked) are permanent: the subscription is paused and its owner told.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.channels.base import DeliveryError, DigestMessage, Receipt
+from bot.config import Settings
+
+PERMANENT_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "user_not_found",
+    }
+)
+METADATA_EVENT = "rxradar_digest"
+
+
+def make_client(settings: Settings, token: str | None = None) -> WebClient:
+    bot_token = token or (settings.slack_bot_token.get() if settings.slack_bot_token else None)
+    client = WebClient(
+        token=bot_token, base_url=settings.slack_api_url, timeout=int(settings.http_timeout)
+    )
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=1))
+    client.retry_handlers.append(ServerErrorRetryHandler(max_retry_count=1))
+    return client
+
+
+def _classify(exc: SlackApiError) -> DeliveryError:
+    status = exc.response.status_code
+    error = str(exc.response.get("error") or f"HTTP {status}")
+    if error in PERMANENT_ERRORS:
+        return DeliveryError(True, f"Slack refused the message: {error}")
+    if status == 429:
+        retry = exc.response.headers.get("Retry-After", "?")
+        return DeliveryError(False, f"Slack rate limit (429, Retry-After {retry}s)")
+    return DeliveryError(False, f"Slack error: {error}")
+
+
+class SlackChannel:
+    kind = "slack"
+
+    def __init__(self, settings: Settings, client: WebClient | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+
+    def _post(self, channel: str, post: Any, thread_ts: str | None, meta: dict[str, Any]) -> str:
+        kwargs: dict[str, Any] = {
+            "channel": channel,
+            "text": post.text,
+            "blocks": list(post.blocks),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if thread_ts:
+            kwargs["thread_ts"] = thread_ts
+        if meta:
+            # lets a retry after a crash recognise a message that was already posted
+            kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": meta}
+        response = self.client.chat_postMessage(**kwargs)
+        return str(response.get("ts"))
+
+    def send(self, message: DigestMessage) -> Receipt:
+        channel = message.target.channel
+        if not channel:
+            raise DeliveryError(True, "the subscriber has no Slack channel")
+        if not self.client.token:
+            raise DeliveryError(False, "RXRADAR_SLACK_BOT_TOKEN is not set; set it to post")
+        posts = message.slack or ()
+        if not posts:
+            raise DeliveryError(True, "nothing renderable for Slack in this message")
+        meta = {k: str(v) for k, v in message.reference.items()}
+        try:
+            first = self._post(channel, posts[0], None, meta)
+            for post in posts[1:]:
+                self._post(channel, post, first, {})
+        except SlackApiError as exc:
+            raise _classify(exc) from exc
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            raise DeliveryError(False, f"cannot reach Slack: {exc}") from exc
+        return Receipt(message_id=message.message_id, external_id=first)
+
+    def close(self) -> None:
+        return None

@@ -1,0 +1,303 @@
+"""Ledger queries: what a digest may contain, claiming it, and recording every attempt.
+
+Two processes never send the same digest: the (subscription, period) row is created with
+INSERT … ON CONFLICT DO NOTHING (whoever inserts, builds it), and sending takes a short
+lease with a conditional UPDATE (on PostgreSQL the candidate rows are first read with
+FOR UPDATE SKIP LOCKED so concurrent runs pass over each other's rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.digest.cadence import Slot
+from bot.digest.model import Candidate, Digest, History, ProfileSummary
+from bot.store.delivery_models import DeliveryAttempt, DigestItem
+from bot.store.delivery_models import Digest as DigestRow
+from bot.store.models import Preprint
+from bot.store.profile_models import ProfileStats, Score
+
+LEASE = timedelta(minutes=15)  # longer than any single send, including SMTP/Slack timeouts
+
+
+@dataclass(frozen=True)
+class PendingDigest:
+    id: int
+    subscription_id: int
+    period: str
+    payload: dict[str, object]
+    message_id: str | None
+    attempts: int
+    first_attempt_at: datetime | None
+    unfinished_attempt: bool  # a previous run crashed between sending and recording
+
+
+def claim(session: Session, subscription_id: int, slot: Slot, now: datetime) -> int | None:
+    """Create the period's digest row; None when it already exists (claimed elsewhere)."""
+    values = {
+        "subscription_id": subscription_id,
+        "period": slot.period,
+        "slot_at": slot.at,
+        "window_start": now,
+        "window_end": now,
+        "status": "building",
+        "payload": {},
+        "created_at": now,
+        "n_items": 0,
+        "attempts": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(DigestRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["subscription_id", "period"])
+        .returning(DigestRow.id)
+    )
+    return session.execute(statement).scalar_one_or_none()
+
+
+def record_digest(
+    session: Session, digest_id: int, subscriber_id: int, digest: Digest, message_id: str
+) -> None:
+    """Store the built digest and its items before anything is sent."""
+    row = session.get_one(DigestRow, digest_id)
+    row.window_start, row.window_end = digest.window_start, digest.window_end
+    row.payload = digest.to_payload()
+    row.n_items = len(digest.entries)
+    row.message_id = message_id
+    row.status = "pending"
+    row.retry_at = digest.window_end
+    for entry in digest.entries:
+        session.add(
+            DigestItem(
+                digest_id=digest_id,
+                subscriber_id=subscriber_id,
+                preprint_id=entry.preprint_id,
+                profile_id=entry.profile_id,
+                position=entry.rank,
+                probability=entry.probability,
+                text_fingerprint=entry.fingerprint,
+                updated=entry.updated,
+            )
+        )
+
+
+def mark_skipped(session: Session, digest_id: int, window: tuple[datetime, datetime]) -> None:
+    row = session.get_one(DigestRow, digest_id)
+    row.window_start, row.window_end = window
+    row.status = "skipped"
+
+
+def candidates(
+    session: Session, profile_ids: Sequence[int], start: datetime, end: datetime
+) -> list[Candidate]:
+    """Scored preprints for the profiles, posted or updated within the window's dates."""
+    first, last = start.date(), end.date()
+    query = (
+        select(Preprint, Score.profile_id, Score.probability)
+        .join(Score, Score.preprint_id == Preprint.id)
+        .where(Score.profile_id.in_(list(profile_ids)))
+        .where(Preprint.posted <= last)
+        .where(or_(Preprint.posted.between(first, last), Preprint.updated.between(first, last)))
+    )
+    return [
+        Candidate(
+            preprint_id=p.id,
+            profile_id=profile_id,
+            probability=probability,
+            title=p.title,
+            abstract=p.abstract or "",
+            authors=tuple(p.authors or ()),
+            categories=tuple(p.categories or ()),
+            server=p.server,
+            posted=p.posted,
+            updated=p.updated,
+            doi=p.doi,
+            url=p.url,
+        )
+        for p, profile_id, probability in session.execute(query).tuples()
+    ]
+
+
+def considered(session: Session, start: datetime, end: datetime) -> int:
+    first, last = start.date(), end.date()
+    query = select(func.count(Preprint.id)).where(
+        Preprint.posted <= last,
+        or_(Preprint.posted.between(first, last), Preprint.updated.between(first, last)),
+    )
+    return int(session.scalar(query) or 0)
+
+
+def profile_summaries(
+    session: Session, profiles: Sequence[tuple[int, str, str]]
+) -> list[ProfileSummary]:
+    """(id, name, kind) of followed profiles plus their score statistics, in the given order."""
+    ids = [pid for pid, _, _ in profiles]
+    stats = {
+        s.profile_id: s
+        for s in session.scalars(select(ProfileStats).where(ProfileStats.profile_id.in_(ids)))
+    }
+    summaries = []
+    for pid, name, kind in profiles:
+        s = stats.get(pid)
+        summaries.append(
+            ProfileSummary(
+                id=pid,
+                name=name,
+                kind=kind,
+                n_papers=s.n_papers if s else 0,
+                mean_probability=s.mean_probability if s else None,
+                quantiles=tuple(s.quantiles or ()) if s else (),
+            )
+        )
+    return summaries
+
+
+def history(
+    session: Session, subscriber_id: int, subscription_id: int, preprint_ids: Collection[str]
+) -> History:
+    """What this subscriber was already sent (any subscription), and this one's last window."""
+    delivered: dict[str, str] = {}
+    ids = list(preprint_ids)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(
+            select(DigestItem.preprint_id, DigestItem.text_fingerprint)
+            .where(DigestItem.subscriber_id == subscriber_id)
+            .where(DigestItem.delivered_at.is_not(None))
+            .where(DigestItem.preprint_id.in_(ids[start : start + 500]))
+            .order_by(DigestItem.delivered_at)
+        )
+        delivered.update(dict(rows.tuples().all()))  # newest delivery wins
+    last_end = session.scalar(
+        select(func.max(DigestRow.window_end)).where(
+            DigestRow.subscription_id == subscription_id,
+            DigestRow.status.in_(("sent", "skipped")),
+        )
+    )
+    return History(delivered=delivered, last_window_end=last_end)
+
+
+def sendable_ids(session: Session, now: datetime) -> list[int]:
+    """Pending digests whose (re)try time has come and that nobody holds a lease on."""
+    query = (
+        select(DigestRow.id)
+        .where(DigestRow.status == "pending")
+        .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= now))
+        .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= now))
+        .order_by(DigestRow.id)
+        .with_for_update(skip_locked=True)  # SQLite ignores this; the lease still decides
+    )
+    return list(session.scalars(query))
+
+
+def take_lease(session: Session, digest_id: int, run_id: str, now: datetime) -> bool:
+    """Conditional UPDATE: True only for the one process that got the digest."""
+    result = session.execute(
+        update(DigestRow)
+        .where(DigestRow.id == digest_id, DigestRow.status == "pending")
+        .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= now))
+        .values(claimed_until=now + LEASE, claimed_by=run_id)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def pending(session: Session, digest_id: int) -> PendingDigest:
+    row = session.get_one(DigestRow, digest_id)
+    unfinished = session.scalar(
+        select(func.count(DeliveryAttempt.id)).where(
+            and_(DeliveryAttempt.digest_id == digest_id, DeliveryAttempt.outcome == "started")
+        )
+    )
+    return PendingDigest(
+        id=row.id,
+        subscription_id=row.subscription_id,
+        period=row.period,
+        payload=row.payload,
+        message_id=row.message_id,
+        attempts=row.attempts,
+        first_attempt_at=row.first_attempt_at,
+        unfinished_attempt=bool(unfinished),
+    )
+
+
+def start_attempt(
+    session: Session,
+    digest_id: int | None,
+    subscriber_id: int | None,
+    kind: str,
+    purpose: str,
+    message_id: str | None,
+    now: datetime,
+) -> int:
+    row = DeliveryAttempt(
+        digest_id=digest_id,
+        subscriber_id=subscriber_id,
+        kind=kind,
+        purpose=purpose,
+        outcome="started",
+        message_id=message_id,
+        started_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def finish_attempt(
+    session: Session,
+    attempt_id: int,
+    outcome: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    retry_at: datetime | None = None,
+    external_id: str | None = None,
+) -> None:
+    row = session.get_one(DeliveryAttempt, attempt_id)
+    row.outcome, row.error, row.retry_at = outcome, error, retry_at
+    row.external_id, row.finished_at = external_id, now
+
+
+def abandon_unfinished(session: Session, digest_id: int, now: datetime) -> None:
+    """Close attempts a crashed run left open: their outcome is unknown."""
+    session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.digest_id == digest_id, DeliveryAttempt.outcome == "started")
+        .values(outcome="unknown", finished_at=now, error="the run ended before recording")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_sent(session: Session, digest_id: int, now: datetime) -> None:
+    row = session.get_one(DigestRow, digest_id)
+    row.status, row.sent_at, row.error, row.retry_at = "sent", now, None, None
+    row.attempts += 1
+    row.first_attempt_at = row.first_attempt_at or now
+    row.claimed_until = None
+    session.execute(
+        update(DigestItem)
+        .where(DigestItem.digest_id == digest_id)
+        .values(delivered_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_failed_attempt(
+    session: Session, digest_id: int, now: datetime, error: str, retry_at: datetime | None
+) -> None:
+    """A failed attempt: pending again at `retry_at`, or failed for good when None."""
+    row = session.get_one(DigestRow, digest_id)
+    row.attempts += 1
+    row.first_attempt_at = row.first_attempt_at or now
+    row.error = error
+    row.status = "pending" if retry_at is not None else "failed"
+    row.retry_at = retry_at
+    row.claimed_until = None
