@@ -133,6 +133,8 @@ def _whole_feed_problem(parsed: Any) -> str | None:
             f"the response is not a readable feed: the XML is malformed ({_describe(exc)}); "
             "check the feed URL, or ask the publisher to fix the feed"
         )
+    if not parsed.get("feed") and not version:
+        return "the response body was empty; check the feed URL, or wait for the server to recover"
     if not version:
         return (
             "the response is not an RSS or Atom feed (no channel or feed element found); "
