@@ -98,7 +98,7 @@ class SlackChannel:
             raise _classify(exc) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(False, f"cannot reach Slack: {exc}") from exc
-        return Receipt(message_id=message.message_id, external_id=first)
+        return Receipt(external_id=first)
 
     def close(self) -> None:
         return None

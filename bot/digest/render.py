@@ -38,8 +38,7 @@ SLACK_ABSTRACT_CHARS = 280
 
 @dataclass(frozen=True)
 class Links:
-    unsubscribe_url: str
-    manage_url: str
+    unsubscribe_url: str  # the signed page where the subscriber can stop or change the digest
 
 
 @dataclass(frozen=True)
@@ -147,7 +146,6 @@ def _context(digest: Digest, links: Links, cadence: str) -> dict[str, Any]:
         "empty_note": f"Nothing new for {journals} in this period.",
         "cadence_word": cadence,
         "unsubscribe_url": links.unsubscribe_url,
-        "manage_url": links.manage_url,
         "window": _window_text(digest),
     }
 

@@ -64,7 +64,11 @@ def claim(session: Session, subscription_id: int, slot: Slot, now: datetime) -> 
 
 
 def record_digest(
-    session: Session, digest_id: int, subscriber_id: int, digest: Digest, message_id: str
+    session: Session,
+    digest_id: int,
+    subscriber_id: int,
+    digest: Digest,
+    message_id: str | None,
 ) -> None:
     """Store the built digest and its items before anything is sent."""
     row = session.get_one(DigestRow, digest_id)
@@ -122,7 +126,7 @@ def candidates(
             doi=p.doi,
             url=p.url,
         )
-        for p, profile_id, probability in session.execute(query).tuples()
+        for p, profile_id, probability in session.execute(query)
     ]
 
 
@@ -174,7 +178,7 @@ def history(
             .where(DigestItem.preprint_id.in_(ids[start : start + 500]))
             .order_by(DigestItem.delivered_at)
         )
-        delivered.update(dict(rows.tuples().all()))  # newest delivery wins
+        delivered.update(dict(rows.all()))  # newest delivery wins
     last_end = session.scalar(
         select(func.max(DigestRow.window_end)).where(
             DigestRow.subscription_id == subscription_id,

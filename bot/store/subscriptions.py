@@ -158,7 +158,7 @@ def _followed(session: Session, ids: Sequence[int]) -> dict[int, list[FollowedPr
         .order_by(SubscriptionProfile.subscription_id, Profile.name)
     )
     followed: dict[int, list[FollowedProfile]] = {}
-    for sub_id, pid, name, kind in rows.tuples():
+    for sub_id, pid, name, kind in rows:
         followed.setdefault(sub_id, []).append(FollowedProfile(pid, name, kind))
     return followed
 
@@ -179,7 +179,7 @@ def subscriptions(
         query = query.where(Subscriber.key == target.key)
     if not include_inactive:
         query = query.where(Subscription.active.is_(True))
-    pairs = list(session.execute(query.order_by(Subscription.id)).tuples())
+    pairs = [(sub, person) for sub, person in session.execute(query.order_by(Subscription.id))]
     followed = _followed(session, [sub.id for sub, _ in pairs])
     return [
         SubscriptionRecord(

@@ -1,0 +1,201 @@
+"""send-due over a real SMTP server: digests, numbers, headers, retries and pauses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.channels.registry import live_channels
+from bot.config import Settings
+from bot.delivery import send_due
+from bot.digest.cadence import Cadence
+from bot.digest.model import Target
+from bot.store import Store
+from bot.store import subscriptions as subs
+from bot.store.subscriptions import Options
+from bot.subscribing import describe, subscribe, unsubscribe_by_token
+from tests import factories
+from tests.peers.smtp import SmtpPeer
+
+CREATED = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
+MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)  # 08:05 GMT, just after the slot
+WEEKLY = Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+
+
+@pytest.fixture
+def smtp() -> object:
+    with SmtpPeer() as peer:
+        yield peer
+
+
+def _settings(tmp_path: Path, smtp: SmtpPeer) -> Settings:
+    return factories.settings(tmp_path, **smtp.env())  # type: ignore[return-value]
+
+
+def _journal_with_preprints(store: Store) -> int:
+    mia = factories.journal(store, "Medical Image Analysis", n_papers=33, mean=0.0006)
+    factories.scored(
+        store,
+        mia,
+        "10.64898/2026.10.21.1",
+        0.523,
+        date(2026, 10, 21),
+        title="CorSeg-CineSAX: segmentation of cine cardiac MRI",
+    )
+    factories.scored(
+        store,
+        mia,
+        "10.64898/2026.10.22.2",
+        0.434,
+        date(2026, 10, 22),
+        title="Causal graphs for cardiac <networks> & more",
+    )
+    factories.scored(
+        store, mia, "10.64898/2026.10.23.3", 0.0001, date(2026, 10, 23), title="Barely relevant"
+    )
+    factories.scored(
+        store,
+        mia,
+        "10.64898/2026.09.01.4",
+        0.9,
+        date(2026, 9, 1),
+        title="Too old for the first digest",
+    )
+    return mia
+
+
+def _subscribe(store: Store, address: str, **kw: object) -> int:
+    options = kw.pop("options", WEEKLY)
+    record = subscribe(
+        store,
+        Target("email", address=address),
+        ["Medical Image Analysis"],
+        CREATED,
+        options=options,
+    )  # type: ignore[arg-type]
+    return record.id
+
+
+def test_two_subscribers_get_their_own_digest_and_a_second_run_sends_nothing(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    _journal_with_preprints(store)
+    _subscribe(store, "ada@example.org")
+    _subscribe(store, "bob@example.org", options=Options(cadence=WEEKLY.cadence, top=1))
+    config = _settings(tmp_path, smtp)
+
+    first = send_due(store, config, live_channels(config), MONDAY)
+    second = send_due(store, config, live_channels(config), MONDAY.replace(hour=20))
+
+    assert sorted((r.target.address, r.status, r.items) for r in first) == [
+        ("ada@example.org", "sent", 3),
+        ("bob@example.org", "sent", 1),
+    ]
+    assert second == []
+    assert sorted(m["To"] for m in smtp.messages) == ["ada@example.org", "bob@example.org"]
+
+
+def test_the_email_is_multipart_with_one_click_unsubscribe_and_the_right_numbers(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    _journal_with_preprints(store)
+    sub_id = _subscribe(store, "ada@example.org")
+    config = _settings(tmp_path, smtp)
+
+    [result] = send_due(store, config, live_channels(config), MONDAY)
+
+    [mail] = smtp.messages
+    assert mail.get_content_type() == "multipart/alternative"
+    assert mail["From"] == "rxradar digests <digests@rxradar.test>"
+    assert mail["Message-ID"] == result.message_id
+    assert mail["Message-ID"].endswith("@rxradar.test>")
+    assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = mail["List-Unsubscribe"].strip("<>")
+    assert link.startswith("http://rxradar.test/unsubscribe/")
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    for body in (text, html):
+        assert "52.3%" in body and "43.4%" in body
+        assert "Top 0.1%" in body
+        assert "872× the average preprint" in body
+        assert "based on 33 papers previously published there" in body
+        assert "0.06% match score" in body
+        assert "Xu, R.; Jiang, S.; Zhai, Y. et al." in body
+        assert "Too old" not in body
+        assert link in body
+    assert text.index("CorSeg") < text.index("Causal graphs")
+    assert "Causal graphs for cardiac &lt;networks&gt; &amp; more" in html
+    assert 'style="' in html  # css inlined
+    record = unsubscribe_by_token(store, config, link.rsplit("/", 1)[1], MONDAY)
+    assert record.id == sub_id
+    with store.session() as session:
+        assert subs.subscription(session, sub_id).active is False  # type: ignore[union-attr]
+
+
+def test_a_451_is_retried_on_a_later_run_with_the_same_message_id(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    _journal_with_preprints(store)
+    _subscribe(store, "ada@example.org")
+    config = _settings(tmp_path, smtp)
+    smtp.fail_data = ["451 4.3.0 Try again later"]
+
+    [failed] = send_due(store, config, live_channels(config), MONDAY)
+    same_run_again = send_due(store, config, live_channels(config), MONDAY)
+    too_early = send_due(store, config, live_channels(config), MONDAY.replace(minute=9))
+    [retried] = send_due(store, config, live_channels(config), MONDAY.replace(minute=11))
+    after = send_due(store, config, live_channels(config), MONDAY.replace(hour=12))
+
+    assert failed.status == "pending" and "451" in (failed.error or "")
+    assert failed.retry_at == MONDAY.replace(minute=10)
+    assert same_run_again == [] and too_early == []
+    assert retried.status == "sent" and retried.message_id == failed.message_id
+    assert after == []
+    assert len(smtp.messages) == 1
+    assert smtp.messages[0]["Message-ID"] == failed.message_id
+
+
+def test_a_550_pauses_the_subscription_with_the_reason(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    _journal_with_preprints(store)
+    sub_id = _subscribe(store, "gone@example.org")
+    config = _settings(tmp_path, smtp)
+    smtp.refuse_rcpt["gone@example.org"] = "550 5.1.1 No such user"
+
+    [result] = send_due(store, config, live_channels(config), MONDAY)
+    later = send_due(store, config, live_channels(config), MONDAY.replace(day=27))
+
+    assert result.status == "failed" and "550" in (result.error or "")
+    assert later == []
+    [row] = describe(store, MONDAY)
+    assert row["id"] == sub_id and row["paused"] is True
+    assert "550" in row["paused_reason"]
+    assert row["last_result"]["status"] == "failed"
+
+
+def test_temporary_failures_give_up_after_a_day(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    _journal_with_preprints(store)
+    _subscribe(store, "ada@example.org")
+    config = _settings(tmp_path, smtp)
+    smtp.fail_data = ["421 4.7.0 Busy"] * 100
+    results = []
+    when = MONDAY
+    for _ in range(40):
+        results += send_due(store, config, live_channels(config), when)
+        if results and results[-1].status == "failed":
+            break
+        when = results[-1].retry_at or when  # type: ignore[assignment]
+
+    statuses = [r.status for r in results]
+    assert statuses[-1] == "failed" and set(statuses[:-1]) == {"pending"}
+    minutes = [(r.retry_at - MONDAY).total_seconds() / 60 for r in results[:4] if r.retry_at]
+    assert minutes == [5, 5 + 15, 5 + 15 + 60, 5 + 15 + 60 + 60]
+    assert results[-1].retry_at is None
+    assert len(results) == 3 + 23  # 5, 15, 60 min, then hourly until 24 h are used up
+    assert "gave up" in (results[-1].error or "")
+    assert smtp.messages == []
