@@ -407,3 +407,39 @@ def _percent(word: str) -> float:
             "keeps the top 1% of preprints."
         )
     return value
+
+
+def options_text(options: Options) -> str:
+    """Options as they would be typed: `weekly mon 08:00 Europe/London top 10 min 99%`."""
+    parts = [options.cadence or "", options.day or "", options.time or ""]
+    parts.append(f"tz {options.tz}" if options.tz else "")
+    parts.append(f"top {options.top}" if options.top is not None else "")
+    if options.min_percentile is not None:
+        parts.append(f"min {options.min_percentile:g}%")
+    return " ".join(p for p in parts if p)
+
+
+def _quoted(names: tuple[str, ...]) -> str:
+    return " ".join(f'"{name}"' for name in names)
+
+
+def to_text(command: Command) -> str:
+    """The text that parses back to `command` (for buttons that rerun a corrected command)."""
+    if isinstance(command, Subscribe):
+        return f"subscribe {_quoted(command.journals)} {options_text(command.options)}".strip()
+    if isinstance(command, Email):
+        names = _quoted(command.journals)
+        return f"email {command.address} {names} {options_text(command.options)}".strip()
+    if isinstance(command, Top):
+        return f"top {_quoted((command.journal,))} {command.days}"
+    if isinstance(command, Unsubscribe):
+        if command.everything:
+            return "unsubscribe all"
+        return f"unsubscribe {_quoted((command.journal,))}" if command.journal else "unsubscribe"
+    if isinstance(command, Journals):
+        return f"journals {command.query}"
+    if isinstance(command, Match):
+        return f"match {command.doi or command.text or ''}".strip()
+    if isinstance(command, ListSubscriptions):
+        return "list"
+    return f"help {command.topic or ''}".strip()

@@ -1,0 +1,101 @@
+"""Bolt glue for the slash command: acknowledge at once, then answer via response_url.
+
+The ack half only parses (pure, microseconds): mistakes and `help` are answered in the
+acknowledgement itself. Everything that touches the database or the network runs in a
+lazy listener after Slack has its 200, and replies through `respond` (the response_url).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.slack_app import commands as c
+from bot.slack_app.answers import Caller, Deps, answer_help, answer_journals, answer_top
+from bot.slack_app.replies import Reply, help_reply, message, mrkdwn
+
+log = logging.getLogger(__name__)
+
+Answer = Callable[[Deps, Any, Caller, WebClient, Respond], Reply | None]
+
+
+def register(app: App, deps: Deps) -> None:
+    app.command(deps.command)(ack=_acknowledge(deps), lazy=[_work(deps)])
+
+
+def ack_kwargs(reply: Reply) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"text": reply.text, "response_type": "ephemeral"}
+    if reply.blocks:
+        kwargs["blocks"] = list(reply.blocks)
+    return kwargs
+
+
+def _acknowledge(deps: Deps) -> Callable[..., None]:
+    def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            command = c.parse(body.get("text") or "", deps.command)
+        except c.CommandError as exc:
+            ack(**ack_kwargs(mrkdwn(str(exc))))
+            return
+        if isinstance(command, c.Help):
+            ack(**ack_kwargs(help_reply(deps.command, command.topic)))
+            return
+        ack()
+
+    return acknowledge
+
+
+def _work(deps: Deps) -> Callable[..., None]:
+    def work(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        try:
+            command = c.parse(body.get("text") or "", deps.command)
+        except c.CommandError:
+            return  # already answered in the acknowledgement
+        if isinstance(command, c.Help):
+            return
+        caller = Caller(body.get("team_id", ""), body.get("channel_id", ""), body["user_id"])
+        run(deps, command, caller, client, respond)
+
+    return work
+
+
+def run(deps: Deps, command: c.Command, caller: Caller, client: WebClient, respond: Respond,
+        replace_original: bool = False) -> None:  # fmt: skip
+    """Answer one parsed command; the job boundary, so failures are logged and reported."""
+    try:
+        reply = dispatch(deps, command, caller, client, respond)
+    except Exception:
+        log.exception("slash command %r failed", c.to_text(command))
+        reply = message(
+            "Something went wrong on our side while answering that. Try again in a minute; "
+            "if it keeps failing, tell whoever runs rxradar (the details are in its log)."
+        )
+    if reply is None:
+        return
+    kwargs = reply.as_kwargs()
+    if replace_original:
+        kwargs["replace_original"] = True
+    respond(**kwargs)
+
+
+def dispatch(
+    deps: Deps, command: c.Command, caller: Caller, client: WebClient, respond: Respond
+) -> Reply | None:
+    if isinstance(command, c.Help):
+        return answer_help(deps, command)
+    if isinstance(command, c.Journals):
+        return answer_journals(deps, command)
+    if isinstance(command, c.Top):
+        return answer_top(deps, command)
+    handler = _MORE.get(type(command))
+    if handler is None:
+        return message(f"`{c.to_text(command)}` is not available yet.")
+    return handler(deps, command, caller, client, respond)
+
+
+# Subcommands answered elsewhere (subscriptions, matching) register here.
+_MORE: dict[type, Answer] = {}

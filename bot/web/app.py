@@ -1,0 +1,88 @@
+"""The ASGI app: Slack's endpoints, the confirm/unsubscribe pages, and /healthz.
+
+Bolt's dispatch is synchronous (it blocks until the listener has acknowledged), so it
+runs in Starlette's thread pool: one slow request never holds up the event loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+from bot.store import Store
+from bot.store.health import check_health
+from bot.web import pages
+
+log = logging.getLogger(__name__)
+
+MAX_SLACK_BODY = 1024 * 1024  # Slack's payloads are a few KB; refuse anything absurd
+
+
+def create_web_app(settings: Settings, store: Store, slack_app: App | None = None) -> Starlette:
+    """Routes for `rxradar serve`; Slack's routes only when a Bolt app is given."""
+    routes = [
+        Route("/healthz", _healthz(store), methods=["GET"]),
+        *pages.routes(settings, store),
+    ]
+    if slack_app is not None:
+        routes += slack_routes(slack_app)
+    return Starlette(routes=routes)
+
+
+def slack_routes(slack_app: App) -> list[Route]:
+    routes = [Route("/slack/events", _events(slack_app), methods=["POST"])]
+    flow = slack_app.oauth_flow
+    if flow is not None:
+        routes += [
+            Route(flow.install_path, _oauth(slack_app, "install"), methods=["GET"]),
+            Route(flow.redirect_uri_path, _oauth(slack_app, "callback"), methods=["GET"]),
+        ]
+    return routes
+
+
+def _events(slack_app: App) -> Any:
+    async def events(request: Request) -> Response:
+        length = int(request.headers.get("content-length") or 0)
+        if length > MAX_SLACK_BODY:
+            return PlainTextResponse("payload too large", status_code=413)
+        body = await request.body()
+        bolt_response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
+        return to_starlette_response(bolt_response)
+
+    return events
+
+
+def _oauth(slack_app: App, step: str) -> Any:
+    flow = slack_app.oauth_flow
+    assert flow is not None
+    handle = flow.handle_installation if step == "install" else flow.handle_callback
+
+    async def oauth(request: Request) -> Response:
+        bolt_request = to_bolt_request(request, await request.body())
+        return to_starlette_response(await run_in_threadpool(handle, bolt_request))
+
+    return oauth
+
+
+def _healthz(store: Store) -> Any:
+    async def healthz(request: Request) -> Response:
+        health = await run_in_threadpool(check_health, store)
+        ready = health.database and health.model_version is not None and health.model_present
+        body = {
+            "status": "ok" if ready else ("degraded" if health.database else "error"),
+            "database": {"reachable": health.database, "error": health.database_error},
+            "model": {"version": health.model_version, "loaded": health.model_present},
+            "last_poll_at": health.last_poll_at.isoformat() if health.last_poll_at else None,
+        }
+        return JSONResponse(body, status_code=200 if health.database else 503)
+
+    return healthz

@@ -1,0 +1,186 @@
+"""/confirm/<token> and /unsubscribe/<token>: signed links from emails and messages.
+
+GET only shows what the link would do (mail scanners prefetch links); POST acts. A POST
+whose body is `List-Unsubscribe=One-Click` (RFC 8058, sent by mail clients) unsubscribes
+without a page. A malformed, forged, expired or wrong-purpose token gets 400, a token whose
+subscriber or subscription no longer matches gets 404, and neither changes anything.
+Nothing here redirects, and every value on a page is escaped by Jinja.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings, ensure_secret_key
+from bot.digest.model import Target
+from bot.resources import resource_dir
+from bot.store import Store
+from bot.store import subscriptions as subs
+from bot.tokens import (
+    CONFIRM,
+    UNSUBSCRIBE,
+    TokenClaims,
+    TokenError,
+    binding_for,
+    verify_token,
+)
+
+MAX_TOKEN_LENGTH = 1000
+ONE_CLICK = b"List-Unsubscribe=One-Click"
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    template: str
+    values: dict[str, Any]
+
+
+@cache
+def _env() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(resource_dir("templates")),
+        autoescape=True,
+        undefined=StrictUndefined,
+    )
+
+
+def render(page: Page) -> HTMLResponse:
+    html = _env().get_template(f"web/{page.template}").render(page.values)
+    headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+    headers["Content-Security-Policy"] = (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
+    )
+    return HTMLResponse(html, status_code=page.status, headers=headers)
+
+
+def problem(status: int, title: str, message: str) -> Page:
+    return Page(status, "result.html.j2", {"title": title, "message": message, "note": ""})
+
+
+def routes(settings: Settings, store: Store) -> list[Route]:
+    links = Links(settings, store)
+    return [
+        Route("/unsubscribe/{token}", _endpoint(links.unsubscribe), methods=["GET", "POST"]),
+        Route("/confirm/{token}", _endpoint(links.confirm), methods=["GET", "POST"]),
+    ]
+
+
+def _endpoint(act: Callable[[str, bool, bytes], Page | Response]) -> Handler:
+    async def endpoint(request: Request) -> Response:
+        body = await request.body() if request.method == "POST" else b""
+        token = request.path_params["token"]
+        result = await run_in_threadpool(act, token, request.method == "POST", body)
+        return result if isinstance(result, Response) else render(result)
+
+    return endpoint
+
+
+class Links:
+    """The two link kinds; `now` is injectable so tests can check expiry."""
+
+    def __init__(self, settings: Settings, store: Store,
+                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
+        self.settings = settings
+        self.store = store
+        self.now = now
+
+    def _verify(self, purpose: str, token: str) -> TokenClaims | Page:
+        if len(token) > MAX_TOKEN_LENGTH:
+            return problem(400, "Link not valid", "This link is damaged; copy the whole link.")
+        secret = ensure_secret_key(self.settings).get()
+        try:
+            claims = verify_token(secret, purpose, token, self.now())
+        except TokenError as exc:
+            return problem(400, "Link not valid", f"{str(exc).capitalize()}.")
+        return claims
+
+    def unsubscribe(self, token: str, post: bool, body: bytes) -> Page | Response:
+        claims = self._verify(UNSUBSCRIBE, token)
+        if isinstance(claims, Page):
+            return claims
+        with self.store.session() as session:
+            record = subs.subscription(session, claims.subject)
+            if record is None or binding_for(record.target.key) != claims.binding:
+                return problem(404, "Subscription not found",
+                               "This link does not match any subscription.")  # fmt: skip
+            if post and record.active:
+                subs.unsubscribe(session, record.id, self.now())
+        if post and body.strip() == ONE_CLICK:
+            return PlainTextResponse("unsubscribed\n")
+        return _unsubscribe_page(record, post)
+
+    def confirm(self, token: str, post: bool, body: bytes) -> Page | Response:
+        claims = self._verify(CONFIRM, token)
+        if isinstance(claims, Page):
+            return claims
+        with self.store.session() as session:
+            key = subs.subscriber_key(session, claims.subject)
+            if key is None or binding_for(key) != claims.binding:
+                return problem(404, "Address not found",
+                               "This link does not match any pending subscription.")  # fmt: skip
+            target = _target(key)
+            records = subs.subscriptions(session, target=target)
+            confirmed = all(r.confirmed for r in records) if records else False
+            if post:
+                subs.confirm_subscriber(session, claims.subject, key, self.now())
+        return _confirm_page(target, records, post, confirmed)
+
+
+def _target(key: str) -> Target:
+    kind, _, rest = key.partition(":")
+    if kind == "email":
+        return Target("email", address=rest)
+    team, _, channel = rest.partition(":")
+    return Target("slack", team=team or None, channel=channel)
+
+
+def _journals(record: subs.SubscriptionRecord) -> str:
+    return ", ".join(p.name for p in record.profiles) or "(no journals)"
+
+
+def _unsubscribe_page(record: subs.SubscriptionRecord, post: bool) -> Page:
+    target, journals = record.target.describe(), _journals(record)
+    if post or not record.active:
+        return Page(200, "result.html.j2", {
+            "title": "Unsubscribed",
+            "message": f"{target} will get no more digests for {journals}.",
+            "note": "Changed your mind? Subscribe again from Slack or ask whoever set it up.",
+        })  # fmt: skip
+    return Page(200, "question.html.j2", {
+        "title": "Unsubscribe?",
+        "question": f"Stop sending {target} the digest for {journals}?",
+        "details": [],
+        "button": "Unsubscribe",
+        "note": "Nothing changes until you press the button.",
+    })  # fmt: skip
+
+
+def _confirm_page(
+    target: Target, records: list[subs.SubscriptionRecord], post: bool, confirmed: bool
+) -> Page:
+    address = target.describe()
+    if post or confirmed:
+        return Page(200, "result.html.j2", {
+            "title": "Confirmed",
+            "message": f"{address} is confirmed: its digests start with the next scheduled one.",
+            "note": "Every digest has an unsubscribe link.",
+        })  # fmt: skip
+    return Page(200, "question.html.j2", {
+        "title": "Confirm your digest",
+        "question": f"Someone asked for rxradar preprint digests to be sent to {address}:",
+        "details": [f"{_journals(r)} ({r.options.cadence.kind})" for r in records],
+        "button": "Yes, send me these digests",
+        "note": "If you did not ask for this, ignore this page: nothing will be sent.",
+    })  # fmt: skip

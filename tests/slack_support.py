@@ -1,0 +1,233 @@
+"""Fixtures shared by the Slack app and web tests: seeded journals, the running server.
+
+The Slack Web API (and every response_url) is a local fake; requests reach our real
+Starlette app under uvicorn, signed the way Slack signs them.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.feeds.records import Preprint
+from bot.slack_app.app import create_app
+from bot.store import Store
+from bot.store.preprints import upsert_preprints
+from bot.store.profiles import upsert_profile
+from bot.store.scores import (
+    ScoreRow,
+    StatsRow,
+    activate_model_version,
+    add_model_version,
+    replace_scores,
+    save_profile_stats,
+)
+from bot.web.app import create_web_app
+from tests.peers.http import LocalServer, Reply, Request
+from tests.peers.web import UvicornThread, post_signed, slash_body
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+BOT_TOKEN = "xoxb-test-bot-token"
+TODAY = date.today()
+
+JOURNALS = ("Nucleic Acids Research", "Nature Methods", "eLife", "Genome Research")
+
+
+def slack_env(database_url: str, data_dir: Path, api_url: str, **extra: str) -> dict[str, str]:
+    env = {
+        "RXRADAR_DATA_DIR": str(data_dir),
+        "RXRADAR_DATABASE_URL": database_url,
+        "RXRADAR_SECRET_KEY": "test-secret-key-not-for-production",
+        "RXRADAR_PUBLIC_URL": "http://rxradar.test",
+        "RXRADAR_SLACK_SIGNING_SECRET": SECRET,
+        "RXRADAR_SLACK_BOT_TOKEN": BOT_TOKEN,
+        "RXRADAR_SLACK_API_URL": api_url,
+        "RXRADAR_BIORXIV_API_URL": api_url.rsplit("/api/", 1)[0] + "/biorxiv",
+        "RXRADAR_HTTP_TIMEOUT": "5",
+    }
+    env.update(extra)
+    return env
+
+
+def preprint(n: int, title: str, days_ago: int = 1) -> Preprint:
+    posted = TODAY - timedelta(days=days_ago)
+    return Preprint(
+        id=f"10.1101/2026.01.{n:02d}.{n:06d}",
+        version=1,
+        title=title,
+        abstract=f"Abstract of {title}. " * 3,
+        authors=("Ada Lovelace", "Alan Turing", "Grace Hopper", "Barbara McClintock"),
+        server="biorxiv",
+        posted=posted,
+        updated=posted,
+        doi=f"10.1101/2026.01.{n:02d}.{n:06d}",
+        categories=("genomics",),
+        url=f"https://www.biorxiv.org/content/10.1101/2026.01.{n:02d}.{n:06d}v1",
+    )
+
+
+PREPRINTS = (
+    preprint(1, "Mapping RNA <structure> & function in vivo"),
+    preprint(2, "A transcription factor atlas", days_ago=3),
+    preprint(3, "Old news from last season", days_ago=60),
+)
+
+
+def seed(store: Store) -> dict[str, int]:
+    """Four journals, three scored preprints, an active model: what the commands read."""
+    with store.session() as session:
+        ids = {name: upsert_profile(session, name)[0].id for name in JOURNALS}
+    upsert_preprints(store, PREPRINTS)
+    nar = ids["Nucleic Acids Research"]
+    with store.session() as session:
+        add_model_version(session, "m1", "/nonexistent/model", {})
+        activate_model_version(session, "m1")
+        rows = [
+            ScoreRow(PREPRINTS[0].id, nar, 0.523, 1),
+            ScoreRow(PREPRINTS[1].id, nar, 0.12, 1),
+            ScoreRow(PREPRINTS[2].id, nar, 0.9, 1),
+        ]
+        replace_scores(session, "m1", [p.id for p in PREPRINTS], rows)
+        quantiles = tuple(i / 1000 for i in range(101))
+        save_profile_stats(session, [StatsRow(nar, "m1", 90, TODAY, 5000, 0.0006, quantiles, 1234)])
+    return ids
+
+
+class SlackApi:
+    """The Slack Web API and response_url endpoints, on a local server; records every call."""
+
+    def __init__(self, users_tz: str = "Europe/London") -> None:
+        self.local = LocalServer()
+        self.users_tz = users_tz
+        for method in ("auth.test", "users.info", "chat.update", "chat.postMessage",
+                       "chat.postEphemeral", "oauth.v2.access"):  # fmt: skip
+            self.local.route(f"/api/{method}", self._method(method))
+        self.local.route("/response/", Reply(body=b"ok"))
+
+    def __enter__(self) -> SlackApi:
+        self.local.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.local.__exit__(*exc)
+
+    @property
+    def api_url(self) -> str:
+        return self.local.url("/api/")
+
+    def response_url(self, name: str) -> str:
+        return self.local.url(f"/response/{name}")
+
+    def responses(self, name: str = "cmd") -> list[dict[str, Any]]:
+        return [json.loads(r.body) for r in self.local.requests_to(f"/response/{name}")]
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        return [_form_or_json(r) for r in self.local.requests_to(f"/api/{method}")]
+
+    def _method(self, method: str) -> Callable[[Request], Reply]:
+        def answer(request: Request) -> Reply:
+            auth = request.headers.get("authorization", "")
+            if method != "oauth.v2.access" and auth != f"Bearer {BOT_TOKEN}":
+                return _json({"ok": False, "error": "invalid_auth"})
+            return _json(ANSWERS[method](self, _form_or_json(request)))
+
+        return answer
+
+
+def _form_or_json(request: Request) -> dict[str, Any]:
+    if request.headers.get("content-type", "").startswith("application/json"):
+        return dict(json.loads(request.body or b"{}"))
+    return {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
+
+
+def _json(data: dict[str, Any]) -> Reply:
+    return Reply(body=json.dumps(data), headers={"Content-Type": "application/json"})
+
+
+ANSWERS: dict[str, Callable[[SlackApi, dict[str, Any]], dict[str, Any]]] = {
+    "auth.test": lambda api, form: {
+        "ok": True, "url": "https://lab.slack.com/", "team": "Lab", "user": "rxradar",
+        "team_id": "T0001", "user_id": "UBOT", "bot_id": "B0001",
+    },
+    "users.info": lambda api, form: {
+        "ok": True, "user": {"id": form.get("user"), "tz": api.users_tz},
+    },
+    "chat.update": lambda api, form: {"ok": True, "channel": form.get("channel"),
+                                      "ts": form.get("ts")},
+    "chat.postMessage": lambda api, form: {"ok": True, "channel": form.get("channel"),
+                                           "ts": "1700000000.000100"},
+    "chat.postEphemeral": lambda api, form: {"ok": True, "message_ts": "1700000000.000200"},
+    "oauth.v2.access": lambda api, form: {"ok": True},
+}  # fmt: skip
+
+
+@dataclass
+class Harness:
+    """The running server plus what the tests need to drive and observe it."""
+
+    server: UvicornThread
+    settings: Settings
+    store: Store
+    api: Any  # the Slack Web API fake
+    profiles: dict[str, int]
+
+    def command(self, text: str, timestamp: int | None = None, **fields: str) -> Any:
+        body = slash_body(text, self.api.response_url("cmd"), **fields)
+        return post_signed(self.server.url("/slack/events"), body, SECRET, timestamp)
+
+    def answer(self, name: str = "cmd", count: int = 1) -> dict[str, Any]:
+        """The `count`-th message the app sent to response_url `name` (waits for it)."""
+        return wait_for(lambda: self.api.responses(name)[count - 1 :])[0]
+
+    def post(self, body: str, timestamp: int | None = None) -> Any:
+        return post_signed(self.server.url("/slack/events"), body, SECRET, timestamp)
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+    """Poll until `check()` is truthy (lazy listeners answer after the 200)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out waiting for the app to answer")
+
+
+@pytest.fixture
+def harness_factory(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    stack: list[Any] = []
+
+    def make(**extra_env: str) -> Harness:
+        api = SlackApi().__enter__()
+        stack.append(api)
+        settings = load_settings(
+            slack_env(database_url, tmp_path / "data", api.api_url, **extra_env)
+        )
+        store = Store.open(database_url, migrate=False)
+        stack.append(store)
+        profiles = seed(store)
+        app = create_web_app(settings, store, create_app(settings, store))
+        server = UvicornThread(app).__enter__()
+        stack.append(server)
+        return Harness(server, settings, store, api, profiles)
+
+    yield make
+    for item in reversed(stack):
+        if isinstance(item, Store):
+            item.close()
+        else:
+            item.__exit__(None, None, None)
+
+
+def utc(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)

@@ -1,0 +1,134 @@
+"""Slash commands through the real HTTP server, signed like Slack signs them."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+
+import pytest
+
+from tests.peers.web import action_body
+from tests.slack_support import Harness, harness_factory  # noqa: F401
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+@pytest.fixture
+def h(harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
+    return harness_factory()
+
+
+def _text(message: dict) -> str:
+    return json.dumps(message.get("blocks", []), ensure_ascii=False) + message.get("text", "")
+
+
+def test_help_is_answered_in_the_acknowledgement(h: Harness) -> None:
+    response = h.command("help")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "/preprints subscribe JOURNAL" in _text(body)
+    assert "/preprints match DOI" in _text(body)
+
+
+def test_an_empty_command_shows_help(h: Harness) -> None:
+    assert "/preprints top JOURNAL" in _text(h.command("").json())
+
+
+def test_an_unknown_subcommand_says_what_to_type(h: Harness) -> None:
+    body = h.command("frobnicate eLife").json()
+    assert "I don't know `frobnicate`" in _text(body)
+    assert "/preprints help" in _text(body)
+
+
+def test_missing_text_says_what_to_type(h: Harness) -> None:
+    assert "/preprints subscribe JOURNAL" in _text(h.command("subscribe").json())
+    assert "/preprints journals QUERY" in _text(h.command("journals").json())
+    assert "/preprints top JOURNAL" in _text(h.command("top").json())
+    assert "match DOI" in _text(h.command("match").json())
+
+
+def test_bad_options_say_what_is_accepted(h: Harness) -> None:
+    assert "24-hour HH:MM" in _text(h.command("subscribe eLife 25:00").json())
+    assert "between 1 and 100" in _text(h.command("subscribe eLife top 0").json())
+    answer = h.command("subscribe eLife Mars/Base").json()
+    assert "time zone 'Mars/Base' is unknown" in _text(answer)
+
+
+def test_a_wrong_signature_gets_401_and_no_answer(h: Harness) -> None:
+    from tests.peers.web import post_signed, slash_body
+
+    body = slash_body("journals genome", h.api.response_url("forged"))
+    response = post_signed(h.server.url("/slack/events"), body, "not-the-secret")
+    assert response.status_code == 401
+    time.sleep(0.3)
+    assert h.api.responses("forged") == []
+
+
+def test_a_request_older_than_five_minutes_gets_401(h: Harness) -> None:
+    response = h.command("journals genome", timestamp=int(time.time()) - 301)
+    assert response.status_code == 401
+    time.sleep(0.3)
+    assert h.api.responses() == []
+
+
+def test_a_replayed_body_with_a_new_timestamp_gets_401(h: Harness) -> None:
+    from tests.peers.web import signed_headers, slash_body
+
+    body = slash_body("journals genome", h.api.response_url("replay"))
+    headers = signed_headers(body, "8f742231b10e8888abcd99yyyzzz85a5", int(time.time()) - 400)
+    headers["X-Slack-Request-Timestamp"] = str(int(time.time()))  # fresh stamp, old signature
+    import httpx
+
+    response = httpx.post(h.server.url("/slack/events"), content=body, headers=headers)
+    assert response.status_code == 401
+    time.sleep(0.3)
+    assert h.api.responses("replay") == []
+
+
+def test_journals_searches_names(h: Harness) -> None:
+    assert h.command("journals nucleic").status_code == 200
+    answer = h.answer()
+    assert "Nucleic Acids Research" in _text(answer)
+    assert "Nature Methods" not in _text(answer)
+
+
+def test_journals_with_no_match_suggests_another_spelling(h: Harness) -> None:
+    h.command("journals zzzzqqq")
+    assert "try a shorter word" in _text(h.answer())
+
+
+def test_top_lists_the_best_recent_matches_with_their_numbers(h: Harness) -> None:
+    h.command("top nucleic acids research 30")
+    answer = h.answer()
+    text = _text(answer)
+    assert "Best matches for *Nucleic Acids Research* in the last 30 days" in text
+    assert text.index("Mapping RNA") < text.index("A transcription factor atlas")
+    assert "Old news" not in text  # posted 60 days ago
+    assert "*52.3%*" in text and "Top 0.1%" in text and "872× the average preprint" in text
+    # titles are escaped for mrkdwn, so they cannot become links or mentions
+    assert "Mapping RNA &lt;structure&gt; &amp; function" in text
+    assert "Based on 1,234 papers previously published there" in text
+    assert "The average preprint has a 0.06% match score" in text
+
+
+def test_top_with_an_unknown_journal_offers_did_you_mean_buttons(h: Harness) -> None:
+    h.command('top "Nucleic Acid Research" 7')
+    answer = h.answer()
+    assert "Did you mean" in _text(answer)
+    actions = next(b for b in answer["blocks"] if b["type"] == "actions")
+    button = actions["elements"][0]
+    assert button["text"]["text"] == "Nucleic Acids Research"
+
+    click = action_body(button["action_id"], button["value"], h.api.response_url("click"))
+    assert h.post(click).status_code == 200
+    result = h.answer("click")
+    assert result["replace_original"] is True
+    assert "Best matches for *Nucleic Acids Research* in the last 7 days" in _text(result)
+
+
+def test_a_tampered_button_value_is_refused_politely(h: Harness) -> None:
+    click = action_body("did_you_mean_0", "not json", h.api.response_url("click"))
+    assert h.post(click).status_code == 200
+    assert "/preprints help" in _text(h.answer("click"))
