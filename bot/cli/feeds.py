@@ -46,7 +46,9 @@ def add_command(
         resolved = resolve_source(source)
     except UnknownSource as exc:
         fail(str(exc))
-    with open_store() as store:
+    config = settings()
+    with open_store(config) as store:
+        _defaults(store, config)  # first use: RXRADAR_FEEDS come first, then this one
         try:
             feed = add_feed(store, resolved.url, resolved.name, resolved.kind)
         except FeedExists as exc:
