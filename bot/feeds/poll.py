@@ -132,6 +132,29 @@ def ingest(
         return _fail(store, settings, feed, fetched, message, now)
 
 
+def _success_outcome(
+    settings: Settings,
+    feed: FeedInfo,
+    fetched: FetchResult,
+    parsed: ParsedFeed | None,
+    now: datetime,
+) -> FeedOutcome:
+    keep = fetched.not_modified  # a 304 may omit the validators: keep the ones we sent
+    return FeedOutcome(
+        polled_at=now,
+        status=fetched.status,
+        next_poll_at=now + settings.poll_interval,
+        success=True,
+        failures=0,
+        error=("; ".join(parsed.warnings) or None) if parsed else None,
+        etag=fetched.etag or (feed.etag if keep else None),
+        last_modified=fetched.last_modified or (feed.last_modified if keep else None),
+        moved_to=fetched.moved_to,
+        kind=parsed.kind if parsed else None,
+        title=parsed.title if parsed else None,
+    )
+
+
 def _succeed(
     store: Store,
     settings: Settings,
@@ -141,28 +164,14 @@ def _succeed(
     stored: UpsertResult,
     now: datetime,
 ) -> FeedPollResult:
-    notes = "; ".join(parsed.warnings) if parsed else ""
-    outcome = FeedOutcome(
-        polled_at=now,
-        status=fetched.status,
-        next_poll_at=now + settings.poll_interval,
-        success=True,
-        failures=0,
-        error=notes or None,
-        etag=fetched.etag or (feed.etag if fetched.not_modified else None),
-        last_modified=fetched.last_modified
-        or (feed.last_modified if fetched.not_modified else None),
-        moved_to=fetched.moved_to,
-        kind=parsed.kind if parsed else None,
-        title=parsed.title if parsed else None,
-    )
-    record_poll(store, feed.id, outcome)
+    record_poll(store, feed.id, _success_outcome(settings, feed, fetched, parsed, now))
+    skipped = parsed.skipped if parsed else 0
     log.info(
         "feed %s: %s new, %s updated, %s skipped",
         feed.url,
         len(stored.new),
         len(stored.updated),
-        parsed.skipped if parsed else 0,
+        skipped,
     )
     return FeedPollResult(
         feed_id=feed.id,
@@ -170,7 +179,7 @@ def _succeed(
         status=fetched.status,
         new=len(stored.new),
         updated=len(stored.updated),
-        skipped=parsed.skipped if parsed else 0,
+        skipped=skipped,
         changed_ids=stored.changed_ids,
     )
 
