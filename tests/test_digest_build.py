@@ -10,7 +10,7 @@ from bot.digest.model import Candidate, Digest, History, ProfileSummary, Rules
 from bot.digest.numbers import format_lift, format_probability, format_top, percentile
 
 NOW = datetime(2026, 10, 26, 8, tzinfo=UTC)
-QUANTILES = tuple(round(0.0001 * i, 6) for i in range(100)) + (0.6,)
+QUANTILES = (*(round(0.0001 * i, 6) for i in range(100)), 0.6)
 MIA = ProfileSummary(1, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
 RAD = ProfileSummary(2, "Radiology", "journal", 120, 0.001, QUANTILES)
 

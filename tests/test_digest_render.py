@@ -1,0 +1,148 @@
+"""What users get, as golden files: email HTML, email text and Slack blocks.
+
+The goldens in tests/golden/ are the review surface for wording and layout. After an
+intended change, regenerate them and read the diff:
+
+    RXRADAR_UPDATE_GOLDEN=1 python -m pytest tests/test_digest_render.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from bot.digest.build import build_digest
+from bot.digest.model import Candidate, Digest, History, ProfileSummary, Rules
+from bot.digest.render import (
+    MAX_BLOCKS,
+    Links,
+    escape_mrkdwn,
+    render_digest,
+)
+from tests.peers.slack_fake import check_blocks
+
+GOLDEN = Path(__file__).parent / "golden"
+NOW = datetime(2026, 4, 20, 7, 0, tzinfo=UTC)
+LINKS = Links("http://rxradar.test/unsubscribe/TOKEN")
+QUANTILES = (*(round(0.00001 * i, 6) for i in range(100)), 0.6)
+MIA = ProfileSummary(7, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
+RAD = ProfileSummary(9, "Radiology: Artificial Intelligence", "journal", 120, 0.0011, QUANTILES)
+
+SEED = [
+    (
+        "10.64898/2026.04.01.26349955",
+        0.523,
+        date(2026, 4, 14),
+        "CorSeg-CineSAX: An Open-Source Deep Learning Framework for Fully Automatic "
+        "Segmentation of Short-Axis Cine Cardiac MRI Across Multiple Cardiac Diseases",
+        ("Xu, R.", "Jiang, S.", "Zhai, Y.", "Chen, Y."),
+        "Background: Segmentation of the left ventricular myocardium, left ventricular cavity, "
+        "and right ventricular cavity on short-axis cine cardiac magnetic resonance (CMR) images "
+        "is essential for quantifying cardiac structure and function. Methods: We constructed "
+        "the largest annotated CMR short-axis segmentation dataset to date (ACDC, M&Ms1, M and "
+        "Ms2). Post-processing eliminated all containment violations (7.5% [->] 0%).",
+    ),
+    (
+        "10.64898/2026.03.16.26348547",
+        0.434,
+        date(2026, 4, 15),
+        "Differential Network-Based Causal Graph Learning for Cardiovascular Recurrence Risk "
+        "Prediction and Factor Discovery",
+        ("Zhou, M.", "Zhang, M.", "Wang, J.", "Shao, C.", "Yan, G."),
+        "Cardiovascular disease is one of the leading causes of death worldwide, with "
+        "myocardial infarction (MI) being a major cause of both morbidity and mortality.",
+    ),
+    (
+        "10.64898/2026.04.09.26350502",
+        0.403,
+        date(2026, 4, 16),
+        "Quantum-Refined Latent Diffusion: A Hybrid Generative Framework for Imbalanced ECG "
+        "Classification <with> *markup* & friends",
+        ("Kritopoulos, G.", "Neofotistos, G.", "Barmparis, G. D.", "Tsironis, G. P."),
+        "Class imbalance in clinical electrocardiogram (ECG) datasets limits the diagnostic "
+        "sensitivity of automated arrhythmia classifiers <b>for rare beats</b>.",
+    ),
+]
+
+
+def _candidates(profile: int = 7) -> list[Candidate]:
+    return [
+        Candidate(
+            pid,
+            profile,
+            p,
+            title,
+            abstract,
+            authors,
+            ("cardiovascular medicine",),
+            "medRxiv",
+            posted,
+            posted,
+            pid,
+            None,
+        )
+        for pid, p, posted, title, authors, abstract in SEED
+    ]
+
+
+def seed_digest() -> Digest:
+    return build_digest(Rules(3), [MIA], _candidates(), History(), NOW, "2026-04-20", 3412)
+
+
+def _golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("RXRADAR_UPDATE_GOLDEN"):
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{name} changed; see module docstring"
+
+
+def test_email_html_matches_the_golden_file() -> None:
+    _golden("digest_email.html", render_digest(seed_digest(), LINKS).html)
+
+
+def test_email_text_matches_the_golden_file() -> None:
+    _golden("digest_email.txt", render_digest(seed_digest(), LINKS).text)
+
+
+def test_slack_blocks_match_the_golden_file() -> None:
+    posts = render_digest(seed_digest(), LINKS).slack
+    payload = [{"text": p.text, "blocks": list(p.blocks)} for p in posts]
+    _golden("digest_slack.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+
+
+def test_a_digest_following_two_journals_is_grouped() -> None:
+    candidates = _candidates(7)[:2] + _candidates(9)[2:]
+    digest = build_digest(Rules(3), [MIA, RAD], candidates, History(), NOW, "2026-04-20", 3412)
+    _golden("digest_grouped_email.txt", render_digest(digest, LINKS).text)
+
+
+def test_mrkdwn_escapes_only_ampersand_and_angle_brackets() -> None:
+    assert escape_mrkdwn('<@U123> & "quotes" *bold*') == '&lt;@U123&gt; &amp; "quotes" *bold*'
+
+
+def test_every_slack_message_passes_the_block_kit_checks() -> None:
+    many = [
+        Candidate(
+            f"10.1/{i}",
+            7,
+            0.5 - i / 1000,
+            "T" * 400,
+            "A" * 5000,
+            ("X, Y.",),
+            (),
+            "bioRxiv",
+            date(2026, 4, 15),
+            date(2026, 4, 15),
+            f"10.1/{i}",
+            None,
+        )
+        for i in range(60)
+    ]
+    digest = build_digest(Rules(3, top=None), [MIA], many, History(), NOW, "p", 60)
+    posts = render_digest(digest, LINKS).slack
+    assert len(posts) > 1 and sum(len(p.blocks) for p in posts) > MAX_BLOCKS
+    for post in posts:
+        check_blocks(list(post.blocks))
+        assert post.text
