@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
@@ -132,3 +133,78 @@ def test_a_tampered_button_value_is_refused_politely(h: Harness) -> None:
     click = action_body("did_you_mean_0", "not json", h.api.response_url("click"))
     assert h.post(click).status_code == 200
     assert "/preprints help" in _text(h.answer("click"))
+
+
+def _subscriptions(h: Harness) -> list[dict]:
+    from bot.subscribing import describe
+
+    return describe(h.store, datetime.now(UTC), include_inactive=True)
+
+
+def test_subscribe_follows_an_unquoted_journal_in_the_users_time_zone(h: Harness) -> None:
+    h.command("subscribe Nucleic Acids Research weekly tue 07:30 top 5 min 99%")
+    text = _text(h.answer())
+    assert "Subscribed <#C0001> to *Nucleic Acids Research*: weekly on Tue at 07:30" in text
+    assert "(Europe/London), top 5, only the top 1%" in text
+    [row] = _subscriptions(h)
+    assert row["target"] == {"kind": "slack", "team": "T0001", "channel": "C0001"}
+    assert row["journals"] == ["Nucleic Acids Research"]
+    assert (row["cadence"], row["day"], row["time"], row["tz"]) == (
+        "weekly", "tue", "07:30", "Europe/London",
+    )  # fmt: skip
+    assert (row["top"], row["min_percentile"], row["active"]) == (5, 99.0, True)
+    assert h.api.calls("users.info")[0]["user"] == "U0001"
+
+
+def test_subscribe_with_defaults_and_an_explicit_time_zone(h: Harness) -> None:
+    h.command('subscribe "eLife" daily America/New_York')
+    assert "daily at 08:00 (America/New_York), top 10" in _text(h.answer())
+    assert h.api.calls("users.info") == []  # the zone was given: no need to ask Slack
+
+
+def test_subscribe_to_an_unknown_journal_offers_buttons_that_subscribe(h: Harness) -> None:
+    h.command("subscribe Nucleic Acid Research daily")
+    answer = h.answer()
+    assert "Did you mean" in _text(answer)
+    assert _subscriptions(h) == []
+    button = next(b for b in answer["blocks"] if b["type"] == "actions")["elements"][0]
+    h.post(action_body(button["action_id"], button["value"], h.api.response_url("click")))
+    assert "Subscribed <#C0001> to *Nucleic Acids Research*: daily" in _text(h.answer("click"))
+    assert [r["journals"] for r in _subscriptions(h)] == [["Nucleic Acids Research"]]
+
+
+def test_list_shows_the_channels_subscriptions(h: Harness) -> None:
+    h.command("list")
+    assert "has no subscriptions" in _text(h.answer(count=1))
+    h.command("subscribe eLife")
+    h.answer(count=2)
+    h.command("list", channel_id="C0002")
+    assert "has no subscriptions" in _text(h.answer(count=3))
+    h.command("list")
+    text = _text(h.answer(count=4))
+    assert "*eLife*: weekly on Mon at 08:00 (Europe/London), top 10 · next " in text
+
+
+def test_unsubscribe_by_journal_and_all(h: Harness) -> None:
+    for n, text in enumerate(("subscribe eLife", "subscribe Nature Methods"), start=1):
+        h.command(text)
+        h.answer(count=n)
+    h.command("unsubscribe")  # two subscriptions: which one?
+    answer = h.answer(count=3)
+    labels = [e["text"]["text"] for b in answer["blocks"] if b["type"] == "actions"
+              for e in b["elements"]]  # fmt: skip
+    assert labels == ["eLife", "Nature Methods", "All of them"]
+    h.command("unsubscribe elife")
+    assert "Stopped *eLife*" in _text(h.answer(count=4))
+    assert [r["active"] for r in _subscriptions(h)] == [False, True]
+    h.command("unsubscribe Genome Research")
+    assert "does not follow *Genome Research*" in _text(h.answer(count=5))
+    h.command("unsubscribe all")
+    assert "Stopped *Nature Methods*" in _text(h.answer(count=6))
+    assert [r["active"] for r in _subscriptions(h)] == [False, False]
+
+
+def test_email_without_smtp_says_what_the_operator_must_set(h: Harness) -> None:
+    h.command("email me@example.org eLife")
+    assert "RXRADAR_SMTP_HOST" in _text(h.answer())
+    assert _subscriptions(h) == []

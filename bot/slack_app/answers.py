@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.channels.registry import Registry
 from bot.config import Settings
 from bot.digest import numbers
 from bot.slack_app import commands as c
@@ -32,6 +33,7 @@ class Deps:
 
     settings: Settings
     store: Store
+    registry: Registry  # channels for confirmation emails
     now: Callable[[], datetime] = _utcnow
 
     @property

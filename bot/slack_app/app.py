@@ -23,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
+from bot.channels.registry import live_channels
 from bot.config import ConfigError, Settings
 from bot.slack_app import actions, handlers
 from bot.slack_app.answers import Deps
@@ -113,7 +114,7 @@ def create_app(settings: Settings, store: Store) -> App:
             f"Slack rejected RXRADAR_SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token "
             "again from the app's OAuth & Permissions page"
         ) from exc
-    deps = Deps(settings=settings, store=store)
+    deps = Deps(settings=settings, store=store, registry=live_channels(settings))
     handlers.register(app, deps)
     actions.register(app, deps)
     return app

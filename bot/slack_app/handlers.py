@@ -14,13 +14,12 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.slack_app import channel_subscriptions as cs
 from bot.slack_app import commands as c
 from bot.slack_app.answers import Caller, Deps, answer_help, answer_journals, answer_top
 from bot.slack_app.replies import Reply, help_reply, message, mrkdwn
 
 log = logging.getLogger(__name__)
-
-Answer = Callable[[Deps, Any, Caller, WebClient, Respond], Reply | None]
 
 
 def register(app: App, deps: Deps) -> None:
@@ -91,11 +90,12 @@ def dispatch(
         return answer_journals(deps, command)
     if isinstance(command, c.Top):
         return answer_top(deps, command)
-    handler = _MORE.get(type(command))
-    if handler is None:
-        return message(f"`{c.to_text(command)}` is not available yet.")
-    return handler(deps, command, caller, client, respond)
-
-
-# Subcommands answered elsewhere (subscriptions, matching) register here.
-_MORE: dict[type, Answer] = {}
+    if isinstance(command, c.Subscribe):
+        return cs.answer_subscribe(deps, command, caller, client)
+    if isinstance(command, c.Unsubscribe):
+        return cs.answer_unsubscribe(deps, command, caller)
+    if isinstance(command, c.ListSubscriptions):
+        return cs.answer_list(deps, caller)
+    if isinstance(command, c.Email):
+        return cs.answer_email(deps, command, caller, client)
+    return message(f"`{c.to_text(command)}` is not available yet.")

@@ -7,9 +7,9 @@ their own MetaData; we build the same tables here so Alembic manages them with o
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from sqlalchemy import MetaData
 
 BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
 INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.default_installations_table_name

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot import subscribing
 from bot.config import Settings, ensure_secret_key
 from bot.digest.model import Target
 from bot.resources import resource_dir
@@ -112,14 +113,15 @@ class Links:
             return claims
         with self.store.session() as session:
             record = subs.subscription(session, claims.subject)
-            if record is None or binding_for(record.target.key) != claims.binding:
-                return problem(404, "Subscription not found",
-                               "This link does not match any subscription.")  # fmt: skip
-            if post and record.active:
-                subs.unsubscribe(session, record.id, self.now())
-        if post and body.strip() == ONE_CLICK:
+        if record is None or binding_for(record.target.key) != claims.binding:
+            return problem(404, "Subscription not found",
+                           "This link does not match any subscription.")  # fmt: skip
+        if not post:
+            return _unsubscribe_page(record, done=not record.active)
+        subscribing.unsubscribe_by_token(self.store, self.settings, token, self.now())
+        if body.strip() == ONE_CLICK:
             return PlainTextResponse("unsubscribed\n")
-        return _unsubscribe_page(record, post)
+        return _unsubscribe_page(record, done=True)
 
     def confirm(self, token: str, post: bool, body: bytes) -> Page | Response:
         claims = self._verify(CONFIRM, token)
@@ -127,15 +129,14 @@ class Links:
             return claims
         with self.store.session() as session:
             key = subs.subscriber_key(session, claims.subject)
-            if key is None or binding_for(key) != claims.binding:
-                return problem(404, "Address not found",
-                               "This link does not match any pending subscription.")  # fmt: skip
-            target = _target(key)
-            records = subs.subscriptions(session, target=target)
-            confirmed = all(r.confirmed for r in records) if records else False
-            if post:
-                subs.confirm_subscriber(session, claims.subject, key, self.now())
-        return _confirm_page(target, records, post, confirmed)
+            records = subs.subscriptions(session, target=_target(key)) if key else []
+        if key is None or binding_for(key) != claims.binding:
+            return problem(404, "Address not found",
+                           "This link does not match any pending subscription.")  # fmt: skip
+        confirmed = bool(records) and all(r.confirmed for r in records)
+        if post:
+            subscribing.confirm_email(self.store, self.settings, token, self.now())
+        return _confirm_page(_target(key), records, done=post or confirmed)
 
 
 def _target(key: str) -> Target:
@@ -150,9 +151,9 @@ def _journals(record: subs.SubscriptionRecord) -> str:
     return ", ".join(p.name for p in record.profiles) or "(no journals)"
 
 
-def _unsubscribe_page(record: subs.SubscriptionRecord, post: bool) -> Page:
+def _unsubscribe_page(record: subs.SubscriptionRecord, done: bool) -> Page:
     target, journals = record.target.describe(), _journals(record)
-    if post or not record.active:
+    if done:
         return Page(200, "result.html.j2", {
             "title": "Unsubscribed",
             "message": f"{target} will get no more digests for {journals}.",
@@ -167,11 +168,9 @@ def _unsubscribe_page(record: subs.SubscriptionRecord, post: bool) -> Page:
     })  # fmt: skip
 
 
-def _confirm_page(
-    target: Target, records: list[subs.SubscriptionRecord], post: bool, confirmed: bool
-) -> Page:
+def _confirm_page(target: Target, records: list[subs.SubscriptionRecord], done: bool) -> Page:
     address = target.describe()
-    if post or confirmed:
+    if done:
         return Page(200, "result.html.j2", {
             "title": "Confirmed",
             "message": f"{address} is confirmed: its digests start with the next scheduled one.",
