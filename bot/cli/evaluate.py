@@ -1,0 +1,107 @@
+"""`rxradar eval`: the model and its baselines side by side, on labelled files."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from bot.cli.common import err_console, fail, out_console, print_json
+from bot.profiles.files import PaperFileError, read_papers
+from bot.profiles.records import Paper
+from bot.scoring.evaluate import Evaluation, dev_split, prediction_rows, run_evaluation
+
+
+class Split(StrEnum):
+    none = "none"
+    dev = "dev"
+
+
+def _progress(message: str) -> None:
+    err_console.print(f"[dim]{message}…[/]", highlight=False)
+
+
+def _read(path: Path) -> list[Paper]:
+    problems: list[PaperFileError] = []
+    try:
+        papers = list(read_papers(path, skip_bad_rows=True, problems=problems))
+    except PaperFileError as exc:
+        fail(str(exc))
+    if problems:
+        _progress(f"{path.name}: skipped {len(problems)} unreadable rows (first: {problems[0]})")
+    return papers
+
+
+def _inputs(train: Path, test: Path | None, split: Split) -> tuple[list[Paper], list[Paper]]:
+    if split is Split.none:
+        if test is None:
+            fail("--test FILE is required (or use --split dev to split --train by the protocol)")
+        return _read(train), _read(test)
+    try:
+        train_side, _ = dev_split(_read(train))
+        _, test_side = dev_split(_read(test) if test and test != train else _read(train))
+    except ValueError as exc:
+        fail(f"{exc}; --split dev needs an `id` on every row")
+    return train_side, test_side
+
+
+def _table(result: Evaluation) -> Table:
+    table = Table(
+        title=f"{result.n_test:,} test papers over {result.n_journals} journals "
+        f"(trained on {result.n_train:,}; {result.n_excluded:,} excluded)",
+    )
+    table.add_column("metric")
+    for name in ("model", *result.baselines):
+        table.add_column(name, justify="right")
+    model = result.model.to_json()
+    baselines = {name: m.to_json() for name, m in result.baselines.items()}
+    for metric in model:
+        cells = [f"{model[metric]:.3f}"] + [f"{b[metric]:.3f}" for b in baselines.values()]
+        table.add_row(metric, *cells)
+    return table
+
+
+def _write_predictions(result: Evaluation, path: Path) -> None:
+    try:
+        with path.open("w", encoding="utf-8") as handle:
+            for row in prediction_rows(result):
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        fail(f"cannot write predictions to {path}: {exc.strerror}; choose another path")
+
+
+def evaluate_command(
+    train: Path = typer.Option(..., "--train", help="Labelled JSONL/CSV to train on."),
+    test: Path | None = typer.Option(None, "--test", help="Labelled JSONL/CSV to evaluate on."),
+    split: Split = typer.Option(
+        Split.none,
+        "--split",
+        help="dev: apply the protocol split (sha256(id) % 5 == 1 is test) to the files.",
+    ),
+    min_papers: int = typer.Option(10, "--min-papers", min=1, help="Papers a journal needs."),
+    predictions: Path | None = typer.Option(
+        None, "--predictions", help="Write one JSON line per evaluated test paper here."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
+) -> None:
+    """Train on one labelled file, evaluate on another; model and baselines side by side."""
+    train_papers, test_papers = _inputs(train, test, split)
+    try:
+        result = run_evaluation(train_papers, test_papers, min_papers, progress=_progress)
+    except ValueError as exc:
+        fail(str(exc))
+    if predictions is not None:
+        _write_predictions(result, predictions)
+    if as_json:
+        print_json(result.to_json())
+        return
+    out_console.print(_table(result))
+    seconds = result.to_json()["seconds"]
+    out_console.print(f"train {seconds['train']:.1f} s, predict {seconds['predict']:.2f} s")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(evaluate_command)

@@ -1,0 +1,72 @@
+"""Ranking and calibration metrics (evaluation.md): acc@k, MRR, ECE of the top-1 probability."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+ECE_BINS = 10
+
+
+@dataclass(frozen=True)
+class Metrics:
+    acc_at_1: float
+    acc_at_5: float
+    acc_at_10: float
+    mrr: float
+    ece: float
+
+    def to_json(self) -> dict[str, float]:
+        return {
+            "acc@1": round(self.acc_at_1, 6),
+            "acc@5": round(self.acc_at_5, 6),
+            "acc@10": round(self.acc_at_10, 6),
+            "mrr": round(self.mrr, 6),
+            "ece": round(self.ece, 6),
+        }
+
+
+def true_ranks(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """1-based rank of each row's true journal; ties count against the model (pessimistic)."""
+    true = probabilities[np.arange(len(labels)), labels]
+    return (probabilities >= true[:, None]).sum(axis=1)
+
+
+def accuracy_at(ranks: np.ndarray, k: int) -> float:
+    return float((ranks <= k).mean()) if len(ranks) else 0.0
+
+
+def mean_reciprocal_rank(ranks: np.ndarray) -> float:
+    return float((1.0 / ranks).mean()) if len(ranks) else 0.0
+
+
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, bins: int = ECE_BINS
+) -> float:
+    """Σ_b |B_b|/n · |mean confidence − accuracy| over equal-width confidence bins."""
+    if len(confidence) == 0:
+        return 0.0
+    index = np.minimum((np.asarray(confidence) * bins).astype(int), bins - 1)
+    total = 0.0
+    for b in range(bins):
+        member = index == b
+        if member.any():
+            gap = confidence[member].mean() - np.asarray(correct, dtype=float)[member].mean()
+            total += member.mean() * abs(gap)
+    return float(total)
+
+
+def evaluate(probabilities: np.ndarray, labels: np.ndarray) -> Metrics:
+    """All metrics for an n × journals probability matrix and the true journal indices."""
+    labels = np.asarray(labels)
+    ranks = true_ranks(probabilities, labels)
+    top = probabilities.argmax(axis=1) if len(labels) else labels
+    confidence = probabilities.max(axis=1) if len(labels) else np.zeros(0)
+    return Metrics(
+        acc_at_1=accuracy_at(ranks, 1),
+        acc_at_5=accuracy_at(ranks, 5),
+        acc_at_10=accuracy_at(ranks, 10),
+        mrr=mean_reciprocal_rank(ranks),
+        ece=expected_calibration_error(confidence, top == labels),
+    )

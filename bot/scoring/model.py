@@ -1,0 +1,191 @@
+"""The journal model: calibrated P(journal | preprint) for every trained journal.
+
+Components per journal j, for a preprint x:
+  - cosine of x's TF-IDF (word 1–2-grams) to j's centroid, and the same over 6-character
+    word prefixes (a cheap stemmer: "genomic"/"genomics" share one feature);
+  - a category term, log P(j | subject) − log P(j), when the preprint has a subject;
+  - log prior of j (its share of training papers).
+The logit is Σ_k w_k · component_k, shared weights fitted on held-out papers (calibration.py),
+so the output is an ensemble and temperature-scaled at once. Because weights are shared by
+all journals, a new profile (a custom one) can be scored on the same scale without retraining.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.profiles.records import Paper
+from bot.scoring.calibration import apply_top_label, fit_top_label, fit_weights, softmax
+from bot.scoring.features import TextVectorizer, category_key, weigh
+from bot.scoring.metrics import Metrics, evaluate
+from bot.scoring.params import ModelParams
+from bot.scoring.tables import Tables, component_scores, sums, tables
+
+__all__ = [
+    "JournalModel",
+    "ModelParams",
+    "load_model",
+    "save_model",
+    "train_model",
+]
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class JournalModel:
+    journals: list[str]  # label keys, in column order of predict_proba
+    params: ModelParams
+    vectorizers: list[TextVectorizer]
+    categories: dict[str, int]  # category key -> row in the category table
+    tables: Tables
+    weights: np.ndarray  # one per component
+    counts: np.ndarray  # training papers per journal ("based on N papers")
+    top_label: tuple[float, float] = (0.0, 1.0)  # Platt (a, b) on the top-1 probability
+    cv_metrics: Metrics | None = None
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def features(self, papers: Sequence[Paper]) -> tuple[list[sp.csr_matrix], np.ndarray]:
+        texts = [paper.text for paper in papers]
+        spaces = [vectorizer.transform(texts) for vectorizer in self.vectorizers]
+        return spaces, category_indices(papers, self.categories, self.params)
+
+    def logits(self, papers: Sequence[Paper]) -> np.ndarray:
+        spaces, cats = self.features(papers)
+        return component_scores(spaces, cats, self.tables) @ self.weights.astype(np.float32)
+
+    def predict_proba(self, papers: Sequence[Paper]) -> np.ndarray:
+        """n × journals calibrated probabilities; each row sums to 1."""
+        if not papers:
+            return np.zeros((0, len(self.journals)))
+        probabilities = softmax(self.logits(papers).astype(np.float64))
+        return apply_top_label(probabilities, *self.top_label)
+
+    def papers_per_journal(self) -> dict[str, int]:
+        return {j: int(c) for j, c in zip(self.journals, self.counts, strict=True)}
+
+
+def category_indices(
+    papers: Sequence[Paper], categories: dict[str, int], params: ModelParams
+) -> np.ndarray:
+    """Row of each paper's category in the table; -1 (the all-zero row) when unknown/off."""
+    if not params.use_category:
+        return np.full(len(papers), -1, dtype=np.int64)
+    return np.array([categories.get(category_key(p.category), -1) for p in papers], dtype=np.int64)
+
+
+def _vectorizers(params: ModelParams) -> list[TextVectorizer]:
+    return [
+        TextVectorizer(
+            min_df=params.min_df,
+            max_df=params.max_df,
+            max_bigrams=params.max_bigrams,
+            sublinear_tf=params.sublinear_tf,
+            prefix_chars=prefix,
+        )
+        for prefix in params.spaces
+    ]
+
+
+def _calibration_scores(
+    vectorizers: list[TextVectorizer],
+    frequencies: list[sp.csr_matrix],
+    y: np.ndarray,
+    cats: np.ndarray,
+    n_categories: int,
+    params: ModelParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out component scores for (at most calibration_max_papers) training papers.
+
+    Each fold's papers are scored against tables built from all other training papers,
+    with the idf and vocabulary those other papers alone would give; the term frequencies
+    are computed once, so a fold costs a re-weighting and one sparse product.
+    """
+    rng = np.random.default_rng(params.seed)
+    n, n_journals = len(y), int(y.max()) + 1
+    chosen = rng.permutation(n)[: min(n, params.calibration_max_papers)]
+    fold_of = np.arange(len(chosen)) % params.calibration_folds
+    blocks, labels = [], []
+    for fold in range(params.calibration_folds):
+        held = chosen[fold_of == fold]
+        if len(held) == 0:
+            continue
+        rest = np.setdiff1d(np.arange(n), held)
+        idfs = [v.held_out_idf(tf[held]) for v, tf in zip(vectorizers, frequencies, strict=True)]
+        rest_spaces = [weigh(tf[rest], idf) for tf, idf in zip(frequencies, idfs, strict=True)]
+        held_spaces = [weigh(tf[held], idf) for tf, idf in zip(frequencies, idfs, strict=True)]
+        stats = sums(rest_spaces, y[rest], cats[rest], n_journals, n_categories)
+        table = tables(
+            stats, params.centroid_max_terms, params.category_smoothing, params.centroid_mean
+        )
+        blocks.append(component_scores(held_spaces, cats[held], table))
+        labels.append(y[held])
+    return np.concatenate(blocks), np.concatenate(labels)
+
+
+def train_model(
+    papers: Sequence[Paper],
+    labels: Sequence[str],
+    params: ModelParams | None = None,
+    progress: Progress | None = None,
+) -> JournalModel:
+    """Fit on papers labelled with journal keys (every label becomes a journal)."""
+    params = params or ModelParams()
+    say = progress or (lambda message: None)
+    if len(papers) != len(labels) or not papers:
+        raise ValueError("train_model needs one label per paper and at least one paper")
+    journals = sorted(set(labels))
+    if len(journals) < 2:
+        raise ValueError("train_model needs papers from at least two journals")
+    index = {j: i for i, j in enumerate(journals)}
+    y = np.array([index[label] for label in labels], dtype=np.int64)
+    say(f"features for {len(papers):,} papers")
+    texts = [paper.text for paper in papers]
+    vectorizers = [v.fit(texts) for v in _vectorizers(params)]
+    frequencies = [v.term_frequencies(texts) for v in vectorizers]
+    spaces = [weigh(tf, v.idf) for v, tf in zip(vectorizers, frequencies, strict=True)]
+    keys = sorted({category_key(p.category) for p in papers} - {""})
+    categories = {key: i for i, key in enumerate(keys)} if params.use_category else {}
+    cats = category_indices(papers, categories, params)
+    say("held-out scores for calibration")
+    scores, held_labels = _calibration_scores(
+        vectorizers, frequencies, y, cats, len(categories), params
+    )
+    weights = fit_weights(scores, held_labels, params.calibration_l2)
+    held_out = softmax(scores.astype(np.float64) @ weights)
+    top = fit_top_label(held_out, held_labels) if params.top_label else (0.0, 1.0)
+    cv = evaluate(apply_top_label(held_out, *top), held_labels)
+    totals = sums(spaces, y, cats, len(journals), len(categories))
+    say(f"calibrated: weights {np.round(weights, 3).tolist()}, held-out MRR {cv.mrr:.3f}")
+    return JournalModel(
+        journals=journals,
+        params=params,
+        vectorizers=vectorizers,
+        categories=categories,
+        tables=tables(
+            totals, params.centroid_max_terms, params.category_smoothing, params.centroid_mean
+        ),
+        weights=weights,
+        top_label=top,
+        counts=totals.counts.copy(),
+        cv_metrics=cv,
+        info={"n_papers": len(papers), "n_calibration": len(held_labels)},
+    )
+
+
+def save_model(model: JournalModel, directory: Path, manifest: dict[str, Any]) -> None:
+    from bot.scoring.artefacts import save_artefacts
+
+    save_artefacts(model, directory, manifest)
+
+
+def load_model(directory: Path) -> JournalModel:
+    from bot.scoring.artefacts import load_artefacts
+
+    return load_artefacts(directory)

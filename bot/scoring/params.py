@@ -1,0 +1,51 @@
+"""Every hyper-parameter and random seed of the scoring model, in one place.
+
+The defaults were chosen by 5-fold cross-validation on the training part of the bioRxiv
+2013–2016 dev split only (never on its test part); `bench/` and the README show how.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ModelParams:
+    # Text features: TF-IDF over word 1–2-grams of "title. abstract" (tags stripped, lowercased).
+    min_df: int = 2  # a 1/2-gram must occur in this many training papers
+    max_df: float = 0.5  # ...and in at most this share of them (drops "the", "of the")
+    max_bigrams: int = 2_000_000  # most frequent bigrams kept (memory bound at scale)
+    sublinear_tf: bool = True  # 1 + log(count)
+    # Feature spaces, one centroid cosine each: 0 = whole words, k = words cut to k
+    # characters (a cheap stemmer: "genomic"/"genomics" share one feature).
+    spaces: tuple[int, ...] = (5,)
+    # Journal centroids: each journal's TF-IDF sum, normalised; pruned to its heaviest terms
+    # so scoring thousands of journals stays a cheap sparse product.
+    centroid_max_terms: int = 3000
+    centroid_mean: bool = False  # unit vector (CV: far better) or mean vector
+    # Category (bioRxiv subject / arXiv primary class) as smoothed naive-Bayes log-ratios.
+    use_category: bool = True
+    category_smoothing: float = 5.0  # pseudo-papers drawn from the journal prior
+    # Stacking/calibration: one weight per component (cosines, category, log prior), fitted
+    # by minimising log-loss on leave-one-out component scores. The weights' scale is the
+    # inverse temperature, so this is temperature scaling and ensembling in one convex fit.
+    calibration_folds: int = 10  # more folds: held-out tables closer to the full-data ones
+    calibration_max_papers: int = 20_000  # leave-one-out scores on at most this many papers
+    calibration_l2: float = 1e-6  # keeps weights finite on tiny or separable data only
+    top_label: bool = True  # then Platt-scale the top-1 probability (fixes its shape)
+    seed: int = 20240229  # subsampling of the calibration papers
+    # Baseline used by `rxradar eval` (evaluation.md): cosine kNN, similarity-weighted votes.
+    knn_k: int = 50
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ModelParams:
+        """Rebuild from a manifest, ignoring keys a newer/older version does not know."""
+        known = {f.name for f in fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        if "spaces" in values:
+            values["spaces"] = tuple(values["spaces"])
+        return cls(**values)

@@ -1,0 +1,114 @@
+"""What the training papers say about each journal: centroids, category odds, prior.
+
+Everything is built from sums over papers, cheap to rebuild for each calibration fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.scoring.features import normalize_rows
+
+
+@dataclass(frozen=True)
+class Sums:
+    text: tuple[sp.csr_matrix, ...]  # per feature space: journals × features, TF-IDF sums
+    category: np.ndarray  # categories × journals, paper counts
+    counts: np.ndarray  # papers per journal
+
+
+@dataclass(frozen=True)
+class Tables:
+    centroids: tuple[sp.csr_matrix, ...]  # per space: journals × features, unit rows, pruned
+    category: np.ndarray  # (categories + 1) × journals log-ratios; the last row (unknown) is 0
+    log_prior: np.ndarray  # journals
+
+
+def indicator(labels: np.ndarray, n_journals: int) -> sp.csr_matrix:
+    """journals × papers 0/1 matrix: row j marks the papers of journal j."""
+    ones = np.ones(len(labels), dtype=np.float32)
+    return sp.csr_matrix((ones, (labels, np.arange(len(labels)))), shape=(n_journals, len(labels)))
+
+
+def sums(
+    spaces: Sequence[sp.csr_matrix],
+    labels: np.ndarray,
+    categories: np.ndarray,
+    n_journals: int,
+    n_categories: int,
+) -> Sums:
+    """Additive statistics of papers; `categories` holds -1 where a paper has none."""
+    member = indicator(labels, n_journals)
+    known = categories >= 0
+    category = np.zeros((n_categories, n_journals))
+    np.add.at(category, (categories[known], labels[known]), 1.0)
+    return Sums(
+        text=tuple(sp.csr_matrix(member @ x, dtype=np.float32) for x in spaces),
+        category=category,
+        counts=np.bincount(labels, minlength=n_journals).astype(np.float64),
+    )
+
+
+def prune_rows(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
+    """Keep each row's `keep` largest entries (ties broken by column order)."""
+    matrix = sp.csr_matrix(matrix)
+    matrix.eliminate_zeros()
+    lengths = np.diff(matrix.indptr)
+    if keep <= 0 or lengths.max(initial=0) <= keep:
+        return matrix
+    rows = np.repeat(np.arange(matrix.shape[0]), lengths)
+    order = np.lexsort((-matrix.data, rows))
+    rank = np.arange(len(order)) - matrix.indptr[rows[order]]
+    chosen = order[rank < keep]
+    return sp.csr_matrix(
+        (matrix.data[chosen], (rows[chosen], matrix.indices[chosen])), shape=matrix.shape
+    )
+
+
+def log_prior(counts: np.ndarray) -> np.ndarray:
+    """Add-one smoothed log share of papers per journal."""
+    return np.log((counts + 1.0) / (counts.sum() + len(counts)))
+
+
+def category_log_ratios(category: np.ndarray, counts: np.ndarray, smoothing: float) -> np.ndarray:
+    """log P(journal | category) − log P(journal), shrunk towards 0 for rare categories."""
+    prior = np.exp(log_prior(counts))
+    totals = category.sum(axis=1, keepdims=True)
+    ratios = np.log((category + smoothing * prior) / (totals + smoothing)) - np.log(prior)
+    return np.vstack([ratios, np.zeros((1, len(counts)))])
+
+
+def centroids(
+    text_sums: sp.csr_matrix, counts: np.ndarray, max_terms: int, mean: bool
+) -> sp.csr_matrix:
+    pruned = prune_rows(text_sums, max_terms)
+    if not mean:
+        return normalize_rows(pruned)
+    scale = 1.0 / np.maximum(counts, 1.0)
+    return sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ pruned, dtype=np.float32)
+
+
+def tables(stats: Sums, max_terms: int, smoothing: float, mean: bool = False) -> Tables:
+    return Tables(
+        centroids=tuple(centroids(s, stats.counts, max_terms, mean) for s in stats.text),
+        category=category_log_ratios(stats.category, stats.counts, smoothing),
+        log_prior=log_prior(stats.counts),
+    )
+
+
+def component_scores(
+    spaces: Sequence[sp.csr_matrix], categories: np.ndarray, table: Tables
+) -> np.ndarray:
+    """papers × journals × components: cosines per space, category term, log prior."""
+    n, n_journals = spaces[0].shape[0] if spaces else len(categories), len(table.log_prior)
+    parts = [
+        np.asarray((x @ c.T).toarray(), dtype=np.float32)
+        for x, c in zip(spaces, table.centroids, strict=True)
+    ]
+    parts.append(table.category[categories].astype(np.float32))
+    parts.append(np.broadcast_to(table.log_prior.astype(np.float32), (n, n_journals)))
+    return np.stack(parts, axis=2)
