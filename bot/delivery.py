@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.channels.base import DeliveryError, DigestMessage
+from bot.channels.base import DeliveryError, DigestMessage, Receipt
 from bot.channels.email import message_id_for
 from bot.channels.registry import Registry
 from bot.config import Settings, ensure_secret_key
@@ -220,7 +220,7 @@ def deliver(
     attempt = _start(store, record, item, channel.kind, now)
     n_items = len(digest.entries)
     try:
-        receipt = channel.send(message)
+        receipt = _previously_accepted(channel, message, item) or channel.send(message)
     except DeliveryError as error:
         retry_at, reason = _failed(store, record, item, attempt, error, now)
         log.warning("digest %s to %s failed: %s", item.id, record.target.describe(), error.reason)
@@ -240,6 +240,23 @@ def deliver(
     return DeliveryResult(
         record.id, item.period, record.target, "sent", n_items, None, None, shown_id
     )
+
+
+def _previously_accepted(
+    channel: Any, message: DigestMessage, item: ledger.PendingDigest
+) -> Receipt | None:
+    """After a crash between sending and recording, ask the channel if it got the message.
+
+    Slack can tell (the message carries our metadata); email cannot, so an email is sent
+    again with the same Message-ID, which mail systems use to recognise the duplicate.
+    """
+    lookup = getattr(channel, "find_previous", None)
+    if not item.unfinished_attempt or lookup is None:
+        return None
+    found: Receipt | None = lookup(message)
+    if found is not None:
+        log.info("digest %s was already delivered before an interrupted run", item.id)
+    return found
 
 
 def _leased_work(

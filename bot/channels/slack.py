@@ -100,5 +100,23 @@ class SlackChannel:
             raise DeliveryError(False, f"cannot reach Slack: {exc}") from exc
         return Receipt(external_id=first)
 
+    def find_previous(self, message: DigestMessage) -> Receipt | None:
+        """The first message of this digest if a previous run posted it (by its metadata)."""
+        digest = str(message.reference.get("digest", ""))
+        if not digest or not message.target.channel:
+            return None
+        try:
+            response = self.client.conversations_history(
+                channel=message.target.channel, limit=100, include_all_metadata=True
+            )
+        except (SlackClientError, OSError, TimeoutError):
+            return None  # cannot tell: sending again is the lesser evil than losing it
+        for posted in response.get("messages") or []:
+            meta = posted.get("metadata") or {}
+            payload = meta.get("event_payload") or {}
+            if meta.get("event_type") == METADATA_EVENT and payload.get("digest") == digest:
+                return Receipt(external_id=str(posted.get("ts")), detail="posted by an earlier run")
+        return None
+
     def close(self) -> None:
         return None

@@ -1,0 +1,94 @@
+"""A crash between "sent" and "recorded": what the next run does on each channel.
+
+The crash is simulated by a channel that really sends and then lets the process die
+(KeyboardInterrupt), before the outcome can be recorded.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.channels.base import Channel, DigestMessage, Receipt
+from bot.channels.email import EmailChannel
+from bot.channels.registry import Registry, live_channels
+from bot.channels.slack import SlackChannel
+from bot.config import Settings
+from bot.delivery import send_due
+from bot.digest.cadence import Cadence
+from bot.digest.model import Target
+from bot.store import Store
+from bot.store.subscriptions import Options
+from bot.subscribing import subscribe
+from tests import factories
+from tests.peers.slack_fake import SlackFake
+from tests.peers.smtp import SmtpPeer
+
+CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
+MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
+AFTER_LEASE = MONDAY + timedelta(minutes=16)
+
+
+class DiesAfterSending:
+    def __init__(self, channel: Channel) -> None:
+        self.inner = channel
+        self.kind = channel.kind
+
+    def send(self, message: DigestMessage) -> Receipt:
+        self.inner.send(message)
+        raise KeyboardInterrupt("the process died before recording the outcome")
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _setup(store: Store, target: Target) -> None:
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
+    subscribe(
+        store,
+        target,
+        ["Medical Image Analysis"],
+        CREATED,
+        options=Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London")),
+    )
+
+
+def test_slack_recognises_its_own_message_and_does_not_post_twice(
+    store: Store, tmp_path: Path
+) -> None:
+    with SlackFake(token="xoxb-test", min_interval=0) as slack:
+        slack.add_channel("C1")
+        _setup(store, Target("slack", team="T1", channel="C1"))
+        config: Settings = factories.settings(  # type: ignore[assignment]
+            tmp_path, RXRADAR_SLACK_BOT_TOKEN="xoxb-test", RXRADAR_SLACK_API_URL=slack.url
+        )
+        dying = Registry({"slack": lambda: DiesAfterSending(SlackChannel(config))})
+
+        with pytest.raises(KeyboardInterrupt):
+            send_due(store, config, dying, MONDAY)
+        during_lease = send_due(store, config, live_channels(config), MONDAY + timedelta(minutes=5))
+        [recovered] = send_due(store, config, live_channels(config), AFTER_LEASE)
+
+        assert during_lease == []
+        assert recovered.status == "sent"
+        assert len(slack.messages("C1")) == 1
+        assert recovered.message_id == slack.messages("C1")[0]["ts"]
+
+
+def test_email_is_sent_again_with_the_same_message_id(store: Store, tmp_path: Path) -> None:
+    with SmtpPeer() as smtp:
+        _setup(store, Target("email", address="ada@example.org"))
+        config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
+        dying = Registry({"email": lambda: DiesAfterSending(EmailChannel(config))})
+
+        with pytest.raises(KeyboardInterrupt):
+            send_due(store, config, dying, MONDAY)
+        [recovered] = send_due(store, config, live_channels(config), AFTER_LEASE)
+        later = send_due(store, config, live_channels(config), AFTER_LEASE + timedelta(hours=1))
+
+        assert recovered.status == "sent" and later == []
+        # the one duplicate SMTP allows; receivers can drop it by its identical Message-ID
+        assert [m["Message-ID"] for m in smtp.messages] == [recovered.message_id] * 2
