@@ -52,11 +52,18 @@ def details(request: Request) -> Reply:
     return Reply(body=body, headers={"Content-Type": "application/json"})
 
 
-@pytest.fixture
-def api() -> Iterator[LocalServer]:
-    with LocalServer() as server:
+@pytest.fixture(scope="module")
+def shared_api() -> Iterator[LocalServer]:
+    with LocalServer() as server:  # one per module: shutting a server down takes ~0.5 s
         server.route("/api/details/", details)
+        server.route("/down/details/", Reply(status=503))
         yield server
+
+
+@pytest.fixture
+def api(shared_api: LocalServer) -> LocalServer:
+    shared_api.requests.clear()
+    return shared_api
 
 
 def make_settings(tmp_path: Path, database_url: str, api_url: str) -> Settings:
@@ -102,13 +109,11 @@ def test_it_pages_through_the_window_and_stores_every_preprint(
 
 
 def test_an_unreachable_api_is_a_readable_error(
-    store: Store, database_url: str, tmp_path: Path
+    store: Store, database_url: str, tmp_path: Path, api: LocalServer
 ) -> None:
-    with LocalServer() as down:
-        down.route("/api/details/", Reply(status=503))
-        settings = make_settings(tmp_path, database_url, down.url("/api"))
-        with pytest.raises(BackfillError, match=r"HTTP 503.*RXRADAR_BIORXIV_API_URL"):
-            backfill(store, settings, "biorxiv", 7)
+    settings = make_settings(tmp_path, database_url, api.url("/down"))
+    with pytest.raises(BackfillError, match=r"HTTP 503.*RXRADAR_BIORXIV_API_URL"):
+        backfill(store, settings, "biorxiv", 7)
 
 
 def test_the_backfill_command_shows_progress_on_stderr(
