@@ -13,16 +13,28 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.digest.render import (
+    ACTION_SHOW_ABSTRACT,
+    ACTION_UNSUBSCRIBE,
+    ACTION_VOTE_NOT_RELEVANT,
+    ACTION_VOTE_RELEVANT,
+)
 from bot.slack_app import commands as c
+from bot.slack_app import digest_actions as da
 from bot.slack_app.answers import Caller, Deps
 from bot.slack_app.handlers import run
-from bot.slack_app.replies import DID_YOU_MEAN, choice_text, message
+from bot.slack_app.replies import DID_YOU_MEAN, Reply, choice_text, message
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, deps: Deps) -> None:
     app.action(re.compile(rf"^{DID_YOU_MEAN}_\d+$"))(ack=_ack, lazy=[_choose(deps)])
+    digest_buttons = re.compile(
+        "^(" + "|".join((ACTION_SHOW_ABSTRACT, ACTION_VOTE_RELEVANT, ACTION_VOTE_NOT_RELEVANT,
+                         ACTION_UNSUBSCRIBE)) + ")$"
+    )  # fmt: skip
+    app.action(digest_buttons)(ack=_ack, lazy=[_digest_button(deps)])
 
 
 def _ack(ack: Ack) -> None:
@@ -53,3 +65,30 @@ def _choose(deps: Deps) -> Callable[..., None]:
         run(deps, command, caller_of(body), client, respond, replace_original=True)
 
     return choose
+
+
+def _digest_button(deps: Deps) -> Callable[..., None]:
+    def digest_button(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        action, caller = clicked(body), caller_of(body)
+        value = da.button_value(action)
+        try:
+            reply = _press(deps, action, value, caller, body, client)
+        except Exception:  # the job boundary: log it and tell the person who clicked
+            log.exception("button %s failed", action.get("action_id"))
+            reply = message("Something went wrong on our side; try the button again later.")
+        if reply is not None:
+            respond(**reply.as_kwargs())
+
+    return digest_button
+
+
+def _press(
+    deps: Deps, action: dict[str, Any], value: dict[str, Any], caller: Caller,
+    body: dict[str, Any], client: WebClient,
+) -> Reply | None:  # fmt: skip
+    action_id = action.get("action_id")
+    if action_id == ACTION_SHOW_ABSTRACT:
+        return da.show_abstract(deps, value, caller)
+    if action_id == ACTION_UNSUBSCRIBE:
+        return da.unsubscribe(deps, value, caller, body, client)
+    return da.vote(deps, value, caller, action, body, client)
