@@ -26,6 +26,7 @@ class Tables:
     centroids: tuple[sp.csr_matrix, ...]  # per space: journals × features, unit rows, pruned
     category: np.ndarray  # (categories + 1) × journals log-ratios; the last row (unknown) is 0
     log_prior: np.ndarray  # journals
+    category_totals: np.ndarray  # training papers per category (for custom profiles)
 
 
 def indicator(labels: np.ndarray, n_journals: int) -> sp.csr_matrix:
@@ -97,6 +98,7 @@ def tables(stats: Sums, max_terms: int, smoothing: float, mean: bool = False) ->
         centroids=tuple(centroids(s, stats.counts, max_terms, mean) for s in stats.text),
         category=category_log_ratios(stats.category, stats.counts, smoothing),
         log_prior=log_prior(stats.counts),
+        category_totals=stats.category.sum(axis=1),
     )
 
 
