@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.feeds.records import ARXIV_RSS, BIORXIV_RDF, GENERIC
+from bot.feeds.records import ARXIV_RSS, BIORXIV_RDF
 
 BIORXIV_SUBJECTS = [
     "all",
@@ -141,7 +141,7 @@ def resolve_source(text: str) -> Source:
     """Turn `biorxiv:neuroscience`, `arxiv:q-bio.QM+cs.LG` or an http(s) URL into a Source."""
     value = text.strip()
     if _URL.match(value):
-        return Source(url=value, name=None, kind=GENERIC)
+        return Source(url=value, name=None, kind="unknown")  # the first poll tells
     prefix, _, rest = value.partition(":")
     prefix = prefix.lower()
     if prefix in _RXIV_FEED_URL and rest:
