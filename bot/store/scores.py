@@ -213,7 +213,7 @@ def top_preprints(
         .offset(offset)
         .limit(limit)
     )
-    return [_ranked(p, s) for p, s in session.execute(query).tuples()]
+    return [_ranked(p, s) for p, s in session.execute(query)]
 
 
 def preprint_scores(session: Session, preprint_id: str) -> list[ScoreRow]:

@@ -1,0 +1,290 @@
+"""`rxradar train`, `rxradar match` and `rxradar top`: the model seen from the command line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.profiles.files import PaperFileError, file_format, read_papers
+from bot.profiles.records import Paper
+from bot.profiles.scorer import ActiveModel, load_active_model, predict
+from bot.profiles.train import TrainError, train_from_store
+from bot.scoring import stats
+from bot.store.db import Store
+from bot.store.profiles import ProfileSummary, Suggestions, find_profile, list_profiles
+from bot.store.scores import (
+    RankedPreprint,
+    StatsRow,
+    find_preprint,
+    preprint_as_paper,
+    profile_stats,
+    top_preprints,
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON only.")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train_command)
+    app.command("match")(match_command)
+    app.command("top")(top_command)
+
+
+def score_custom_profile(store: Store, name: str) -> None:
+    """Custom profiles are scored with the journals at the next poll or training."""
+    return None
+
+
+# ---------------------------------------------------------------- numbers shown per score
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A probability with what the window says about it (seed page: 'Top 0.1%', '52.3%')."""
+
+    probability: float
+    percentile: float | None  # 0–1: share of the window's preprints scoring below
+    lift: float | None
+
+    def to_json(self) -> dict[str, Any]:
+        top = None if self.percentile is None else round((1 - self.percentile) * 100, 3)
+        return {
+            "probability": round(self.probability, 6),
+            "percentile": None if self.percentile is None else round(self.percentile * 100, 3),
+            "top_percent": top,
+            "lift": None if self.lift is None else round(self.lift, 3),
+        }
+
+    def cells(self) -> list[str]:
+        return [
+            stats.format_probability(self.probability),
+            "–" if self.percentile is None else stats.format_top(self.percentile),
+            "–" if self.lift is None else stats.format_lift(self.lift),
+        ]
+
+
+def shown(probability: float, row: StatsRow | None) -> Shown:
+    if row is None or row.n_preprints == 0:
+        return Shown(probability, None, None)
+    return Shown(
+        probability,
+        stats.percentile(probability, row.quantiles),
+        stats.lift(probability, row.mean_probability),
+    )
+
+
+# ---------------------------------------------------------------- train
+
+
+def train_command(
+    min_papers: int = typer.Option(10, "--min-papers", min=1, help="Smallest journal trained."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Train on the profile papers in the database; the new version becomes active."""
+    config = settings()
+    with open_store(config) as store:
+        try:
+            report = train_from_store(
+                store,
+                config,
+                min_papers=min_papers,
+                progress=lambda message: err_console.print(f"[dim]{message}[/]"),
+            )
+        except TrainError as exc:
+            fail(str(exc))
+    if as_json:
+        print_json(report.to_json())
+        return
+    metrics = ", ".join(f"{k} {v:.3f}" for k, v in report.cv_metrics.items())
+    out_console.print(
+        f"model {report.version}: {report.n_journals} journals, {report.n_papers} papers "
+        f"({report.n_profiles_too_small} profiles below --min-papers {report.min_papers})\n"
+        f"cross-validated: {metrics}\n"
+        f"took {report.seconds:.1f} s; re-scored {report.n_rescored} preprints",
+        highlight=False,
+    )
+
+
+# ---------------------------------------------------------------- match
+
+
+def _require_model(store: Store) -> ActiveModel:
+    active = load_active_model(store)
+    if active is None:
+        fail("no trained model yet; run `rxradar train` first")
+    return active
+
+
+def _paper_to_match(store: Store, doi: str | None, text: str | None, file: Path | None) -> Paper:
+    if sum(x is not None for x in (doi, text, file)) != 1:
+        fail("give exactly one of --doi DOI, --text TEXT or --file FILE")
+    if text is not None:
+        return Paper(title="", abstract=text.strip())
+    if file is not None:
+        return _paper_from_file(file)
+    with store.session() as session:
+        preprint = find_preprint(session, doi or "")
+        if preprint is None:
+            fail(f"{doi} is not in the database; use --text with its abstract, or poll first")
+        return preprint_as_paper(preprint)
+
+
+def _paper_from_file(path: Path) -> Paper:
+    try:
+        file_format(path)
+    except PaperFileError:  # not a paper list: read it as the text itself
+        try:
+            return Paper(title="", abstract=path.read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        return next(iter(read_papers(path)))
+    except StopIteration:
+        fail(f"{path} holds no paper")
+    except PaperFileError as exc:
+        fail(str(exc))
+
+
+def match_command(
+    doi: str = typer.Option(None, "--doi", help="A preprint already in the database."),
+    text: str = typer.Option(None, "--text", help="Title and abstract as plain text."),
+    file: Path = typer.Option(None, "--file", help="A text file, or the first paper of a file."),
+    top: int = typer.Option(10, "--top", min=1, help="How many journals to show."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Rank journals for one paper: where might this preprint land?"""
+    with open_store() as store:
+        active = _require_model(store)
+        paper = _paper_to_match(store, doi, text, file)
+        if not paper.text.strip(". "):
+            fail("the paper has no text to match; give a title or abstract")
+        probabilities = predict(active, [paper])[0]
+        order = np.argsort(-probabilities, kind="stable")[:top]
+        with store.session() as session:
+            profiles = {p.key: p for p in list_profiles(session, kind="journal")}
+            window = profile_stats(session)
+    rows = []
+    for rank, column in enumerate(order, start=1):
+        key = active.model.journals[column]
+        profile = profiles.get(key)
+        row = window.get(profile.id) if profile else None
+        rows.append((rank, profile, key, shown(float(probabilities[column]), row)))
+    if as_json:
+        print_json(
+            {
+                "paper": {"title": paper.title, "doi": paper.doi},
+                "model_version": active.version,
+                "journals": [
+                    {
+                        "rank": rank,
+                        "journal": profile.name if profile else key,
+                        "profile_id": profile.id if profile else None,
+                        "papers": profile.n_papers if profile else None,
+                        **numbers.to_json(),
+                    }
+                    for rank, profile, key, numbers in rows
+                ],
+            }
+        )
+        return
+    table = Table("#", "journal", "probability", "percentile", "lift", "papers")
+    for rank, profile, key, numbers in rows:
+        name, papers = (profile.name, str(profile.n_papers)) if profile else (key, "–")
+        table.add_row(str(rank), name, *numbers.cells(), papers)
+    out_console.print(table)
+
+
+# ---------------------------------------------------------------- top
+
+
+def _resolve(store: Store, name: str) -> ProfileSummary:
+    found = find_profile(store, name)
+    if isinstance(found, Suggestions):
+        fail(found.message() + " (`rxradar journals search WORD` lists names)", code=1)
+    return found
+
+
+def _top_json(
+    profile: ProfileSummary, days: int, row: StatsRow | None, ranked: list[RankedPreprint]
+) -> dict[str, Any]:
+    return {
+        "journal": profile.name,
+        "profile_id": profile.id,
+        "kind": profile.kind,
+        "days": days,
+        "based_on_papers": row.n_papers if row else profile.n_papers,
+        "average_probability": row.mean_probability if row else None,
+        "window_preprints": row.n_preprints if row else 0,
+        "preprints": [
+            {
+                "rank": rank,
+                "title": item.title,
+                "authors": list(item.authors),
+                "date": item.posted.isoformat(),
+                "server": item.server,
+                "category": item.category,
+                "doi": item.doi,
+                "url": item.url,
+                "model_version": item.model_version,
+                **shown(item.probability, row).to_json(),
+            }
+            for rank, item in enumerate(ranked, start=1)
+        ],
+    }
+
+
+def _top_header(profile: ProfileSummary, days: int, row: StatsRow | None) -> str:
+    papers = row.n_papers if row else profile.n_papers
+    text = (
+        f"[bold]{profile.name}[/]\nPreprints posted in the last {days} days, ranked by how "
+        f"well they match {profile.name}'s content profile, based on {papers} papers "
+        "previously published here."
+    )
+    if row and row.n_preprints:
+        average = stats.format_probability(row.mean_probability)
+        text += (
+            f" The average preprint has a {average} match score for this journal, so anything "
+            "above that is already an above-average fit."
+        )
+    return text
+
+
+def top_command(
+    journal: str = typer.Argument(..., help="A journal or custom profile, any spelling."),
+    days: int = typer.Option(90, "--days", min=1, help="Preprints posted in the last N days."),
+    limit: int = typer.Option(20, "--limit", min=1, help="How many preprints."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Preprints ranked for one journal, with probability, percentile and lift."""
+    since: date = datetime.now(UTC).date() - timedelta(days=days)
+    with open_store() as store:
+        profile = _resolve(store, journal)
+        with store.session() as session:
+            ranked = top_preprints(session, profile.id, since, limit)
+            row = profile_stats(session, [profile.id]).get(profile.id)
+    if as_json:
+        print_json(_top_json(profile, days, row, ranked))
+        return
+    out_console.print(_top_header(profile, days, row), soft_wrap=True)
+    if not ranked:
+        err_console.print("no scored preprints in that window (poll, then train or wait)")
+        return
+    table = Table("#", "preprint", "date", "server", "probability", "percentile", "lift")
+    for rank, item in enumerate(ranked, start=1):
+        authors = "; ".join(item.authors[:6]) + ("; …" if len(item.authors) > 6 else "")
+        detail = f"{item.title}\n[dim]{authors}\n{item.category or ''} {item.doi or ''}[/]"
+        table.add_row(
+            str(rank),
+            detail,
+            item.posted.isoformat(),
+            item.server,
+            *shown(item.probability, row).cells(),
+        )
+    out_console.print(table)

@@ -1,0 +1,238 @@
+"""`rxradar journals …` and `rxradar profiles …`: the journal and custom profiles data side.
+
+`train`, `match` and `top` live in `bot.cli.matching` and are registered from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from bot.cli import matching
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.profiles.crossref import harvest_crossref
+from bot.profiles.files import PaperFileError, file_format, read_papers
+from bot.profiles.harvest import SERVERS, HarvestError, PubsWindow, harvest_pubs
+from bot.profiles.records import Paper
+from bot.store.db import Store
+from bot.store.profiles import (
+    ImportReport,
+    ProfileError,
+    ProfileSummary,
+    import_papers,
+    list_profiles,
+    search_profiles,
+)
+from bot.store.scores import find_preprint, preprint_as_paper
+
+journals_app = typer.Typer(help="Journals and custom profiles rxradar knows.", no_args_is_help=True)
+profiles_app = typer.Typer(
+    help="Fill profiles: import files, harvest APIs, define custom profiles.", no_args_is_help=True
+)
+
+JSON_OPTION = typer.Option(False, "--json", help="Print JSON only.")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(journals_app, name="journals")
+    app.add_typer(profiles_app, name="profiles")
+    matching.register(app)
+
+
+def _profiles_table(found: list[ProfileSummary]) -> Table:
+    table = Table("name", "kind", "papers", "ISSN")
+    for profile in found:
+        table.add_row(profile.name, profile.kind, str(profile.n_papers), ", ".join(profile.issns))
+    return table
+
+
+@journals_app.command("list")
+def list_command(
+    kind: str = typer.Option("all", "--kind", help="journal, custom or all."),
+    min_papers: int = typer.Option(0, "--min-papers", min=0, help="Only profiles this big."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """List journals and custom profiles with the number of papers behind each."""
+    if kind not in ("journal", "custom", "all"):
+        fail(f"--kind {kind!r} is not known; use journal, custom or all")
+    with open_store() as store, store.session() as session:
+        found = list_profiles(session, None if kind == "all" else kind)
+    found = [p for p in found if p.n_papers >= min_papers]
+    if as_json:
+        print_json([p.to_json() for p in found])
+    elif not found:
+        err_console.print("no profiles yet: run `rxradar profiles import FILE` or `harvest`")
+    else:
+        out_console.print(_profiles_table(found))
+
+
+@journals_app.command("search")
+def search_command(
+    query: str = typer.Argument(..., help="Part of a journal's name, any spelling."),
+    limit: int = typer.Option(20, "--limit", min=1),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Find journals by name; close spellings are suggested ("did you mean")."""
+    with open_store() as store, store.session() as session:
+        found = search_profiles(session, query, limit)
+    if as_json:
+        print_json([p.to_json() for p in found])
+        return
+    if not found:
+        fail(f"no journal matches {query!r}; `rxradar journals list` shows them all", code=1)
+    out_console.print(_profiles_table(found))
+
+
+def _print_import(report: ImportReport, as_json: bool) -> None:
+    if as_json:
+        print_json(report.to_json())
+        return
+    out_console.print(
+        f"read {report.n_read} papers: {report.n_added} added, {report.n_duplicates} already "
+        f"there, {report.n_unlabelled} without a journal; "
+        f"{report.n_profiles_created} new profiles",
+        highlight=False,
+    )
+
+
+@profiles_app.command("import")
+def import_command(
+    path: Path = typer.Argument(..., help="JSONL(.gz), CSV, TSV, BibTeX or RIS file."),
+    profile: str = typer.Option(
+        None, "--profile", help="Put every paper into this custom profile (created if new)."
+    ),
+    skip_bad_rows: bool = typer.Option(
+        False, "--skip-bad-rows", help="Skip rows without title/abstract instead of stopping."
+    ),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Import papers into their journals' profiles (or one custom profile), all or nothing."""
+    try:
+        file_format(path)
+        with open_store() as store:
+            papers = read_papers(path, skip_bad_rows=skip_bad_rows)
+            report = import_papers(
+                store, papers, source=f"import:{path.name}", custom_profile=profile
+            )
+    except PaperFileError as exc:
+        fail(f"{exc}. Nothing was imported (or use --skip-bad-rows).")
+    except ProfileError as exc:
+        fail(f"{exc}. Nothing was imported.")
+    _print_import(report, as_json)
+
+
+@contextmanager
+def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet) as bar:
+        task = bar.add_task(description, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
+
+
+def _harvest_pubs(server: str, start: date | None, end: date | None, restart: bool) -> dict:
+    if start is None or end is None:
+        fail(f"harvesting {server} needs --from DATE and --to DATE (YYYY-MM-DD)")
+    config = settings()
+    window = PubsWindow(server, start, end)
+    with open_store(config) as store, _progress_bar(f"{server} pubs", False) as advance:
+        report = harvest_pubs(store, config, window, progress=advance, restart=restart)
+    if report.already_done:
+        err_console.print(f"{window.key} was harvested before; --restart fetches it again")
+    return report.to_json()
+
+
+def _harvest_crossref(issn: str | None, rows: int) -> dict:
+    if not issn:
+        fail("harvesting crossref needs --issn ISSN (e.g. --issn 1361-8415)")
+    config = settings()
+    with open_store(config) as store, _progress_bar(f"crossref {issn}", False) as advance:
+        report = harvest_crossref(store, config, issn, rows=rows, progress=advance)
+    return report.to_json()
+
+
+@profiles_app.command("harvest")
+def harvest_command(
+    source: str = typer.Argument(..., help="biorxiv, medrxiv or crossref."),
+    start: str = typer.Option(None, "--from", help="First publication date, YYYY-MM-DD."),
+    end: str = typer.Option(None, "--to", help="Last publication date, YYYY-MM-DD."),
+    issn: str = typer.Option(None, "--issn", help="The journal's ISSN (crossref)."),
+    rows: int = typer.Option(1000, "--rows", min=1, help="Most papers to fetch (crossref)."),
+    restart: bool = typer.Option(False, "--restart", help="Start over instead of resuming."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Harvest published papers with their journals (resumes where an interrupted run stopped)."""
+    source = source.strip().lower()
+    try:
+        if source in SERVERS:
+            result = _harvest_pubs(source, _date(start, "--from"), _date(end, "--to"), restart)
+        elif source == "crossref":
+            result = _harvest_crossref(issn, rows)
+        else:
+            fail(f"unknown source {source!r}; use biorxiv, medrxiv or crossref")
+    except HarvestError as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(result)
+    else:
+        shown = ", ".join(f"{k} {v}" for k, v in result.items() if v not in (None, False))
+        out_console.print(shown, highlight=False)
+
+
+def _date(raw: str | None, option: str) -> date | None:
+    if raw is None:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        fail(f"{option} {raw!r} is not a date; use YYYY-MM-DD")
+
+
+def _papers_for_dois(store: Store, dois: list[str]) -> list[Paper]:
+    papers, missing = [], []
+    with store.session() as session:
+        for doi in dois:
+            preprint = find_preprint(session, doi)
+            if preprint is None:
+                missing.append(doi)
+            else:
+                papers.append(preprint_as_paper(preprint))
+    if missing:
+        fail(
+            f"not in the database: {', '.join(missing)}. Poll or backfill first "
+            "(`rxradar backfill`), or use --from-file. Nothing was created."
+        )
+    return papers
+
+
+@profiles_app.command("create")
+def create_command(
+    name: str = typer.Argument(..., help="The custom profile's name, e.g. 'Smith lab'."),
+    from_file: Path = typer.Option(None, "--from-file", help="BibTeX, RIS, JSONL or CSV."),
+    doi: list[str] = typer.Option(None, "--doi", help="A preprint DOI in the database (repeat)."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Define your own "journal" from a set of papers; it is scored on the same scale."""
+    if not from_file and not doi:
+        fail("give the papers: --from-file FILE and/or --doi DOI (repeatable)")
+    try:
+        with open_store() as store:
+            papers: list[Paper] = _papers_for_dois(store, list(doi or []))
+            if from_file:
+                papers.extend(read_papers(from_file))
+            report = import_papers(store, papers, source="custom", custom_profile=name)
+            matching.score_custom_profile(store, name)
+    except PaperFileError as exc:
+        fail(f"{exc}. Nothing was created.")
+    except ProfileError as exc:
+        fail(str(exc))
+    _print_import(report, as_json)

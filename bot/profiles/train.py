@@ -1,0 +1,140 @@
+"""Train from the database into a versioned artefact, and switch the active version atomically.
+
+An artefact is a directory under `settings.models_dir/<version>` (model files + manifest).
+It is written under a temporary name and renamed into place; the database then registers
+it, re-scores the preprints of the score window and makes it active in one transaction, so
+readers see the old version with its scores or the new one with its scores, never a mix.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings
+from bot.profiles.scorer import ActiveModel, rescore_window
+from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
+from bot.store.db import Store
+from bot.store.profiles import list_profiles, training_papers
+from bot.store.scores import activate_model_version, add_model_version
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+class TrainError(RuntimeError):
+    """Training cannot start or finish; the message says what to add or fix."""
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    version: str
+    path: Path
+    n_papers: int
+    n_journals: int
+    n_profiles_too_small: int
+    min_papers: int
+    cv_metrics: dict[str, float]
+    seconds: float
+    n_rescored: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "path": str(self.path),
+            "papers": self.n_papers,
+            "journals": self.n_journals,
+            "profiles_below_min_papers": self.n_profiles_too_small,
+            "min_papers": self.min_papers,
+            "cv_metrics": self.cv_metrics,
+            "seconds": round(self.seconds, 3),
+            "rescored_preprints": self.n_rescored,
+        }
+
+
+def new_version_id(now: datetime) -> str:
+    """Sortable by time, unique even for two trainings in one second."""
+    return f"{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def _manifest(
+    version: str, model: JournalModel, names: dict[str, str], min_papers: int, seconds: float
+) -> dict[str, Any]:
+    counts = model.papers_per_journal()
+    return {
+        "version": version,
+        "created": datetime.now(UTC).isoformat(),
+        "min_papers": min_papers,
+        "counts": {"papers": int(sum(counts.values())), "journals": len(model.journals)},
+        "journals": [
+            {"key": k, "name": names.get(k, k), "papers": counts[k]} for k in model.journals
+        ],
+        "params": model.params.to_json(),
+        "cv_metrics": model.cv_metrics.to_json() if model.cv_metrics else {},
+        "train_seconds": round(seconds, 3),
+    }
+
+
+def _write_artefact(model: JournalModel, directory: Path, manifest: dict[str, Any]) -> None:
+    """Write next to the target and rename, so a crash never leaves a half-written version."""
+    staging = directory.with_name(f".{directory.name}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    save_model(model, staging, manifest)
+    staging.rename(directory)
+
+
+def train_from_store(
+    store: Store,
+    settings: Settings,
+    *,
+    min_papers: int = 10,
+    params: ModelParams | None = None,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> TrainReport:
+    """Train on every journal profile with ≥ min_papers papers; make it the active version."""
+    started = time.perf_counter()
+    with store.session() as session:
+        papers, labels = training_papers(session, min_papers)
+        journals = {p.key: p for p in list_profiles(session, kind="journal")}
+    n_small = sum(1 for p in journals.values() if p.n_papers < min_papers)
+    if len(set(labels)) < 2:
+        raise TrainError(
+            f"only {len(set(labels))} journal(s) have at least {min_papers} papers; add papers "
+            "(`rxradar profiles import FILE` or `profiles harvest`) or lower --min-papers"
+        )
+    model = train_model(papers, labels, params, progress)
+    seconds = time.perf_counter() - started
+    version = new_version_id(datetime.now(UTC))
+    manifest = _manifest(
+        version, model, {k: p.name for k, p in journals.items()}, min_papers, seconds
+    )
+    directory = settings.models_dir / version
+    _write_artefact(model, directory, manifest)
+    active = ActiveModel(version=version, model=model, path=directory)
+    window_start = (today or datetime.now(UTC).date()) - timedelta(days=settings.score_window_days)
+    with store.session() as session:
+        add_model_version(session, version, str(directory), manifest)
+        n_rescored = rescore_window(session, active, window_start, settings.score_window_days)
+        activate_model_version(session, version)
+    log.info("model %s active: %d journals, %d papers", version, len(model.journals), len(papers))
+    return TrainReport(
+        version=version,
+        path=directory,
+        n_papers=len(papers),
+        n_journals=len(model.journals),
+        n_profiles_too_small=n_small,
+        min_papers=min_papers,
+        cv_metrics=manifest["cv_metrics"],
+        seconds=time.perf_counter() - started,
+        n_rescored=n_rescored,
+    )
