@@ -32,7 +32,9 @@ class FetchError(RuntimeError):
 
 
 class _TooLarge(Exception):
-    pass
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,8 @@ class Fetcher:
                 return self._result(request, response)
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             return FetchResult(url=request.url, status=None, error=self._describe(request, exc))
-        except _TooLarge:
-            return FetchResult(url=request.url, status=200, error=self._too_large())
+        except _TooLarge as exc:
+            return FetchResult(url=request.url, status=exc.status, error=self._too_large())
 
     def fetch_many(self, requests: Iterable[FetchRequest]) -> Iterator[FetchResult]:
         """Fetch concurrently (politely per host); results come back as they complete."""
@@ -213,14 +215,14 @@ class Fetcher:
     def _read_capped(self, response: httpx.Response) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
-            raise _TooLarge()
+            raise _TooLarge(response.status_code)
         deadline = time.monotonic() + 4 * self.timeout  # a trickling body must end too
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > self.max_bytes:
-                raise _TooLarge()
+                raise _TooLarge(response.status_code)
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout("the body took too long to arrive")
             chunks.append(chunk)
