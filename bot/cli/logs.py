@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from datetime import UTC, datetime
 
 from rich.logging import RichHandler
@@ -33,6 +34,13 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     if fmt == "json":
         chosen = logging.StreamHandler()
         chosen.setFormatter(JsonFormatter())
+    elif not sys.stderr.isatty():  # files and journald: one plain line per record
+        chosen = logging.StreamHandler()
+        chosen.setFormatter(
+            logging.Formatter(
+                "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
+            )
+        )
     else:
         from bot.cli.common import err_console
 
@@ -40,5 +48,5 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
         chosen.setFormatter(logging.Formatter("%(message)s"))
     root.addHandler(chosen)
     root.setLevel(level.upper())
-    for noisy in ("httpx", "httpcore", "alembic", "apscheduler.executors", "slack_bolt"):
+    for noisy in ("httpx", "httpcore", "alembic", "apscheduler", "slack_bolt"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

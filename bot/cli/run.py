@@ -1,0 +1,204 @@
+"""`rxradar run` (the main job) and `rxradar status`."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import typer
+
+from bot import jobs
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.config import ConfigError, Settings
+from bot.locks import AlreadyRunning, scheduler_lock_for
+from bot.scheduler import JobSpec, StopFlag, build_scheduler, run_job
+from bot.store import Store
+
+log = logging.getLogger("rxradar.run")
+
+STOP_GRACE_SECONDS = 15.0  # SIGTERM must end the process within 20 s
+
+
+def job_specs(config: Settings) -> list[JobSpec]:
+    return [
+        JobSpec("bootstrap", jobs.bootstrap, every=timedelta(minutes=15)),
+        JobSpec(
+            "poll",
+            jobs.poll_and_score,
+            every=config.poll_interval,
+            first_run_delay=timedelta(seconds=2),
+        ),
+        JobSpec(
+            "send-due",
+            jobs.send_due,
+            every=config.scheduler_tick,
+            first_run_delay=timedelta(seconds=3),
+        ),
+        JobSpec(
+            "retrain", jobs.retrain, every=timedelta(days=7), first_run_delay=timedelta(days=7)
+        ),
+        JobSpec(
+            "prune", jobs.prune_scores, every=timedelta(days=1), first_run_delay=timedelta(hours=1)
+        ),
+    ]
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            fail(f"cannot listen on {host}:{port} ({exc.strerror}); choose another with --port")
+
+
+def _start_web(config: Settings, store: Store, host: str, port: int) -> Any:
+    import uvicorn
+
+    from bot.slack_app.app import create_app, installation_mode
+    from bot.web.app import create_web_app
+
+    slack_app = None
+    if slack_configured(config):
+        try:
+            installation_mode(config)  # names the missing Slack setting, if any
+        except ConfigError as exc:
+            fail(str(exc))
+        slack_app = create_app(config, store)
+    web = create_web_app(config, store, slack_app)
+    server = uvicorn.Server(
+        uvicorn.Config(web, host=host, port=port, log_level="warning", lifespan="off")
+    )
+    threading.Thread(target=server.run, name="web", daemon=True).start()
+    log.info("serving Slack and web endpoints on http://%s:%d", host, port)
+    return server
+
+
+def slack_configured(config: Settings) -> bool:
+    return any(
+        (
+            config.slack_signing_secret,
+            config.slack_bot_token,
+            config.slack_app_token,
+            config.slack_client_id,
+        )
+    )
+
+
+def _run_once(config: Settings, store: Store) -> None:
+    for spec in job_specs(config)[:3]:  # bootstrap, poll, send-due
+        run_job(spec, config, store)
+
+
+def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
+    _check_port(host, port)
+    stop = StopFlag()
+    signal.signal(signal.SIGTERM, stop.set)
+    signal.signal(signal.SIGINT, stop.set)
+    web = _start_web(config, store, host, port)
+    scheduler = build_scheduler(job_specs(config), config, store)
+    scheduler.start()
+    log.info(
+        "scheduler started: poll every %s, send-due every %s",
+        config.poll_interval,
+        config.scheduler_tick,
+    )
+    stop.wait()
+    log.info("stopping: finishing the current jobs (at most %.0fs)", STOP_GRACE_SECONDS)
+    web.should_exit = True
+    stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+    stopper.start()
+    stopper.join(STOP_GRACE_SECONDS)
+    if stopper.is_alive():
+        log.warning("a job did not finish in time; it will resume from the database next start")
+    logging.shutdown()
+    os._exit(0)  # job threads may still be blocked on the network; the database is consistent
+
+
+def run_command(
+    host: str = typer.Option("127.0.0.1", help="Address for the Slack/web endpoints."),
+    port: int = typer.Option(8080, help="Port for the Slack/web endpoints."),
+    once: bool = typer.Option(False, "--once", help="One full cycle, then exit (for cron)."),
+) -> None:
+    """The main job: poll feeds, score, send due digests, serve Slack and web endpoints."""
+    config = settings()
+    with open_store(config) as store:
+        lock = scheduler_lock_for(config.database_url)
+        try:
+            if lock is not None:
+                lock.acquire()
+        except AlreadyRunning as exc:
+            fail(str(exc))
+        _announce(config)
+        if once:
+            _run_once(config, store)
+            return
+        _run_forever(config, store, host, port)
+
+
+def _announce(config: Settings) -> None:
+    url = config.database_url
+    email = f"SMTP {config.smtp_host}" if config.smtp_host else "console (RXRADAR_SMTP_HOST unset)"
+    slack = (
+        "Slack" if config.slack_bot_token or config.slack_client_id else "console (no Slack token)"
+    )
+    log.info(
+        "rxradar starting: database %s; email → %s; Slack → %s",
+        url.split("@")[-1] if "@" in url else url,
+        email,
+        slack,
+    )
+
+
+def status_command(as_json: bool = typer.Option(False, "--json", help="Print JSON only.")) -> None:
+    """Feeds, model version and subscriptions at a glance."""
+    from bot.store.feeds import list_feeds
+    from bot.store.scores import active_model_version
+    from bot.subscribing import describe
+
+    now = datetime.now(UTC)
+    with open_store() as store:
+        feeds = [feed.to_json() for feed in list_feeds(store)]
+        with store.session() as session:
+            version = active_model_version(session)
+        subscriptions = describe(store, now)
+    report = {
+        "feeds": feeds,
+        "model": None
+        if version is None
+        else {"version": version.id, "created": version.manifest.get("created")},
+        "subscriptions": subscriptions,
+    }
+    if as_json:
+        print_json(report)
+        return
+    _print_status(report)
+
+
+def _print_status(report: dict[str, Any]) -> None:
+    model = report["model"]
+    out_console.print(f"model: {model['version'] if model else 'none yet (rxradar train)'}")
+    out_console.print(f"feeds: {len(report['feeds'])}")
+    for feed in report["feeds"]:
+        state = "disabled" if not feed.get("enabled", True) else "ok"
+        if feed.get("consecutive_failures"):
+            state = f"{feed['consecutive_failures']} failures: {feed.get('last_error')}"
+        out_console.print(f"  {feed.get('url')}  last poll {feed.get('last_polled_at')}  {state}")
+    out_console.print(f"subscriptions: {len(report['subscriptions'])}")
+    for sub in report["subscriptions"]:
+        paused = f" PAUSED: {sub['paused_reason']}" if sub.get("paused") else ""
+        out_console.print(
+            f"  #{sub['id']} {', '.join(sub.get('journals', []))} next {sub.get('next_digest')}"
+            f" last {sub.get('last_result')}{paused}"
+        )
+    err_console.print(f"checked at {datetime.now(UTC).isoformat(timespec='seconds')}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run_command)
+    app.command("status")(status_command)
