@@ -163,13 +163,19 @@ def record_poll(store: Store, feed_id: int, outcome: FeedOutcome) -> None:
         row.last_error = outcome.error
         if outcome.success:
             row.last_success_at = outcome.polled_at
-            row.etag, row.last_modified = outcome.etag, outcome.last_modified
+            # an over-long validator is useless to send back; drop it rather than fail
+            row.etag = _fits(outcome.etag, 500)
+            row.last_modified = _fits(outcome.last_modified, 100)
         row.kind = outcome.kind or row.kind
         row.title = (outcome.title or row.title or "")[:500] or None
         if outcome.disabled_reason:
             row.enabled, row.disabled_reason = False, outcome.disabled_reason
         if outcome.moved_to and outcome.moved_to != row.url:
             _move(session, row, outcome.moved_to)
+
+
+def _fits(value: str | None, limit: int) -> str | None:
+    return value if value is not None and len(value) <= limit else None
 
 
 def _move(session: Any, row: Feed, url: str) -> None:
