@@ -87,7 +87,8 @@ def _add_preprints(store: Store) -> list[Preprint]:
 
 def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(app, list(args), env=env)
-    return result.exit_code, result.stdout, result.stderr
+    # rich wraps messages at the terminal width; compare words, not line breaks
+    return result.exit_code, result.stdout, " ".join(result.stderr.split())
 
 
 def _json(env: dict[str, str], *args: str) -> object:

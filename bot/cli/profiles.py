@@ -19,6 +19,7 @@ from bot.cli.common import err_console, fail, open_store, out_console, print_jso
 from bot.profiles.crossref import harvest_crossref
 from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.profiles.harvest import SERVERS, HarvestError, PubsWindow, harvest_pubs
+from bot.profiles.names import journal_key
 from bot.profiles.records import Paper
 from bot.store.db import Store
 from bot.store.profiles import (
@@ -86,6 +87,9 @@ def search_command(
         return
     if not found:
         fail(f"no journal matches {query!r}; `rxradar journals list` shows them all", code=1)
+    words = journal_key(query).split()
+    if not any(all(w in p.key for w in words) for p in found):
+        err_console.print(f"no journal contains {query!r}; did you mean:", highlight=False)
     out_console.print(_profiles_table(found))
 
 
