@@ -306,3 +306,15 @@ def test_the_catalogue_resolves_names_to_urls(name: str, url: str) -> None:
 def test_the_catalogue_rejects_unknown_names_with_the_choices(name: str) -> None:
     with pytest.raises(UnknownSource, match=r"biorxiv|arXiv|arxiv"):
         resolve_source(name)
+
+
+def test_entries_too_long_to_store_are_skipped() -> None:
+    long_guid = "urn:x:" + "a" * 400  # a generic id this long becomes a hash, so it is kept
+    huge_doi = "10.5555/" + "b" * 400
+    body = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+    <item><title>Kept</title><guid isPermaLink="false">{long_guid}</guid></item>
+    <item><title>Dropped</title><link>https://doi.org/{huge_doi}</link></item>
+    </channel></rss>""".encode()
+    parsed = parse_feed(body, None, "https://journals.example.org/rss", TODAY)
+    assert [p.title for p in parsed.preprints] == ["Kept"] and parsed.skipped == 1
+    assert len(parsed.preprints[0].id) <= 300

@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.feeds.fetch import Fetcher, FetchError
-from bot.feeds.normalise import api_record
+from bot.feeds.normalise import api_record, bounded
 from bot.store.base import utcnow
 from bot.store.db import Store
 from bot.store.preprints import upsert_preprints
@@ -114,7 +114,7 @@ def _run(
             page = _page(client.get_json(url), url)
         except FetchError as exc:
             raise BackfillError(f"{exc}; check RXRADAR_BIORXIV_API_URL and try again") from exc
-        preprints = [p for p in (api_record(r, server) for r in page.records) if p is not None]
+        preprints = [p for p in (bounded(api_record(r, server)) for r in page.records) if p]
         stored = upsert_preprints(store, preprints, None, utcnow())
         changed.extend(stored.changed_ids)
         totals["pages"] += 1

@@ -9,6 +9,7 @@ import hashlib
 import re
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,8 +29,20 @@ _ANNOUNCE_PREFIX = re.compile(
     r"^\s*arXiv:\S+\s+Announce\s+Type:\s*\S+\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 _ANNOUNCE_ID = re.compile(r"arXiv:(\S+)\s+Announce", re.IGNORECASE)
-MAX_ID_LENGTH = 300
+MAX_ID_LENGTH = 300  # the widths of the preprints table's columns
+MAX_URL_LENGTH = 2000
+MAX_SERVER_LENGTH = 100
 ARXIV_API_URL = re.compile(r"arxiv\.org/api/errors", re.IGNORECASE)
+
+
+def bounded(preprint: Preprint | None) -> Preprint | None:
+    """Fit the storage columns: an id too long to store is unusable, a long URL is dropped."""
+    if preprint is None or len(preprint.id) > MAX_ID_LENGTH:
+        return None
+    if preprint.doi and len(preprint.doi) > MAX_ID_LENGTH:
+        return None
+    url = preprint.url if preprint.url and len(preprint.url) <= MAX_URL_LENGTH else None
+    return replace(preprint, url=url, server=preprint.server[:MAX_SERVER_LENGTH])
 
 
 def normalise_doi(value: str | None) -> str | None:

@@ -14,7 +14,13 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from bot.feeds.normalise import arxiv_atom_entry, arxiv_rss_entry, biorxiv_entry, generic_entry
+from bot.feeds.normalise import (
+    arxiv_atom_entry,
+    arxiv_rss_entry,
+    biorxiv_entry,
+    bounded,
+    generic_entry,
+)
 from bot.feeds.records import (
     ARXIV_ATOM,
     ARXIV_RSS,
@@ -57,7 +63,7 @@ def parse_feed(body: bytes, content_type: str | None, feed_url: str, today: date
     if problem:
         return ParsedFeed(kind=kind, title=title, preprints=(), problem=problem)
     read = _entry_reader(kind, parsed, feed_url, today)
-    preprints = [read(entry) for entry in parsed.entries]
+    preprints = [bounded(read(entry)) for entry in parsed.entries]
     kept = tuple(p for p in preprints if p is not None)
     skipped = len(preprints) - len(kept)
     warnings = _warnings(parsed, skipped)
