@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
+from rich.table import Column, Table
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.config import ConfigError, Settings
@@ -70,7 +70,9 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
 
 
 def _feeds_table(feeds: list[FeedInfo]) -> Table:
-    table = Table("id", "source / url", "kind", "enabled", "status", "next poll", "last error")
+    table = Table("id", Column("source / url", overflow="fold"), "kind", "enabled", "status")
+    table.add_column("next poll")
+    table.add_column("last error", ratio=2)
     for feed in feeds:
         next_poll = f"{feed.next_poll_at:%Y-%m-%d %H:%M}" if feed.next_poll_at else "now"
         table.add_row(
@@ -113,7 +115,8 @@ def poll_command(
 
 
 def _poll_table(report: PollReport) -> Table:
-    table = Table("feed", "status", "new", "updated", "skipped", "error")
+    table = Table(Column("feed", overflow="fold"), "status", "new", "updated", "skipped")
+    table.add_column("error", ratio=2)
     for row in report.results:
         status = str(row.status) if row.status is not None else "–"
         table.add_row(
