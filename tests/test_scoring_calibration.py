@@ -1,0 +1,76 @@
+"""Temperature scaling, stacking weights and the top-1 adjustment behave as promised."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from bot.scoring.calibration import (
+    apply_temperature,
+    apply_top_label,
+    fit_temperature,
+    fit_top_label,
+    fit_weights,
+    softmax,
+)
+from bot.scoring.metrics import evaluate
+
+
+def _entropy(probabilities: np.ndarray) -> float:
+    return float(-(probabilities * np.log(probabilities)).sum(axis=1).mean())
+
+
+def _sample(logits: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    probabilities = softmax(logits)
+    cumulative = probabilities.cumsum(axis=1)
+    return (rng.random((len(logits), 1)) > cumulative).sum(axis=1)
+
+
+def test_a_temperature_above_one_softens() -> None:
+    logits = np.random.default_rng(0).normal(size=(50, 8)) * 3
+    assert _entropy(apply_temperature(logits, 2.0)) > _entropy(softmax(logits))
+    assert _entropy(apply_temperature(logits, 0.5)) < _entropy(softmax(logits))
+
+
+def test_it_recovers_the_temperature_that_generated_the_labels() -> None:
+    rng = np.random.default_rng(1)
+    logits = rng.normal(size=(20000, 10)) * 4
+    labels = _sample(logits / 2.5, rng)  # the truth is 2.5× softer than the logits
+    assert fit_temperature(logits, labels) == pytest.approx(2.5, rel=0.08)
+
+
+def test_fitted_weights_give_small_ece_on_held_out_data() -> None:
+    rng = np.random.default_rng(2)
+    signal = rng.normal(size=(12000, 20, 1)) * 2
+    noise = rng.normal(size=(12000, 20, 1))
+    scores = np.concatenate([signal, signal + noise], axis=2) * 5  # over-confident scale
+    labels = _sample(signal[:, :, 0], rng)
+    weights = fit_weights(scores[:6000], labels[:6000], l2=0.0)
+    raw = evaluate(softmax(scores[6000:].sum(axis=2)), labels[6000:])
+    fitted = evaluate(softmax(scores[6000:] @ weights), labels[6000:])
+    assert raw.ece > 0.2
+    assert fitted.ece < 0.02
+    assert weights[1] == pytest.approx(0.0, abs=0.03)  # the noisy copy is ignored
+
+
+def test_the_top_label_map_keeps_rankings_and_sums() -> None:
+    rng = np.random.default_rng(3)
+    probabilities = softmax(rng.normal(size=(500, 12)) * 3)
+    adjusted = apply_top_label(probabilities, -0.4, 0.6)
+    assert np.allclose(adjusted.sum(axis=1), 1.0)
+    assert (adjusted.argmax(axis=1) == probabilities.argmax(axis=1)).all()
+    order = np.argsort(-probabilities, axis=1)[:, 1:]
+    assert (np.argsort(-adjusted, axis=1)[:, 1:] == order).all()
+
+
+def test_the_top_label_map_fixes_an_overconfident_top_one() -> None:
+    rng = np.random.default_rng(4)
+    logits = rng.normal(size=(8000, 10)) * 2
+    labels = _sample(logits, rng)
+    overconfident = softmax(logits * 2.0)
+    a, b = fit_top_label(overconfident[:4000], labels[:4000])
+    before = evaluate(overconfident[4000:], labels[4000:]).ece
+    after = evaluate(apply_top_label(overconfident[4000:], a, b), labels[4000:]).ece
+    assert b < 1.0
+    assert before > 0.1
+    assert after < 0.04

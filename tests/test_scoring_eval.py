@@ -1,0 +1,115 @@
+"""`rxradar eval`: JSON shape, predictions file, the dev split, and the real dev targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.profiles.files import read_papers
+from bot.scoring.evaluate import dev_split, is_dev_test, run_evaluation
+from bot.scoring.synthetic import synthetic_corpus
+from tests.conftest import shared_data
+
+METRICS = {"acc@1", "acc@5", "acc@10", "mrr", "ece"}
+
+
+def _write(path: Path, start: int, count: int, seed: int = 3) -> Path:
+    corpus = synthetic_corpus(1500, 8, seed=seed)
+    with path.open("w", encoding="utf-8") as handle:
+        for paper in corpus.papers[start : start + count]:
+            row = {"id": paper.id, "title": paper.title, "abstract": paper.abstract}
+            row |= {"journal": paper.journal, "category": paper.category}
+            handle.write(json.dumps(row) + "\n")
+        handle.write(json.dumps({"id": "x", "title": "t", "abstract": "a", "journal": "Nowhere"}))
+    return path
+
+
+def _eval(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["eval", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_eval_prints_only_the_pinned_json(tmp_path: Path) -> None:
+    train = _write(tmp_path / "train.jsonl", 0, 1000)
+    test = _write(tmp_path / "test.jsonl", 1000, 500)
+    code, out, err = _eval("--train", str(train), "--test", str(test), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    assert set(data) == {
+        "n_train",
+        "n_test",
+        "n_journals",
+        "n_excluded",
+        "model",
+        "baselines",
+        "seconds",
+    }
+    assert set(data["model"]) == METRICS
+    assert set(data["baselines"]) == {"prior", "knn"}
+    assert all(set(b) == METRICS for b in data["baselines"].values())
+    assert set(data["seconds"]) == {"train", "predict"}
+    assert (data["n_train"], data["n_test"], data["n_journals"]) == (1000, 500, 8)
+    assert data["n_excluded"] == 1  # the "Nowhere" row
+    assert data["model"]["mrr"] > data["baselines"]["prior"]["mrr"]
+
+
+def test_predictions_let_anyone_recompute_the_metrics(tmp_path: Path) -> None:
+    train = _write(tmp_path / "train.jsonl", 0, 1000)
+    test = _write(tmp_path / "test.jsonl", 1000, 300)
+    out_file = tmp_path / "predictions.jsonl"
+    code, out, _ = _eval(
+        "--train", str(train), "--test", str(test), "--predictions", str(out_file), "--json"
+    )
+    rows = [json.loads(line) for line in out_file.read_text().splitlines()]
+    assert code == 0 and len(rows) == 300
+    assert set(rows[0]) == {"id", "journal", "rank", "probability_true", "top"}
+    assert len(rows[0]["top"]) == 8  # every journal when there are fewer than 10
+    mrr = sum(1 / row["rank"] for row in rows) / len(rows)
+    assert mrr == pytest.approx(json.loads(out)["model"]["mrr"], abs=1e-6)
+    first = rows[0]
+    if first["rank"] == 1:
+        assert first["top"][0]["journal"] == first["journal"]
+
+
+def test_the_dev_split_option_splits_one_file_by_the_protocol(tmp_path: Path) -> None:
+    data = _write(tmp_path / "all.jsonl", 0, 1500)
+    code, out, err = _eval("--train", str(data), "--split", "dev", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    expected_test = sum(is_dev_test(f"10.9999/synthetic.3.{i}") for i in range(1500))
+    assert result["n_test"] + result["n_excluded"] == expected_test
+    assert "{" not in err  # progress only, on stderr
+
+
+def test_the_human_output_is_a_table_with_model_and_baselines(tmp_path: Path) -> None:
+    data = _write(tmp_path / "all.jsonl", 0, 1500)
+    code, out, _ = _eval("--train", str(data), "--split", "dev")
+    assert code == 0
+    assert "model" in out and "prior" in out and "knn" in out and "mrr" in out
+
+
+def test_a_missing_test_file_tells_the_user_what_to_do(tmp_path: Path) -> None:
+    train = _write(tmp_path / "train.jsonl", 0, 100)
+    code, _, err = _eval("--train", str(train))
+    assert code == 2
+    assert "--test" in err
+
+
+def test_the_dev_rule_matches_evaluation_md() -> None:
+    assert is_dev_test(" 10.1101/015578 ") == is_dev_test("10.1101/015578")
+
+
+def test_the_model_meets_the_dev_targets_on_the_real_data() -> None:
+    path = shared_data("biorxiv_2013_2016_journal_labels/preprints.jsonl.gz")
+    train, test = dev_split(list(read_papers(path, skip_bad_rows=True)))
+    result = run_evaluation(train, test, min_papers=10)
+    assert result.n_test > 350 and result.n_journals > 35
+    assert result.model.mrr >= 0.43
+    assert result.model.acc_at_10 >= 0.83
+    assert result.model.ece <= 0.03
+    assert result.model.mrr > result.baselines["knn"].mrr
+    assert result.model.mrr > result.baselines["prior"].mrr

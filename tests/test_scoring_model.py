@@ -1,0 +1,131 @@
+"""The journal model on generated corpora: learns, is calibrated, saves and loads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from bot.profiles.records import Paper
+from bot.scoring.artefacts import ArtefactError, read_manifest
+from bot.scoring.calibration import softmax
+from bot.scoring.custom import build_custom_profile, score_custom
+from bot.scoring.features import TextVectorizer, tokenize
+from bot.scoring.metrics import evaluate
+from bot.scoring.model import JournalModel, ModelParams, load_model, save_model, train_model
+from bot.scoring.synthetic import Corpus, synthetic_corpus
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return synthetic_corpus(3000, 15, seed=7)
+
+
+@pytest.fixture(scope="module")
+def model(corpus: Corpus) -> JournalModel:
+    return train_model(corpus.papers[:2000], corpus.labels[:2000])
+
+
+def _labels(model: JournalModel, corpus: Corpus) -> np.ndarray:
+    return np.array([model.journals.index(label) for label in corpus.labels[2000:]])
+
+
+def test_our_tfidf_equals_scikit_learns(corpus: Corpus) -> None:
+    texts = [p.text for p in corpus.papers[:400]]
+    ours = TextVectorizer(min_df=2, max_df=0.5).fit(texts).transform(texts)
+    reference = TfidfVectorizer(ngram_range=(1, 2), min_df=2, max_df=0.5, sublinear_tf=True)
+    theirs = reference.fit_transform(texts)
+    assert ours.shape[1] == theirs.shape[1]
+    assert np.allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(), atol=1e-5)
+
+
+def test_tags_and_entities_do_not_become_words() -> None:
+    assert tokenize("<jats:p>Gene &amp; cell</jats:p>") == ["gene", "cell"]
+    assert tokenize("Genomics of genomes", prefix_chars=5) == ["genom", "of", "genom"]
+
+
+def test_probabilities_are_rows_that_sum_to_one(model: JournalModel, corpus: Corpus) -> None:
+    probabilities = model.predict_proba(corpus.papers[2000:2100])
+    assert probabilities.shape == (100, 15)
+    assert np.allclose(probabilities.sum(axis=1), 1.0)
+    assert model.predict_proba([]).shape == (0, 15)
+
+
+def test_it_ranks_well_and_is_calibrated_on_held_out_papers(
+    model: JournalModel, corpus: Corpus
+) -> None:
+    labels = _labels(model, corpus)
+    metrics = evaluate(model.predict_proba(corpus.papers[2000:]), labels)
+    prior = np.bincount(_labels(model, corpus), minlength=15).max() / len(labels)
+    assert metrics.acc_at_1 > 2 * prior
+    assert metrics.mrr > 0.6
+    assert metrics.ece < 0.05
+
+
+def test_calibration_beats_a_fixed_temperature(model: JournalModel, corpus: Corpus) -> None:
+    spaces, _ = model.features(corpus.papers[2000:])
+    cosines = (spaces[0] @ model.tables.centroids[0].T).toarray()
+    fixed = evaluate(softmax(cosines * 20), _labels(model, corpus))
+    assert evaluate(model.predict_proba(corpus.papers[2000:]), _labels(model, corpus)).ece < (
+        fixed.ece / 2
+    )
+
+
+def test_a_saved_model_loads_with_identical_probabilities(
+    model: JournalModel, corpus: Corpus, tmp_path: Path
+) -> None:
+    save_model(model, tmp_path / "v1", {"version": "v1", "min_papers": 10})
+    loaded = load_model(tmp_path / "v1")
+    papers = corpus.papers[2000:2300]
+    assert np.array_equal(loaded.predict_proba(papers), model.predict_proba(papers))
+    assert loaded.journals == model.journals
+
+
+def test_the_manifest_records_every_hyper_parameter(model: JournalModel, tmp_path: Path) -> None:
+    save_model(model, tmp_path / "v1", {"version": "v1"})
+    manifest = read_manifest(tmp_path / "v1")
+    assert manifest["params"] == json.loads(json.dumps(ModelParams().to_json()))
+    assert ModelParams.from_json(manifest["params"]) == ModelParams()
+    assert manifest["version"] == "v1"
+    assert manifest["counts"]["journals"] == 15
+    assert set(manifest["cv_metrics"]) == {"acc@1", "acc@5", "acc@10", "mrr", "ece"}
+    assert "created" in manifest
+
+
+def test_loading_a_directory_without_artefacts_says_retrain(tmp_path: Path) -> None:
+    with pytest.raises(ArtefactError, match="retrain"):
+        load_model(tmp_path)
+
+
+def test_parameters_change_the_model(corpus: Corpus) -> None:
+    params = ModelParams(spaces=(0, 5), use_category=False, calibration_folds=3)
+    model = train_model(corpus.papers[:600], corpus.labels[:600], params)
+    assert len(model.vectorizers) == 2
+    assert len(model.weights) == 4  # two cosines, category, prior
+    assert model.params is params
+
+
+def test_training_needs_two_journals() -> None:
+    paper = Paper(title="a title", abstract="an abstract")
+    with pytest.raises(ValueError, match="two journals"):
+        train_model([paper, paper], ["j", "j"])
+
+
+def test_a_custom_profile_scores_on_the_journals_scale(corpus: Corpus) -> None:
+    target = corpus.labels[0]
+    train = [(p, y) for p, y in zip(corpus.papers[:2000], corpus.labels[:2000], strict=True)]
+    without = train_model(
+        [p for p, y in train if y != target], [y for _, y in train if y != target]
+    )
+    with_target = train_model([p for p, _ in train], [y for _, y in train])
+    profile = build_custom_profile(without, [p for p, y in train if y == target], "mine")
+    test = corpus.papers[2000:]
+    custom = score_custom(without, [profile], test)[:, 0]
+    journal = with_target.predict_proba(test)[:, with_target.journals.index(target)]
+    is_target = np.array([y == target for y in corpus.labels[2000:]])
+    assert custom[is_target].mean() > 5 * custom[~is_target].mean()
+    assert np.corrcoef(custom, journal)[0, 1] > 0.9
+    assert custom.mean() == pytest.approx(is_target.mean(), abs=0.05)
