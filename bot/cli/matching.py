@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.profiles.files import PaperFileError, file_format, read_papers
@@ -220,7 +221,7 @@ def _top_json(
         "kind": profile.kind,
         "days": days,
         "based_on_papers": row.n_papers if row else profile.n_papers,
-        "average_probability": row.mean_probability if row else None,
+        "average_probability": row.mean_probability if row and row.n_preprints else None,
         "window_preprints": row.n_preprints if row else 0,
         "preprints": [
             {
@@ -276,15 +277,19 @@ def top_command(
     if not ranked:
         err_console.print("no scored preprints in that window (poll, then train or wait)")
         return
-    table = Table("#", "preprint", "date", "server", "probability", "percentile", "lift")
     for rank, item in enumerate(ranked, start=1):
-        authors = "; ".join(item.authors[:6]) + ("; …" if len(item.authors) > 6 else "")
-        detail = f"{item.title}\n[dim]{authors}\n{item.category or ''} {item.doi or ''}[/]"
-        table.add_row(
-            str(rank),
-            detail,
-            item.posted.isoformat(),
-            item.server,
-            *shown(item.probability, row).cells(),
-        )
-    out_console.print(table)
+        out_console.print(_top_entry(rank, item, shown(item.probability, row)), soft_wrap=True)
+
+
+def _top_entry(rank: int, item: RankedPreprint, numbers: Shown) -> Text:
+    """One preprint laid out as on the seed page: rank, title, authors, facts, numbers."""
+    authors = "; ".join(item.authors[:12]) + ("; …" if len(item.authors) > 12 else "")
+    facts = " ".join(
+        x for x in (item.posted.isoformat(), item.category, item.doi, item.server) if x
+    )
+    probability, top, lift = numbers.cells()
+    entry = Text(f"\n{rank}\n")
+    entry.append(f"{item.title}\n", style="bold")
+    entry.append(f"{authors}\n{facts}\n", style="dim")
+    entry.append(f"{top}  {probability}  {lift}")
+    return entry

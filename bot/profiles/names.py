@@ -78,3 +78,25 @@ def display_name(spellings: Iterable[str]) -> str:
     if not counts:
         raise ValueError("display_name needs at least one non-empty spelling")
     return max(counts, key=lambda s: (counts[s], _display_rank(s)))
+
+
+_FILLER = {"of", "the", "and", "in", "for", "on", "de", "la"}
+
+
+def _subsequence(short: str, word: str) -> bool:
+    letters = iter(word)
+    return all(ch in letters for ch in short)
+
+
+def abbreviates(query: str, name: str) -> bool:
+    """Whether `query` is an abbreviation of `name`, word by word.
+
+    Each query word must start like its journal word and keep its letters in order
+    ("PLoS Comp Biol" → PLOS Computational Biology, "Proc Natl Acad Sci" → Proceedings of
+    the National Academy of Sciences); filler words may be left out.
+    """
+    short = [w for w in journal_key(query).split() if w not in _FILLER]
+    full = [w for w in _base_key(name).split() if w not in _FILLER]
+    if not short or len(short) != len(full):
+        return False
+    return all(s[0] == f[0] and _subsequence(s, f) for s, f in zip(short, full, strict=True))

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.profiles.names import clean_name, display_name, journal_key
+from bot.profiles.names import abbreviates, clean_name, display_name, journal_key
 from bot.profiles.records import Paper
 from bot.store.base import utcnow
 from bot.store.db import Store
@@ -379,6 +379,17 @@ def search_profiles(session: Session, query: str, limit: int = 20) -> list[Profi
     return [by_key[k] for k in close]
 
 
+def _abbreviated(session: Session, query: str, names: dict[str, str]) -> list[Profile]:
+    """Profiles whose name or alias `query` abbreviates word by word (at most a few)."""
+    found: dict[int, Profile] = {}
+    for key in names:
+        if abbreviates(query, key.removeprefix(CUSTOM_PREFIX)):
+            profile = lookup_profile(session, key)
+            if profile is not None:
+                found[profile.id] = profile
+    return sorted(found.values(), key=lambda p: p.name)[:5]
+
+
 def find_profile(store: Store, name: str) -> ProfileSummary | Suggestions:
     """The profile called `name` (any spelling, alias, ISSN or custom name), else suggestions."""
     with store.session() as session:
@@ -388,10 +399,14 @@ def find_profile(store: Store, name: str) -> ProfileSummary | Suggestions:
         if profile is not None:
             return profile_summary(session, profile.id) or _summary(profile, 0)
         names = _names_by_key(session)
+        short = _abbreviated(session, name, names)
+        if len(short) == 1:  # "PLoS Comp Biol": one profile abbreviates so, take it
+            return profile_summary(session, short[0].id) or _summary(short[0], 0)
     pool = {key.removeprefix(CUSTOM_PREFIX): shown for key, shown in names.items()}
     close = difflib.get_close_matches(journal_key(name), list(pool), n=5, cutoff=0.6)
     contains = [pool[k] for k in pool if journal_key(name) and journal_key(name) in k]
-    return Suggestions(name, tuple(dict.fromkeys([*(pool[k] for k in close), *contains[:5]])))
+    ordered = [*(p.name for p in short), *(pool[k] for k in close), *contains[:5]]
+    return Suggestions(name, tuple(dict.fromkeys(ordered)))
 
 
 @dataclass(frozen=True)
