@@ -90,7 +90,8 @@ def test_a_file_without_journals_is_refused_unless_imported_as_custom(
 def test_unknown_names_get_suggestions(store: Store, tmp_path: Path) -> None:
     rows = [_row(1, "PLOS Computational Biology"), _row(2, "PLOS Genetics"), _row(3, "Genetics")]
     import_papers(store, read_papers(_jsonl(tmp_path / "p.jsonl", rows)), source="t")
-    found = find_profile(store, "PLOS Computatonal Biology")
+    assert isinstance(find_profile(store, "PLoS Comp Biol"), ProfileSummary)  # abbreviated
+    found = find_profile(store, "PLOS Computatoinal Biology")
     assert isinstance(found, Suggestions)
     assert "PLOS Computational Biology" in found.names
     assert "Did you mean" in found.message()

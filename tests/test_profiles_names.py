@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.profiles.names import clean_name, display_name, journal_key
+from bot.profiles.names import abbreviates, clean_name, display_name, journal_key
 
 
 @pytest.mark.parametrize(
@@ -59,3 +59,19 @@ def test_display_name_prefers_the_most_common_then_the_tidiest_spelling() -> Non
     assert display_name(["PLOS ONE", "PLoS ONE", "Plos One"]) == "PLOS ONE"
     assert display_name(["The ISME Journal", "ISME Journal"]) == "ISME Journal"
     assert display_name(["X &amp; Y", "X & Y"]) == "X & Y"
+
+
+@pytest.mark.parametrize(
+    ("short", "full", "expected"),
+    [
+        ("PLoS Comp Biol", "PLOS Computational Biology", True),
+        ("Proc Natl Acad Sci", "Proceedings of the National Academy of Sciences", True),
+        ("Mol Biol Evol", "Molecular Biology and Evolution", True),
+        ("Nat Genet", "Nature Genetics", True),
+        ("PLoS Biol", "PLOS Computational Biology", False),
+        ("Genet", "Nature Genetics", False),
+        ("Cell", "Cell Reports", False),
+    ],
+)
+def test_abbreviations_match_word_by_word(short: str, full: str, expected: bool) -> None:
+    assert abbreviates(short, full) is expected
