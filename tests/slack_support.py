@@ -6,14 +6,12 @@ Starlette app under uvicorn, signed the way Slack signs them.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
 
 import pytest
 
@@ -32,7 +30,8 @@ from bot.store.scores import (
     save_profile_stats,
 )
 from bot.web.app import create_web_app
-from tests.peers.http import LocalServer, Reply, Request
+from tests.peers.http import LocalServer
+from tests.peers.slack_fake import SlackFake
 from tests.peers.web import UvicornThread, post_signed, slash_body
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -51,7 +50,6 @@ def slack_env(database_url: str, data_dir: Path, api_url: str, **extra: str) -> 
         "RXRADAR_SLACK_SIGNING_SECRET": SECRET,
         "RXRADAR_SLACK_BOT_TOKEN": BOT_TOKEN,
         "RXRADAR_SLACK_API_URL": api_url,
-        "RXRADAR_BIORXIV_API_URL": api_url.rsplit("/api/", 1)[0] + "/biorxiv",
         "RXRADAR_HTTP_TIMEOUT": "5",
     }
     env.update(extra)
@@ -102,74 +100,6 @@ def seed(store: Store) -> dict[str, int]:
     return ids
 
 
-class SlackApi:
-    """The Slack Web API and response_url endpoints, on a local server; records every call."""
-
-    def __init__(self, users_tz: str = "Europe/London") -> None:
-        self.local = LocalServer()
-        self.users_tz = users_tz
-        for method in ("auth.test", "users.info", "chat.update", "chat.postMessage",
-                       "chat.postEphemeral", "oauth.v2.access"):  # fmt: skip
-            self.local.route(f"/api/{method}", self._method(method))
-        self.local.route("/response/", Reply(body=b"ok"))
-
-    def __enter__(self) -> SlackApi:
-        self.local.__enter__()
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.local.__exit__(*exc)
-
-    @property
-    def api_url(self) -> str:
-        return self.local.url("/api/")
-
-    def response_url(self, name: str) -> str:
-        return self.local.url(f"/response/{name}")
-
-    def responses(self, name: str = "cmd") -> list[dict[str, Any]]:
-        return [json.loads(r.body) for r in self.local.requests_to(f"/response/{name}")]
-
-    def calls(self, method: str) -> list[dict[str, Any]]:
-        return [_form_or_json(r) for r in self.local.requests_to(f"/api/{method}")]
-
-    def _method(self, method: str) -> Callable[[Request], Reply]:
-        def answer(request: Request) -> Reply:
-            auth = request.headers.get("authorization", "")
-            if method != "oauth.v2.access" and auth != f"Bearer {BOT_TOKEN}":
-                return _json({"ok": False, "error": "invalid_auth"})
-            return _json(ANSWERS[method](self, _form_or_json(request)))
-
-        return answer
-
-
-def _form_or_json(request: Request) -> dict[str, Any]:
-    if request.headers.get("content-type", "").startswith("application/json"):
-        return dict(json.loads(request.body or b"{}"))
-    return {k: v[0] for k, v in parse_qs(request.body.decode()).items()}
-
-
-def _json(data: dict[str, Any]) -> Reply:
-    return Reply(body=json.dumps(data), headers={"Content-Type": "application/json"})
-
-
-ANSWERS: dict[str, Callable[[SlackApi, dict[str, Any]], dict[str, Any]]] = {
-    "auth.test": lambda api, form: {
-        "ok": True, "url": "https://lab.slack.com/", "team": "Lab", "user": "rxradar",
-        "team_id": "T0001", "user_id": "UBOT", "bot_id": "B0001",
-    },
-    "users.info": lambda api, form: {
-        "ok": True, "user": {"id": form.get("user"), "tz": api.users_tz},
-    },
-    "chat.update": lambda api, form: {"ok": True, "channel": form.get("channel"),
-                                      "ts": form.get("ts")},
-    "chat.postMessage": lambda api, form: {"ok": True, "channel": form.get("channel"),
-                                           "ts": "1700000000.000100"},
-    "chat.postEphemeral": lambda api, form: {"ok": True, "message_ts": "1700000000.000200"},
-    "oauth.v2.access": lambda api, form: {"ok": True},
-}  # fmt: skip
-
-
 @dataclass
 class Harness:
     """The running server plus what the tests need to drive and observe it."""
@@ -177,8 +107,13 @@ class Harness:
     server: UvicornThread
     settings: Settings
     store: Store
-    api: Any  # the Slack Web API fake
+    api: SlackFake  # the Slack Web API (and response_url) fake
+    biorxiv: LocalServer  # the bioRxiv/medRxiv API
     profiles: dict[str, int]
+
+    def calls(self, method: str) -> list[dict[str, Any]]:
+        """Parameters of the app's successful calls to a Slack Web API method."""
+        return [c.params for c in self.api.calls_to(method) if c.response.get("ok")]
 
     def command(self, text: str, timestamp: int | None = None, **fields: str) -> Any:
         body = slash_body(text, self.api.response_url("cmd"), **fields)
@@ -208,18 +143,24 @@ def harness_factory(database_url: str, tmp_path: Path) -> Iterator[Callable[...,
     stack: list[Any] = []
 
     def make(**extra_env: str) -> Harness:
-        api = SlackApi().__enter__()
+        api = SlackFake(token=BOT_TOKEN, min_interval=0).__enter__()
         stack.append(api)
-        settings = load_settings(
-            slack_env(database_url, tmp_path / "data", api.api_url, **extra_env)
-        )
+        api.team_id = "T0001"
+        api.user_tz["U0001"] = "Europe/London"
+        for channel in ("C0001", "C0002"):
+            api.add_channel(channel)
+        biorxiv = LocalServer().__enter__()
+        stack.append(biorxiv)
+        env = slack_env(database_url, tmp_path / "data", api.url, **extra_env)
+        env.setdefault("RXRADAR_BIORXIV_API_URL", biorxiv.url("/biorxiv"))
+        settings = load_settings(env)
         store = Store.open(database_url, migrate=False)
         stack.append(store)
         profiles = seed(store)
         app = create_web_app(settings, store, create_app(settings, store))
         server = UvicornThread(app).__enter__()
         stack.append(server)
-        return Harness(server, settings, store, api, profiles)
+        return Harness(server, settings, store, api, biorxiv, profiles)
 
     yield make
     for item in reversed(stack):

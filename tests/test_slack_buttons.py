@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import subscribing
@@ -17,7 +18,7 @@ from bot.digest.render import Links, render_digest
 from bot.store.delivery_models import Vote
 from bot.store.subscriptions import SubscriptionRecord, subscription
 from tests.peers.web import action_body
-from tests.slack_support import PREPRINTS, Harness, harness_factory  # noqa: F401
+from tests.slack_support import BOT_TOKEN, PREPRINTS, Harness, harness_factory  # noqa: F401
 
 
 @pytest.fixture
@@ -33,8 +34,9 @@ def _digest_message(h: Harness) -> tuple[SubscriptionRecord, dict[str, Any]]:
     digest = load_digest(h.store, record, now.date().isoformat(), now)
     assert digest.entries, "the seeded preprints should make a digest"
     [post] = render_digest(digest, Links("http://x/unsub")).slack
-    message = {"ts": "1700000000.000100", "text": post.text, "blocks": list(post.blocks)}
-    return record, message
+    client = WebClient(token=BOT_TOKEN, base_url=h.api.url)
+    sent = client.chat_postMessage(channel="C0001", text=post.text, blocks=list(post.blocks))
+    return record, dict(sent["message"])
 
 
 def _button(message: dict[str, Any], action_id: str, rank: int = 1) -> tuple[dict, str]:
@@ -78,16 +80,16 @@ def test_votes_are_stored_and_shown_on_the_message(h: Harness) -> None:
     _click(h, message, "rxradar_vote_relevant", "vote")
     from tests.slack_support import wait_for
 
-    updates = wait_for(lambda: h.api.calls("chat.update"))
+    updates = wait_for(lambda: h.calls("chat.update"))
     assert _votes(h) == [("U0001", PREPRINTS[0].id, 1)]
     blocks = updates[0]["blocks"]
-    assert updates[0]["channel"] == "C0001" and updates[0]["ts"] == "1700000000.000100"
+    assert updates[0]["channel"] == "C0001" and updates[0]["ts"] == message["ts"]
     assert len(blocks) == len(message["blocks"])  # the vote line joins an existing block
     assert "👍 relevant: <@U0001>" in json.dumps(blocks, ensure_ascii=False)
 
     message["blocks"] = blocks  # Slack now shows the updated message
     _click(h, message, "rxradar_vote_not_relevant", "vote2", user="U0002")
-    updates = wait_for(lambda: h.api.calls("chat.update")[1:])
+    updates = wait_for(lambda: h.calls("chat.update")[1:])
     shown = json.dumps(updates[0]["blocks"], ensure_ascii=False)
     assert "👍 relevant: <@U0001>   👎 not relevant: <@U0002>" in shown
     assert sorted(_votes(h)) == [("U0001", PREPRINTS[0].id, 1), ("U0002", PREPRINTS[0].id, -1)]
@@ -98,9 +100,9 @@ def test_changing_ones_mind_replaces_the_vote(h: Harness) -> None:
     _click(h, message, "rxradar_vote_relevant", "a")
     from tests.slack_support import wait_for
 
-    wait_for(lambda: h.api.calls("chat.update"))
+    wait_for(lambda: h.calls("chat.update"))
     _click(h, message, "rxradar_vote_not_relevant", "b")
-    wait_for(lambda: h.api.calls("chat.update")[1:])
+    wait_for(lambda: h.calls("chat.update")[1:])
     assert _votes(h) == [("U0001", PREPRINTS[0].id, -1)]
 
 
@@ -110,7 +112,7 @@ def test_unsubscribe_button_stops_the_digest_and_says_so_on_the_message(h: Harne
     assert "Stopped the digest for *Nucleic Acids Research*" in str(h.answer("unsub"))
     with h.store.session() as session:
         assert subscription(session, record.id).active is False  # type: ignore[union-attr]
-    [update] = h.api.calls("chat.update")
+    [update] = h.calls("chat.update")
     shown = json.dumps(update["blocks"])
     assert "rxradar_unsubscribe" not in shown
     assert "<@U0001> unsubscribed this channel" in shown
@@ -124,4 +126,4 @@ def test_a_button_clicked_in_another_channel_changes_nothing(h: Harness) -> None
     h.answer("elsewhere2")
     with h.store.session() as session:
         assert subscription(session, record.id).active is True  # type: ignore[union-attr]
-    assert _votes(h) == [] and h.api.calls("chat.update") == []
+    assert _votes(h) == [] and h.calls("chat.update") == []

@@ -71,8 +71,7 @@ def test_match_an_unknown_doi_fetches_it_from_the_biorxiv_api(h: Harness) -> Non
         "abstract": "genome assembly sequencing variant haplotype chromosome alignment",
         "authors": "Doe, J.; Roe, R.", "date": "2026-02-01", "category": "genomics",
     }  # fmt: skip
-    api = h.api.local
-    api.route(f"/biorxiv/details/biorxiv/{UNKNOWN_DOI}/na/json",
+    h.biorxiv.route(f"/biorxiv/details/biorxiv/{UNKNOWN_DOI}/na/json",
               Reply(body=json.dumps({"collection": [record]})))  # fmt: skip
     h.command(f"match https://www.biorxiv.org/content/{UNKNOWN_DOI}v2")
     assert f"Looking up {UNKNOWN_DOI}" in _text(h.answer(count=1))
@@ -83,7 +82,7 @@ def test_match_an_unknown_doi_fetches_it_from_the_biorxiv_api(h: Harness) -> Non
 
 def test_match_a_doi_nobody_knows_says_what_to_paste_instead(h: Harness) -> None:
     empty = Reply(body=json.dumps({"collection": [], "messages": [{"status": "no posts found"}]}))
-    h.api.local.route("/biorxiv/details/", empty)
+    h.biorxiv.route("/biorxiv/details/", empty)
     h.command("match 10.1101/0000.00.00.000000")
     answer = h.answer(count=2)
     assert "not a bioRxiv or medRxiv preprint I can find" in _text(answer)

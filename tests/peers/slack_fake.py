@@ -13,11 +13,17 @@ It checks the Bearer token, required fields, Block Kit limits (50 blocks, sectio
 action_id/block_id 255 and unique block_ids), knows channels (archived, bot not a
 member), and allows about one message per second per channel (429 + Retry-After).
 Methods: auth.test, chat.postMessage, chat.update, chat.postEphemeral,
-conversations.info, conversations.history. Other helpers extend `handlers`.
+conversations.info, conversations.history, users.info, oauth.v2.access (client id and
+secret by HTTP Basic auth, as slack_sdk sends them; each install mints a bot token that
+is then accepted too). Other helpers extend `handlers`.
+
+`response_url(name)` is a URL on the fake where the app can answer a slash command or a
+click (as Slack's response_url); what arrives is in `responses(name)`.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -142,7 +148,15 @@ class SlackFake:
             "chat.update": self._update,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "users.info": self._users_info,
+            "oauth.v2.access": self._oauth_v2_access,
         }
+        self.open_methods = {"oauth.v2.access"}  # authenticated by client id/secret instead
+        self.tokens: set[str] = set()  # further accepted tokens (e.g. minted by installs)
+        self.user_tz: dict[str, str] = {}
+        self.oauth_clients: dict[str, str] = {}  # client id -> secret
+        self.oauth_codes: dict[str, str] = {}  # code -> team id it installs into
+        self._responses: dict[str, list[Json]] = {}
         self._failures: dict[str, list[_Failure]] = {}
         self._last_post: dict[str, float] = {}
         self._ts = time.time()
@@ -181,6 +195,13 @@ class SlackFake:
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    def response_url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/response/{name}"
+
+    def responses(self, name: str) -> list[Json]:
+        with self._lock:
+            return list(self._responses.get(name, []))
 
     def __enter__(self) -> SlackFake:
         self._thread.start()
@@ -279,6 +300,36 @@ class SlackFake:
             },
         }
 
+    def _users_info(self, params: Json) -> Json:
+        user = params.get("user")
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        tz = self.user_tz.get(user, "UTC")
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user, "tz": tz}}
+
+    def _oauth_v2_access(self, params: Json) -> Json:
+        try:
+            client_id, secret = base64.b64decode(params.pop("_basic", "")).decode().split(":", 1)
+        except ValueError:
+            return {"ok": False, "error": "invalid_client_id"}
+        if self.oauth_clients.get(client_id) != secret:
+            return {"ok": False, "error": "invalid_client_id"}
+        team = self.oauth_codes.pop(params.get("code", ""), None)
+        if team is None:
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{team}-installed"
+        self.tokens.add(token)
+        return {
+            "ok": True, "app_id": "A0TEST", "token_type": "bot", "access_token": token,
+            "scope": "chat:write,commands,users:read", "bot_user_id": "UBOT",
+            "team": {"id": team, "name": f"Team {team}"}, "enterprise": None,
+            "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
+        }  # fmt: skip
+
+    def _record_response(self, name: str, raw: bytes) -> None:
+        with self._lock:
+            self._responses.setdefault(name, []).append(json.loads(raw or b"{}"))
+
     def _conversations_history(self, params: Json) -> Json:
         found = self._channel(params)
         if not isinstance(found, FakeChannel):
@@ -299,7 +350,11 @@ class SlackFake:
                     queued.pop(0)
                 body: Json = {"ok": False, "error": failure.error or "internal_error"}
                 result = (failure.status, body, failure.headers)
-            elif token != self.token:
+            elif (
+                token != self.token
+                and token not in self.tokens
+                and (method not in self.open_methods)
+            ):
                 result = (200, {"ok": False, "error": "invalid_auth"}, {})
             elif method not in self.handlers:
                 result = (404, {"ok": False, "error": "unknown_method"}, {})
@@ -322,8 +377,17 @@ class SlackFake:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if self.path.startswith("/response/"):
+                    fake._record_response(self.path.removeprefix("/response/"), raw)
+                    self.send_response(200)
+                    self.send_header("Content-Length", "2")
+                    self.end_headers()
+                    self.wfile.write(b"ok")
+                    return
                 params = _params(raw, self.headers.get("Content-Type", ""))
                 auth = self.headers.get("Authorization", "")
+                if auth.startswith("Basic "):
+                    params["_basic"] = auth.removeprefix("Basic ").strip()
                 token = auth.removeprefix("Bearer ").strip() or params.pop("token", None)
                 method = self.path.split("?")[0].rsplit("/", 1)[-1]
                 status, body, headers = fake._answer(method, params, token)
