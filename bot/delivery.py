@@ -22,13 +22,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.channels.base import DeliveryError, DigestMessage, Receipt
 from bot.channels.email import message_id_for
 from bot.channels.registry import Registry
 from bot.config import Settings, ensure_secret_key
 from bot.digest.build import build_digest, window
 from bot.digest.cadence import due_slot
-from bot.digest.model import Digest, Target
+from bot.digest.model import Candidate, Digest, Target
 from bot.digest.render import Links, render_digest
 from bot.notices import notify_owner
 from bot.store import Store
@@ -81,24 +83,68 @@ def unsubscribe_url(settings: Settings, record: SubscriptionRecord, now: datetim
     return f"{settings.public_url}/unsubscribe/{token}"
 
 
-def load_digest(store: Store, record: SubscriptionRecord, period: str, now: datetime) -> Digest:
-    """Everything `build_digest` needs, read from the store; the building itself is pure."""
+class RunCache:
+    """Reads shared by the subscriptions of one run (same window, same journals).
+
+    Subscriptions due at the same slot mostly have identical windows, so the window's
+    preprint count and each journal's candidates are read once per run, not once per
+    subscription. Only for the duration of one `send_due`: nothing here outlives it.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[datetime, datetime], int] = {}
+        self.candidates: dict[tuple[Any, ...], list[Candidate]] = {}
+
+    def considered(self, session: Session, start: datetime, end: datetime) -> int:
+        if (start, end) not in self.counts:
+            self.counts[start, end] = ledger.considered(session, start, end)
+        return self.counts[start, end]
+
+    def found(
+        self, session: Session, ids: list[int], start: datetime, end: datetime, limit: int | None
+    ) -> list[Candidate]:
+        key = (tuple(sorted(ids)), start, end, limit)
+        if key not in self.candidates:
+            self.candidates[key] = ledger.candidates(session, ids, start, end, limit)
+        return self.candidates[key]
+
+
+def load_digest(
+    store: Store,
+    record: SubscriptionRecord,
+    period: str,
+    now: datetime,
+    cache: RunCache | None = None,
+) -> Digest:
+    """Everything `build_digest` needs, read from the store; the building itself is pure.
+
+    Candidates come best first, so the first few hundred usually fill a top-N digest; only
+    when filters or history leave it short is the whole window read.
+    """
+    cache = cache or RunCache()
+    ids = [p.id for p in record.profiles]
+    limit = None if record.rules.top is None else max(200, 20 * record.rules.top)
     with store.session() as session:
-        first_guess = ledger.history(session, record.subscriber_id, record.id, ())
-        start, end = window(record.rules, first_guess, now)
-        found = ledger.candidates(session, [p.id for p in record.profiles], start, end)
-        past = ledger.history(
-            session, record.subscriber_id, record.id, {c.preprint_id for c in found}
-        )
+        last = ledger.history(session, record.subscriber_id, record.id, ())
+        start, end = window(record.rules, last, now)
         profiles = ledger.profile_summaries(
             session, [(p.id, p.name, p.kind) for p in record.profiles]
         )
-        count = ledger.considered(session, start, end)
-    return build_digest(record.rules, profiles, found, past, now, period, count)
+        count = cache.considered(session, start, end)
+        while True:
+            found = cache.found(session, ids, start, end, limit)
+            past = ledger.history(
+                session, record.subscriber_id, record.id, {c.preprint_id for c in found}
+            )
+            digest = build_digest(record.rules, profiles, found, past, now, period, count)
+            full = len(digest.entries) >= (record.rules.top or 0)
+            if limit is None or len(found) < limit or full:
+                return digest
+            limit = None
 
 
 def _prepare_one(
-    store: Store, settings: Settings, record: SubscriptionRecord, now: datetime
+    store: Store, settings: Settings, record: SubscriptionRecord, now: datetime, cache: RunCache
 ) -> DeliveryResult | None:
     slot = due_slot(record.options.cadence, record.created_at, now)
     if slot is None:
@@ -106,7 +152,7 @@ def _prepare_one(
     with store.session() as session:
         if slot.period in subs.periods_claimed(session, record.id):
             return None  # cheap pre-check; the unique key below is what really decides
-    digest = load_digest(store, record, slot.period, now)
+    digest = load_digest(store, record, slot.period, now, cache)
     with store.session() as session:
         digest_id = ledger.claim(session, record.id, slot, now)
         if digest_id is None:
@@ -125,8 +171,9 @@ def prepare_due(store: Store, settings: Settings, now: datetime) -> list[Deliver
     with store.session() as session:
         records = [r for r in subs.subscriptions(session) if r.sendable]
     results = []
+    cache = RunCache()
     for record in records:
-        result = _prepare_one(store, settings, record, now)
+        result = _prepare_one(store, settings, record, now, cache)
         if result is not None:
             results.append(result)
     return results

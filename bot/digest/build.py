@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from operator import attrgetter
 
 from bot.digest import numbers
 from bot.digest.model import Candidate, Digest, Entry, History, ProfileSummary, Rules, Section
@@ -72,16 +73,6 @@ def passes_cut(rules: Rules, candidate: Candidate, profile: ProfileSummary | Non
     return below is not None and below * 100 >= rules.min_percentile
 
 
-def _best_per_preprint(candidates: Iterable[Candidate]) -> list[Candidate]:
-    """A preprint matching several followed profiles appears once, under its best match."""
-    best: dict[str, Candidate] = {}
-    for candidate in candidates:
-        kept = best.get(candidate.preprint_id)
-        if kept is None or candidate.probability > kept.probability:
-            best[candidate.preprint_id] = candidate
-    return sorted(best.values(), key=lambda c: (-c.probability, c.preprint_id))
-
-
 def _entry(candidate: Candidate, profile: ProfileSummary | None, updated: bool, rank: int) -> Entry:
     below = _percentile(candidate, profile)
     ratio = numbers.lift(candidate.probability, profile.mean_probability if profile else None)
@@ -115,21 +106,27 @@ def _select(
     start: datetime,
     end: datetime,
 ) -> list[tuple[Candidate, bool]]:
-    kept = []
-    for candidate in candidates:
-        profile = profiles.get(candidate.profile_id)
-        if not _in_window(candidate, start, end) or not passes_filters(rules, candidate):
+    """Best first; a preprint matching several followed profiles appears once, under its
+    best match that passes the cut; stops as soon as the digest is full."""
+    chosen: list[tuple[Candidate, bool]] = []
+    seen: set[str] = set()
+    # stable sort: ties keep the store's order (probability, then id); already-sorted runs
+    # from the store make this close to linear
+    for candidate in sorted(candidates, key=attrgetter("probability"), reverse=True):
+        if rules.top is not None and len(chosen) >= rules.top:
+            break
+        if candidate.preprint_id in seen or not _in_window(candidate, start, end):
             continue
-        if not passes_cut(rules, candidate, profile):
+        if not passes_cut(rules, candidate, profiles.get(candidate.profile_id)):
             continue
-        kept.append(candidate)
-    chosen = []
-    for candidate in _best_per_preprint(kept):
+        seen.add(candidate.preprint_id)
+        if not passes_filters(rules, candidate):
+            continue
         sent = history.delivered.get(candidate.preprint_id)
-        if sent == fingerprint(candidate.title, candidate.abstract):
+        if sent is not None and sent == fingerprint(candidate.title, candidate.abstract):
             continue  # delivered before, and the text did not change materially
         chosen.append((candidate, sent is not None))
-    return chosen[: rules.top] if rules.top is not None else chosen
+    return chosen
 
 
 def build_digest(

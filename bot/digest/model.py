@@ -59,7 +59,7 @@ class ProfileSummary:
     quantiles: tuple[float, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A scored preprint for one followed profile."""
 

@@ -100,33 +100,53 @@ def mark_skipped(session: Session, digest_id: int, window: tuple[datetime, datet
 
 
 def candidates(
-    session: Session, profile_ids: Sequence[int], start: datetime, end: datetime
+    session: Session,
+    profile_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    limit: int | None = None,
 ) -> list[Candidate]:
-    """Scored preprints for the profiles, posted or updated within the window's dates."""
+    """Scored preprints for the profiles, posted or updated within the window's dates,
+    best first (plain columns, not ORM objects: this is the hot query of every digest)."""
     first, last = start.date(), end.date()
     query = (
-        select(Preprint, Score.profile_id, Score.probability)
+        select(
+            Preprint.id,
+            Score.profile_id,
+            Score.probability,
+            Preprint.title,
+            Preprint.abstract,
+            Preprint.authors,
+            Preprint.categories,
+            Preprint.server,
+            Preprint.posted,
+            Preprint.updated,
+            Preprint.doi,
+            Preprint.url,
+        )
         .join(Score, Score.preprint_id == Preprint.id)
         .where(Score.profile_id.in_(list(profile_ids)))
         .where(Preprint.posted <= last)
         .where(or_(Preprint.posted.between(first, last), Preprint.updated.between(first, last)))
+        .order_by(Score.probability.desc(), Preprint.id)
+        .limit(limit)
     )
     return [
         Candidate(
-            preprint_id=p.id,
-            profile_id=profile_id,
-            probability=probability,
-            title=p.title,
-            abstract=p.abstract or "",
-            authors=tuple(p.authors or ()),
-            categories=tuple(p.categories or ()),
-            server=p.server,
-            posted=p.posted,
-            updated=p.updated,
-            doi=p.doi,
-            url=p.url,
+            preprint_id=row.id,
+            profile_id=row.profile_id,
+            probability=row.probability,
+            title=row.title,
+            abstract=row.abstract or "",
+            authors=tuple(row.authors or ()),
+            categories=tuple(row.categories or ()),
+            server=row.server,
+            posted=row.posted,
+            updated=row.updated,
+            doi=row.doi,
+            url=row.url,
         )
-        for p, profile_id, probability in session.execute(query)
+        for row in session.execute(query)
     ]
 
 
