@@ -107,7 +107,7 @@ def test_unknown_names_are_refused_with_suggestions(store: Store) -> None:
     _journals(store)
 
     with pytest.raises(SubscribeError, match="Did you mean: Radiology"):
-        subscribe(store, Target("email", address="a@b.org"), ["Radiolgy"], CREATED)
+        subscribe(store, Target("email", address="a@b.org"), ["Radiologie"], CREATED)
 
 
 def test_a_second_vote_by_the_same_person_replaces_the_first(store: Store) -> None:
