@@ -108,6 +108,10 @@ def create_app(settings: Settings, store: Store) -> App:
             signing_secret=signing,
             oauth_settings=oauth,
             process_before_response=True,
+            user_facing_authorize_error_message=(
+                "rxradar is not installed in this workspace (or its install was removed). "
+                f"Install it from {settings.public_url}{INSTALL_PATH}"
+            ),
         )
     except BoltError as exc:
         raise ConfigError(
