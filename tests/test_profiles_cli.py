@@ -201,3 +201,22 @@ def test_a_poll_scores_new_preprints_with_the_active_model(
     assert (report.n_scored, report.n_window) == (1, 41)
     page = _json(env, "top", "Statistics Quarterly", "--limit", "40")
     assert fresh.doi in [i["doi"] for i in page["preprints"]]  # type: ignore[index]
+
+
+def test_a_custom_profile_is_scored_on_the_journals_scale_at_once(
+    trained: dict[str, object], env: dict[str, str], tmp_path: Path
+) -> None:
+    rng = random.Random(5)
+    rows = [{"title": _text(rng, "Virus Reports", 4), "abstract": _text(rng, "Virus Reports")}]
+    rows += [{"title": f"Own paper {n}", "abstract": _text(rng, "Virus Reports")} for n in range(5)]
+    path = tmp_path / "mine.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, _, err = _run(env, "profiles", "create", "Virus Fans", "--from-file", str(path))
+    assert code == 0, err
+    page = _json(env, "top", "virus fans", "--limit", "10")
+    assert isinstance(page, dict)
+    assert (page["kind"], page["based_on_papers"], page["window_preprints"]) == ("custom", 6, 40)
+    items = page["preprints"]
+    assert len(items) == 10  # every preprint keeps its custom-profile score
+    assert all(int(i["doi"].rsplit(".", 1)[1]) % 4 == 2 for i in items)  # the virus preprints
+    assert all(0 < i["probability"] < 1 and i["percentile"] is not None for i in items)

@@ -38,11 +38,6 @@ def register(app: typer.Typer) -> None:
     app.command("top")(top_command)
 
 
-def score_custom_profile(store: Store, name: str) -> None:
-    """Custom profiles are scored with the journals at the next poll or training."""
-    return None
-
-
 # ---------------------------------------------------------------- numbers shown per score
 
 

@@ -21,6 +21,7 @@ from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.profiles.harvest import SERVERS, HarvestError, PubsWindow, harvest_pubs
 from bot.profiles.names import journal_key
 from bot.profiles.records import Paper
+from bot.profiles.scorer import refresh_scores
 from bot.store.db import Store
 from bot.store.profiles import (
     ImportReport,
@@ -124,6 +125,8 @@ def import_command(
             report = import_papers(
                 store, papers, source=f"import:{path.name}", custom_profile=profile
             )
+            if profile:
+                _score_custom(store)
     except PaperFileError as exc:
         fail(f"{exc}. Nothing was imported (or use --skip-bad-rows).")
     except ProfileError as exc:
@@ -218,6 +221,13 @@ def _papers_for_dois(store: Store, dois: list[str]) -> list[Paper]:
     return papers
 
 
+def _score_custom(store: Store) -> None:
+    """A changed custom profile is scored at once (same scale as the journals, no training)."""
+    report = refresh_scores(store, settings())
+    if report.version:
+        err_console.print(f"scored {report.n_window} preprints of the window for custom profiles")
+
+
 @profiles_app.command("create")
 def create_command(
     name: str = typer.Argument(..., help="The custom profile's name, e.g. 'Smith lab'."),
@@ -234,7 +244,7 @@ def create_command(
             if from_file:
                 papers.extend(read_papers(from_file))
             report = import_papers(store, papers, source="custom", custom_profile=name)
-            matching.score_custom_profile(store, name)
+            _score_custom(store)
     except PaperFileError as exc:
         fail(f"{exc}. Nothing was created.")
     except ProfileError as exc:

@@ -20,9 +20,10 @@ from sqlalchemy.orm import Session
 from bot.config import Settings
 from bot.profiles.records import Paper
 from bot.scoring import stats as window_stats
+from bot.scoring.custom import CustomProfile, build_custom_profile, score_custom
 from bot.scoring.model import JournalModel, load_model
 from bot.store.db import Store
-from bot.store.profiles import paper_counts
+from bot.store.profiles import ProfileSummary, list_profiles, paper_counts, profile_papers
 from bot.store.scores import (
     ScoreRow,
     StatsRow,
@@ -82,35 +83,83 @@ def predict(active: ActiveModel, papers: Sequence[Paper]) -> np.ndarray:
     return np.vstack(blocks)
 
 
-def _column_ids(session: Session, active: ActiveModel) -> np.ndarray:
-    """Profile id per model column (-1 where the profile no longer exists)."""
+@dataclass(frozen=True)
+class Columns:
+    """What the columns of a prediction are: the model's journals, then custom profiles."""
+
+    profile_ids: np.ndarray  # per column; -1 where a journal's profile no longer exists
+    n_journals: int
+    custom: tuple[CustomProfile, ...]
+
+
+_custom_cache: dict[tuple[str, int, int], CustomProfile] = {}  # (version, profile, papers)
+
+
+def _custom_profile(
+    session: Session, active: ActiveModel, summary: ProfileSummary
+) -> CustomProfile:
+    key = (active.version, summary.id, summary.n_papers)
+    if key not in _custom_cache:
+        for stale in [k for k in _custom_cache if k[0] != active.version or k[1] == summary.id]:
+            del _custom_cache[stale]  # a profile lives in one model's vocabulary
+        papers = profile_papers(session, summary.id)
+        _custom_cache[key] = build_custom_profile(active.model, papers, summary.name)
+    return _custom_cache[key]
+
+
+def columns(session: Session, active: ActiveModel) -> Columns:
+    """The model's journals (as profile ids) and every custom profile with papers."""
     ids = profile_ids_by_key(session, active.model.journals)
-    return np.array([ids.get(key, -1) for key in active.model.journals], dtype=np.int64)
+    journal_ids = [ids.get(key, -1) for key in active.model.journals]
+    customs = [p for p in list_profiles(session, kind="custom") if p.n_papers > 0]
+    built = tuple(_custom_profile(session, active, p) for p in customs)
+    return Columns(
+        profile_ids=np.array(journal_ids + [p.id for p in customs], dtype=np.int64),
+        n_journals=len(journal_ids),
+        custom=built,
+    )
+
+
+def predict_columns(active: ActiveModel, cols: Columns, papers: Sequence[Paper]) -> np.ndarray:
+    """n × columns probabilities: journals (rows sum to 1) then each custom profile."""
+    journals = predict(active, papers)
+    if not cols.custom:
+        return journals
+    custom = [
+        score_custom(active.model, cols.custom, papers[i : i + CHUNK]).astype(np.float32)
+        for i in range(0, len(papers), CHUNK)
+    ]
+    return np.hstack([journals, np.vstack(custom)])
 
 
 def score_rows(
     preprint_ids: Sequence[str],
     probabilities: np.ndarray,
-    column_ids: np.ndarray,
+    cols: Columns,
     keep: Collection[int],
     top_k: int = TOP_K,
 ) -> list[ScoreRow]:
-    """Each preprint's top-K profiles plus the `keep` ones, with their 1-based ranks."""
-    n_columns = probabilities.shape[1]
-    k = min(top_k, n_columns)
-    kept_columns = [c for c in range(n_columns) if column_ids[c] in keep]
+    """Each preprint's top-K journals plus the `keep` (custom/followed) profiles.
+
+    Ranks are among journals: a custom profile's rank is 1 + the journals scoring higher.
+    """
+    n, journals = len(preprint_ids), probabilities[:, : cols.n_journals]
+    k = min(top_k, cols.n_journals)
+    chosen: dict[int, np.ndarray] = {}  # column -> rank per preprint (0 = not stored)
+    top = np.argpartition(-journals, k - 1, axis=1)[:, :k] if n else np.zeros((0, k), int)
+    order = np.take_along_axis(journals, top, axis=1).argsort(axis=1, kind="stable")[:, ::-1]
+    top = np.take_along_axis(top, order, axis=1)
+    for c in range(probabilities.shape[1]):
+        if int(cols.profile_ids[c]) in keep:
+            chosen[c] = (journals > probabilities[:, [c]]).sum(axis=1) + 1
     rows: list[ScoreRow] = []
     for i, preprint_id in enumerate(preprint_ids):
-        p = probabilities[i]
-        top = np.argpartition(-p, k - 1)[:k]
-        top = top[np.argsort(-p[top], kind="stable")]
-        ranks = {int(c): r for r, c in enumerate(top, start=1)}
-        for c in kept_columns:
-            ranks.setdefault(c, int((p > p[c]).sum()) + 1)
+        ranks = {int(c): r for r, c in enumerate(top[i], start=1)}
+        ranks.update({c: int(r[i]) for c, r in chosen.items() if c not in ranks})
         rows.extend(
-            ScoreRow(preprint_id, int(column_ids[c]), float(p[c]), rank)
+            ScoreRow(preprint_id, int(cols.profile_ids[c]), float(probabilities[i, c]), rank)
             for c, rank in ranks.items()
-            if column_ids[c] >= 0
+            if cols.profile_ids[c] >= 0
         )
     return rows
 
@@ -118,27 +167,26 @@ def score_rows(
 @dataclass(frozen=True)
 class Predictions:
     ids: list[str]
-    probabilities: np.ndarray  # len(ids) × model journals
+    probabilities: np.ndarray  # len(ids) × columns
+    cols: Columns
 
     def subset(self, wanted: Collection[str]) -> Predictions:
         index = [i for i, pid in enumerate(self.ids) if pid in wanted]
-        return Predictions([self.ids[i] for i in index], self.probabilities[index])
+        return Predictions([self.ids[i] for i in index], self.probabilities[index], self.cols)
 
 
 def predict_ids(
     session: Session, active: ActiveModel, preprint_ids: Collection[str]
 ) -> Predictions:
     papers = preprint_papers(session, preprint_ids)
-    return Predictions([p.id or "" for p in papers], predict(active, papers))
+    cols = columns(session, active)
+    return Predictions([p.id or "" for p in papers], predict_columns(active, cols, papers), cols)
 
 
 def store_scores(session: Session, active: ActiveModel, predictions: Predictions) -> int:
     """Replace the preprints' stored scores with these predictions; returns rows written."""
     rows = score_rows(
-        predictions.ids,
-        predictions.probabilities,
-        _column_ids(session, active),
-        followed_profile_ids(session),
+        predictions.ids, predictions.probabilities, predictions.cols, followed_profile_ids(session)
     )
     return replace_scores(session, active.version, predictions.ids, rows)
 
@@ -149,7 +197,7 @@ def store_stats(
     """Replace every profile's score distribution with the one over `window`."""
     counts = paper_counts(session)
     rows = []
-    for c, profile_id in enumerate(_column_ids(session, active)):
+    for c, profile_id in enumerate(window.cols.profile_ids):
         if profile_id < 0:
             continue
         summary = window_stats.summarise(window.probabilities[:, c])
@@ -207,3 +255,15 @@ def score_after_poll(
         n_rows = store_scores(session, active, inside) + store_scores(session, active, outside)
         store_stats(session, active, window, since, settings.score_window_days)
     return ScoreReport(active.version, len(inside.ids) + len(outside.ids), n_rows, len(window.ids))
+
+
+def refresh_scores(store: Store, settings: Settings, today: date | None = None) -> ScoreReport:
+    """Re-score the whole window with the active model, e.g. after a custom profile changed."""
+    active = load_active_model(store)
+    if active is None:
+        return ScoreReport(None, 0, 0, 0)
+    with store.session() as session:
+        n = rescore_window(
+            session, active, window_start(settings, today), settings.score_window_days
+        )
+    return ScoreReport(active.version, n, 0, n)
