@@ -151,3 +151,15 @@ def test_socket_mode_uses_the_app_token_and_the_configured_api(h: Harness) -> No
     handler = socket_mode_handler(app, settings)
     assert handler.app_token == "xapp-1-test"
     assert handler.client.web_client.base_url == h.api.url
+
+
+def test_the_manifest_asks_for_the_scopes_and_urls_the_app_uses() -> None:
+    from bot.slack_app.app import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
+
+    manifest = (Path(__file__).parents[1] / "slack" / "manifest.yml").read_text()
+    scopes = re.findall(r"^      - ([a-z:.]+)$", manifest, re.MULTILINE)
+    assert tuple(scopes) == BOT_SCOPES
+    assert "command: /preprints" in manifest
+    assert manifest.count("https://rxradar.example.org/slack/events") == 2
+    assert f"https://rxradar.example.org{REDIRECT_PATH}" in manifest
+    assert INSTALL_PATH == "/slack/install"

@@ -31,7 +31,16 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-BOT_SCOPES = ("chat:write", "commands", "users:read", "channels:read", "groups:read")
+# keep in step with slack/manifest.yml (a test checks); chat:write.public lets digests go
+# to public channels the bot was never invited to
+BOT_SCOPES = (
+    "chat:write",
+    "chat:write.public",
+    "commands",
+    "users:read",
+    "channels:read",
+    "groups:read",
+)
 OAUTH_STATE_SECONDS = 600
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
