@@ -15,8 +15,8 @@ from bot.store.models import Preprint
 from bot.store.profile_models import ModelVersion, Profile, ProfileStats, Score
 
 MODEL = "test-model"
-# a window whose scores mostly sit near zero: 101 evenly spaced quantile levels
-QUANTILES = [round(0.0001 * i, 6) for i in range(100)] + [0.6]
+# a window whose scores mostly sit near zero: 1,001 evenly spaced quantile levels
+QUANTILES = [round(0.000001 * i, 9) for i in range(1000)] + [0.6]
 
 
 def model_version(store: Store) -> str:

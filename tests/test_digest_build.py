@@ -10,7 +10,7 @@ from bot.digest.model import Candidate, Digest, History, ProfileSummary, Rules
 from bot.digest.numbers import format_lift, format_probability, format_top, percentile
 
 NOW = datetime(2026, 10, 26, 8, tzinfo=UTC)
-QUANTILES = (*(round(0.0001 * i, 6) for i in range(100)), 0.6)
+QUANTILES = (*(round(0.000001 * i, 9) for i in range(1000)), 0.6)  # 1,001 levels
 MIA = ProfileSummary(1, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
 RAD = ProfileSummary(2, "Radiology", "journal", 120, 0.001, QUANTILES)
 
@@ -135,7 +135,7 @@ def test_each_entry_carries_the_seed_page_numbers() -> None:
     assert (entry.probability_text, entry.top_text, entry.lift_text) == (
         "52.3%",
         "Top 0.1%",
-        "872×",
+        "872× the average preprint",
     )
     assert entry.authors == "Xu, R.; Jiang, S.; Zhai, Y. et al."
     assert entry.url == "https://doi.org/10.1101/a"
@@ -152,6 +152,7 @@ def test_number_formats_match_the_seed_page() -> None:
     assert format_probability(0.0006) == "0.06%"
     assert format_top(0.9995) == "Top 0.1%"
     assert format_top(0.95) == "Top 5%"
-    assert format_lift(870.4) == "870×" and format_lift(1234.0) == "1,234×"
-    assert percentile(0.00005, QUANTILES) == 0.005
+    assert format_lift(870.4) == "870× the average preprint"
+    assert percentile(0.00005, QUANTILES) == 0.05
+    assert percentile(0.5, ()) is None
     assert percentile(0.9, QUANTILES) == 1.0

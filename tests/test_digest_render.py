@@ -26,7 +26,7 @@ from tests.peers.slack_fake import check_blocks
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 4, 20, 7, 0, tzinfo=UTC)
 LINKS = Links("http://rxradar.test/unsubscribe/TOKEN")
-QUANTILES = (*(round(0.00001 * i, 6) for i in range(100)), 0.6)
+QUANTILES = (*(round(0.000001 * i, 9) for i in range(1000)), 0.6)
 MIA = ProfileSummary(7, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
 RAD = ProfileSummary(9, "Radiology: Artificial Intelligence", "journal", 120, 0.0011, QUANTILES)
 

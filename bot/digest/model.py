@@ -99,7 +99,7 @@ class Entry:
     probability: float
     probability_text: str  # "52.3%"
     top_text: str | None  # "Top 0.1%"
-    lift_text: str | None  # "870×"
+    lift_text: str | None  # "870× the average preprint"
     abstract: str
     updated: bool
     fingerprint: str
