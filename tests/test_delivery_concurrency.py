@@ -1,0 +1,60 @@
+"""Two processes running send-due at once never send the same digest twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.channels.registry import live_channels
+from bot.config import Settings
+from bot.delivery import DeliveryResult, send_due
+from bot.digest.cadence import Cadence
+from bot.digest.model import Target
+from bot.store import Store
+from bot.store.subscriptions import Options
+from bot.subscribing import subscribe
+from tests import factories
+from tests.peers.smtp import SmtpPeer
+
+CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
+MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
+
+
+def test_concurrent_runs_send_each_digest_once(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite deployments run a single scheduler; concurrency is PostgreSQL's")
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
+    weekly = Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+    for n in range(8):
+        subscribe(
+            store,
+            Target("email", address=f"user{n}@example.org"),
+            ["Medical Image Analysis"],
+            CREATED,
+            options=weekly,
+        )
+    results: list[DeliveryResult] = []
+    with SmtpPeer() as smtp:
+        config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
+
+        def run() -> None:
+            other = Store.open(database_url, migrate=False)  # its own pool, like a process
+            try:
+                results.extend(send_due(other, config, live_channels(config), MONDAY))
+            finally:
+                other.close()
+
+        threads = [threading.Thread(target=run) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+        assert sorted(m["To"] for m in smtp.messages) == [f"user{n}@example.org" for n in range(8)]
+    assert sorted(r.subscription for r in results if r.status == "sent") == list(range(1, 9))
