@@ -318,3 +318,19 @@ def test_entries_too_long_to_store_are_skipped() -> None:
     parsed = parse_feed(body, None, "https://journals.example.org/rss", TODAY)
     assert [p.title for p in parsed.preprints] == ["Kept"] and parsed.skipped == 1
     assert len(parsed.preprints[0].id) <= 300
+
+
+def test_maths_in_arxiv_titles_and_abstracts_survives() -> None:
+    body = b"""<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:arxiv="http://arxiv.org/schemas/atom" version="2.0"><channel>
+<title>math.CO updates on arXiv.org</title>
+<item><title>Bounds for $n&lt;k$ and $m&gt;2$</title>
+<link>https://arxiv.org/abs/2401.00002</link>
+<description>arXiv:2401.00002v1 Announce Type: new
+Abstract: We show for $n&lt;k$ and $m&gt;2$ that $a&lt;b$ holds,
+with H&lt;sub&gt;2&lt;/sub&gt;O.</description>
+<guid isPermaLink="false">oai:arXiv.org:2401.00002v1</guid>
+<arxiv:announce_type>new</arxiv:announce_type></item></channel></rss>"""
+    (paper,) = parse_feed(body, None, "https://rss.arxiv.org/rss/math.CO", TODAY).preprints
+    assert paper.title == "Bounds for $n<k$ and $m>2$"
+    assert paper.abstract == "We show for $n<k$ and $m>2$ that $a<b$ holds, with H2O."

@@ -56,7 +56,11 @@ def parse_feed(body: bytes, content_type: str | None, feed_url: str, today: date
     if looks_like_html(body):
         return ParsedFeed(kind=GENERIC, title=None, preprints=(), problem=NOT_A_FEED_HTML)
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, resolve_relative_uris=False)
+    # feedparser's HTML sanitizer reads `$n<k$` as a tag and eats maths; we only ever keep
+    # plain text, and clean_text drops scripts itself
+    parsed = feedparser.parse(
+        body, response_headers=headers, resolve_relative_uris=False, sanitize_html=False
+    )
     title = clean_text(str(parsed.feed.get("title") or "")) or None
     kind = detect_kind(parsed)
     problem = _whole_feed_problem(parsed)

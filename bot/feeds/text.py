@@ -6,100 +6,68 @@ four commas) while arXiv writes `Alice Smith, Bob Jones`.
 
 from __future__ import annotations
 
+import html
 import re
-from html.parser import HTMLParser
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
 
 # Inline tags join their text to the neighbours ("H<sub>2</sub>O" stays "H2O"); every other
 # tag is a word boundary ("</p><p>" must not glue two sentences together).
-_INLINE = frozenset(
-    [
-        "a",
-        "abbr",
-        "b",
-        "bdi",
-        "bdo",
-        "big",
-        "cite",
-        "code",
-        "del",
-        "dfn",
-        "em",
-        "font",
-        "i",
-        "ins",
-        "italic",
-        "kbd",
-        "mark",
-        "q",
-        "s",
-        "samp",
-        "sc",
-        "small",
-        "span",
-        "strike",
-        "strong",
-        "sub",
-        "sup",
-        "tt",
-        "u",
-        "var",
-        "bold",
-        "underline",
-        "monospace",
-        "overline",
-    ]
+_INLINE = _words(
+    "a abbr b bdi bdo big cite code del dfn em font i ins italic kbd mark q s samp sc small "
+    "span strike strong sub sup tt u var bold underline monospace overline"
 )
-# Their content is never text a reader should see.
-_DROPPED = frozenset({"script", "style", "noscript", "template", "iframe", "object", "svg"})
-# Markup that survived one pass because it was entity-escaped (`&lt;i&gt;`) gets a second.
+_BLOCK = _words(
+    "address article aside blockquote body br caption center col colgroup dd details div dl "
+    "dt embed figcaption figure footer h1 h2 h3 h4 h5 h6 head header hr html img label li "
+    "link main math meta nav ol p param pre section source summary table tbody td tfoot th "
+    "thead title tr ul wbr"
+)
+# A `<` starts a tag only when a known element (or a namespaced one: jats:p, mml:mi) with
+# well-formed attributes follows, so abstracts keep their maths: "$n<k$ and $m>2$".
+_TAG = re.compile(
+    r"<(?P<close>/)?(?P<name>[A-Za-z][\w.-]*(?::[A-Za-z][\w.-]*)?)"
+    r"(?:\s+[A-Za-z_:][\w:.-]*(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'<>]+))?)*\s*/?>"
+)
+_NOT_TEXT = re.compile(r"<!--.*?(?:-->|$)|<!\[CDATA\[|\]\]>|<![A-Za-z][^>]*>|<\?[^>]*\?>", re.S)
+# Elements whose content is never text a reader should see.
+_DROPPED = re.compile(
+    r"<(script|style|noscript|template|iframe|object|svg)\b[^>]*>.*?(?:</\1\s*>|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+# Markup that survived one pass because it was entity-escaped (`&lt;i&gt;`) gets another.
 _ESCAPED_MARKUP = re.compile(
     r"(?:<|&lt;)\s*/?\s*(?:script|style|p|br|div|span|i|b|em|strong|sub|sup|a|ul|ol|li|h\d|"
-    r"(?:jats|mml):[a-z-]+)\b[^>]*>",
+    r"(?:jats|mml):[a-z-]+)\b[^<>]*?(?:>|&gt;)",
     re.IGNORECASE,
 )
 _SCRIPT_TEXT = re.compile(
-    r"(?:<|&lt;)\s*script\b.*?(?:(?:<|&lt;)\s*/\s*script\s*(?:>|&gt;)|$)", re.IGNORECASE | re.DOTALL
+    r"(?:<|&lt;)\s*script\b.*?(?:(?:<|&lt;)\s*/\s*script\s*(?:>|&gt;)|$)",
+    re.IGNORECASE | re.DOTALL,
 )
 
 
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._dropping = 0
-
-    @staticmethod
-    def _local(tag: str) -> str:
-        return tag.rsplit(":", 1)[-1].lower()  # jats:italic -> italic
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        name = self._local(tag)
-        if name in _DROPPED:
-            self._dropping += 1
-        elif name not in _INLINE:
-            self.parts.append(" ")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._local(tag) not in _INLINE:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        name = self._local(tag)
-        if name in _DROPPED:
-            self._dropping = max(0, self._dropping - 1)
-        elif name not in _INLINE:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._dropping:
-            self.parts.append(data)
+def _is_element(name: str) -> bool:
+    lowered = name.lower()
+    return ":" in lowered or lowered in _INLINE or lowered in _BLOCK
 
 
 def _strip_once(markup: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(markup)
-    extractor.close()
-    return "".join(extractor.parts)
+    text = _DROPPED.sub(" ", _NOT_TEXT.sub(" ", markup))
+    parts: list[str] = []
+    position = 0
+    for tag in _TAG.finditer(text):
+        if not _is_element(tag.group("name")):
+            continue  # `<k and m>` in an abstract is text, not a tag
+        parts.append(html.unescape(text[position : tag.start()]))
+        local = tag.group("name").rsplit(":", 1)[-1].lower()  # jats:italic -> italic
+        parts.append("" if local in _INLINE else " ")
+        position = tag.end()
+    parts.append(html.unescape(text[position:]))
+    return "".join(parts)
 
 
 def collapse_whitespace(text: str) -> str:
