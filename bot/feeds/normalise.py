@@ -85,7 +85,7 @@ def _authors(entry: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def _tags(entry: Mapping[str, Any]) -> tuple[str, ...]:
-    terms = [str(tag.get("term") or "").strip() for tag in entry.get("tags") or []]
+    terms = [clean_text(str(tag.get("term") or "")) for tag in entry.get("tags") or []]
     return tuple(dict.fromkeys(term for term in terms if term))
 
 
