@@ -147,6 +147,7 @@ def subscribe_command(
         f"{target.describe()}, {options.cadence.kind} at {options.cadence.at} "
         f"{options.cadence.tz}; next digest {row['next_digest']:%Y-%m-%d %H:%M} UTC",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -176,10 +177,12 @@ def _print_row(row: dict[str, Any]) -> None:
     last = row["last_result"]
     last_text = f"{last['status']} {last['period']} ({last['items']} items)" if last else "none"
     followed = ", ".join(row["journals"] + row["profiles"])
+    when = " ".join(part for part in (row["cadence"], row["day"], row["time"]) if part)
     out_console.print(
-        f"#{row['id']} {where} · {followed} · {row['cadence']} {row['day'] or ''} "
-        f"{row['time']} {row['tz']} · top {row['top']} · {state} · next {nxt} · last {last_text}",
+        f"#{row['id']} {where} · {followed} · {when} {row['tz']} · top {row['top']} · "
+        f"{state} · next {nxt} · last {last_text}",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -226,6 +229,7 @@ def _print_results(results: list[DeliveryResult], when: datetime) -> None:
             f"#{r.subscription} {r.period} → {r.target.describe()}: {r.status}, "
             f"{r.items} items{extra}{retry}",
             highlight=False,
+            soft_wrap=True,
         )
 
 
