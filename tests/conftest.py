@@ -62,7 +62,7 @@ def pg_schema_url() -> Iterator[str | None]:
         admin.dispose()
 
 
-def _truncate_all(url: str) -> None:
+def truncate_all(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
         names = (
@@ -96,7 +96,7 @@ def database_url(
         return
     if pg_schema_url is None:
         pytest.skip("RXRADAR_TEST_DATABASE_URL is not set")
-    _truncate_all(pg_schema_url)
+    truncate_all(pg_schema_url)
     yield pg_schema_url
 
 

@@ -12,6 +12,7 @@ binds IPv4 rather than ::1.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from email import message_from_bytes, policy
@@ -34,6 +35,8 @@ class _Handler:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        if self.peer.rcpt_delay:
+            await asyncio.sleep(self.peer.rcpt_delay)
         refusal = self.peer.refuse_rcpt.get(address.lower())
         if refusal:
             return refusal
@@ -57,6 +60,7 @@ class SmtpPeer:
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_rcpt: dict[str, str] = {}
         self.fail_data: list[str] = []
+        self.rcpt_delay = 0.0  # seconds before answering RCPT (slow servers, crash windows)
         self.lock = threading.Lock()
         self.connections = 0
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
