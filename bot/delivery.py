@@ -389,14 +389,3 @@ def send_due(
     """Everything due at `now`: new periods are claimed and built, then all pending sent."""
     skipped = prepare_due(store, settings, now)
     return skipped + send_pending(store, settings, registry, now)
-
-
-def send_due_job(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
-    """The scheduler's job body: send what is due, return counts for the log line."""
-    from bot.channels.registry import live_channels
-
-    results = send_due(store, settings, live_channels(settings), now)
-    counts = {"sent": 0, "pending": 0, "failed": 0, "skipped": 0}
-    for result in results:
-        counts[result.status] += 1
-    return counts
