@@ -33,7 +33,7 @@ from bot.store.scores import (
     profile_ids_by_key,
     replace_scores,
     save_profile_stats,
-    window_preprint_ids,
+    window_papers,
 )
 
 log = logging.getLogger(__name__)
@@ -175,12 +175,19 @@ class Predictions:
         return Predictions([self.ids[i] for i in index], self.probabilities[index], self.cols)
 
 
+def predict_papers(session: Session, active: ActiveModel, papers: Sequence[Paper]) -> Predictions:
+    cols = columns(session, active)
+    return Predictions([p.id or "" for p in papers], predict_columns(active, cols, papers), cols)
+
+
 def predict_ids(
     session: Session, active: ActiveModel, preprint_ids: Collection[str]
 ) -> Predictions:
-    papers = preprint_papers(session, preprint_ids)
-    cols = columns(session, active)
-    return Predictions([p.id or "" for p in papers], predict_columns(active, cols, papers), cols)
+    return predict_papers(session, active, preprint_papers(session, preprint_ids))
+
+
+def predict_window(session: Session, active: ActiveModel, since: date) -> Predictions:
+    return predict_papers(session, active, window_papers(session, since))
 
 
 def store_scores(session: Session, active: ActiveModel, predictions: Predictions) -> int:
@@ -191,25 +198,47 @@ def store_scores(session: Session, active: ActiveModel, predictions: Predictions
     return replace_scores(session, active.version, predictions.ids, rows)
 
 
+def window_quantiles(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per column: the mean and the QUANTILE_POINTS quantiles of `bot.scoring.stats`.
+
+    The same numbers as `stats.summarise` column by column (linear interpolation between
+    order statistics), from one sort of the whole matrix: 1,500 journals × 10,000 preprints
+    take about a second instead of seven.
+    """
+    n = probabilities.shape[0]
+    levels = np.linspace(0.0, 1.0, window_stats.QUANTILE_POINTS)
+    ordered = np.sort(probabilities, axis=0)
+    position = levels * (n - 1)
+    low = np.floor(position).astype(np.int64)
+    high = np.minimum(low + 1, n - 1)
+    fraction = (position - low)[:, None]
+    below, above = ordered[low].astype(np.float64), ordered[high].astype(np.float64)
+    return probabilities.mean(axis=0, dtype=np.float64), below + (above - below) * fraction
+
+
 def store_stats(
     session: Session, active: ActiveModel, window: Predictions, since: date, window_days: int
 ) -> None:
     """Replace every profile's score distribution with the one over `window`."""
     counts = paper_counts(session)
+    n = len(window.ids)
+    means, quantiles = window_quantiles(window.probabilities) if n else (None, None)
     rows = []
     for c, profile_id in enumerate(window.cols.profile_ids):
         if profile_id < 0:
             continue
-        summary = window_stats.summarise(window.probabilities[:, c])
         rows.append(
             StatsRow(
                 profile_id=int(profile_id),
                 model_version=active.version,
                 window_days=window_days,
                 window_end=since + timedelta(days=window_days),
-                n_preprints=summary.n,
-                mean_probability=summary.mean,
-                quantiles=tuple(summary.quantiles),
+                n_preprints=n,
+                mean_probability=float(means[c]) if means is not None else 0.0,
+                # 6 significant digits: the shown numbers need 3, the JSON stays small
+                quantiles=tuple(float(f"{q:.6g}") for q in quantiles[:, c])
+                if quantiles is not None
+                else (),
                 n_papers=counts.get(int(profile_id), 0),
             )
         )
@@ -218,7 +247,7 @@ def store_stats(
 
 def rescore_window(session: Session, active: ActiveModel, since: date, window_days: int) -> int:
     """Score every preprint in the window and recompute the statistics (after training)."""
-    window = predict_ids(session, active, window_preprint_ids(session, since))
+    window = predict_window(session, active, since)
     store_scores(session, active, window)
     store_stats(session, active, window, since, window_days)
     return len(window.ids)
@@ -246,10 +275,12 @@ def score_after_poll(
     if active is None:
         log.info("no trained model yet: %d preprints left unscored", len(preprint_ids))
         return ScoreReport(None, 0, 0, 0)
+    if not preprint_ids:  # nothing new: the window's statistics stand as they are
+        return ScoreReport(active.version, 0, 0, 0)
     since = window_start(settings, today)
     wanted = set(preprint_ids)
     with store.session() as session:
-        window = predict_ids(session, active, window_preprint_ids(session, since))
+        window = predict_window(session, active, since)
         inside = window.subset(wanted)
         outside = predict_ids(session, active, wanted - set(inside.ids))
         n_rows = store_scores(session, active, inside) + store_scores(session, active, outside)
