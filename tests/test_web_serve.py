@@ -1,0 +1,86 @@
+"""`rxradar serve` as a user runs it: a subprocess answering /healthz and signed commands."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.peers.slack_fake import SlackFake
+from tests.peers.web import post_signed, slash_body
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "serve-test-secret"
+TOKEN = "xoxb-serve-test"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("rxradar serve did not start")
+
+
+def _serve(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
+    full = {
+        **os.environ,
+        "RXRADAR_DATA_DIR": str(tmp_path),
+        "RXRADAR_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
+        "RXRADAR_SECRET_KEY": "k",
+        **env,
+    }
+    command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
+    return subprocess.Popen(command, env=full, cwd=ROOT, stderr=subprocess.PIPE)
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackFake]:
+    with SlackFake(TOKEN, min_interval=0) as fake:
+        yield fake
+
+
+@pytest.mark.slow
+def test_serve_answers_healthz_and_signed_commands(tmp_path: Path, slack: SlackFake) -> None:
+    port = _free_port()
+    process = _serve(
+        tmp_path, port, RXRADAR_SLACK_SIGNING_SECRET=SECRET, RXRADAR_SLACK_BOT_TOKEN=TOKEN,
+        RXRADAR_SLACK_API_URL=slack.url,
+    )  # fmt: skip
+    try:
+        _wait(f"http://127.0.0.1:{port}/healthz", process)
+        health = httpx.get(f"http://127.0.0.1:{port}/healthz").json()
+        assert health["database"]["reachable"] is True
+        body = slash_body("help", slack.response_url("help"))
+        response = post_signed(f"http://127.0.0.1:{port}/slack/events", body, SECRET)
+        assert response.status_code == 200 and "subscribe JOURNAL" in response.text
+        forged = post_signed(f"http://127.0.0.1:{port}/slack/events", body, "wrong")
+        assert forged.status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_serve_refuses_a_half_configured_slack_app(tmp_path: Path) -> None:
+    process = _serve(tmp_path, _free_port(), RXRADAR_SLACK_BOT_TOKEN=TOKEN)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "RXRADAR_SLACK_SIGNING_SECRET is not set" in stderr.decode()
