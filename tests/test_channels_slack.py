@@ -184,3 +184,21 @@ def test_a_revoked_token_is_permanent(store: Store, slack: SlackFake, tmp_path: 
     [result] = send_due(store, config, live_channels(config), MONDAY)
 
     assert result.status == "failed" and "invalid_auth" in (result.error or "")
+
+
+def test_each_workspace_posts_with_its_own_installed_token(
+    store: Store, slack: SlackFake, tmp_path: Path
+) -> None:
+    from bot.channels.registry import Registry
+    from bot.channels.slack import SlackChannel
+
+    _setup(store)
+    slack.token = "xoxb-installed-for-T0TEST"
+    config = _settings(tmp_path, slack, token="xoxb-other-workspace")
+    tokens = {"T0TEST": "xoxb-installed-for-T0TEST"}
+    registry = Registry({"slack": lambda: SlackChannel(config, token_for=tokens.get)})
+
+    [result] = send_due(store, config, registry, MONDAY)
+
+    assert result.status == "sent"
+    assert slack.calls_to("chat.postMessage")[0].token == "xoxb-installed-for-T0TEST"

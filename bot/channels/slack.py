@@ -8,6 +8,7 @@ revoked) are permanent: the subscription is paused and its owner told.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_sdk import WebClient
@@ -57,14 +58,42 @@ def _classify(exc: SlackApiError) -> DeliveryError:
     return DeliveryError(False, f"Slack error: {error}")
 
 
+TokenLookup = Callable[[str | None], str | None]  # team id -> that workspace's bot token
+
+
 class SlackChannel:
+    """Posts with RXRADAR_SLACK_BOT_TOKEN, or, for apps installed in several workspaces,
+    with the token `token_for(team_id)` returns (e.g. from the OAuth installation store)."""
+
     kind = "slack"
 
-    def __init__(self, settings: Settings, client: WebClient | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        client: WebClient | None = None,
+        token_for: TokenLookup | None = None,
+    ) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
+        self.token_for = token_for
+        self._clients: dict[str, WebClient] = {}
 
-    def _post(self, channel: str, post: Any, thread_ts: str | None, meta: dict[str, Any]) -> str:
+    def _client_for(self, team: str | None) -> WebClient:
+        token = self.token_for(team) if self.token_for else None
+        if not token or token == self.client.token:
+            return self.client
+        if token not in self._clients:
+            self._clients[token] = make_client(self.settings, token)
+        return self._clients[token]
+
+    def _post(
+        self,
+        client: WebClient,
+        channel: str,
+        post: Any,
+        thread_ts: str | None,
+        meta: dict[str, Any],
+    ) -> str:
         kwargs: dict[str, Any] = {
             "channel": channel,
             "text": post.text,
@@ -77,23 +106,26 @@ class SlackChannel:
         if meta:
             # lets a retry after a crash recognise a message that was already posted
             kwargs["metadata"] = {"event_type": METADATA_EVENT, "event_payload": meta}
-        response = self.client.chat_postMessage(**kwargs)
+        response = client.chat_postMessage(**kwargs)
         return str(response.get("ts"))
 
     def send(self, message: DigestMessage) -> Receipt:
         channel = message.target.channel
         if not channel:
             raise DeliveryError(True, "the subscriber has no Slack channel")
-        if not self.client.token:
-            raise DeliveryError(False, "RXRADAR_SLACK_BOT_TOKEN is not set; set it to post")
+        client = self._client_for(message.target.team)
+        if not client.token:
+            raise DeliveryError(
+                False, "no Slack token: set RXRADAR_SLACK_BOT_TOKEN or install the app"
+            )
         posts = message.slack or ()
         if not posts:
             raise DeliveryError(True, "nothing renderable for Slack in this message")
         meta = {k: str(v) for k, v in message.reference.items()}
         try:
-            first = self._post(channel, posts[0], None, meta)
+            first = self._post(client, channel, posts[0], None, meta)
             for post in posts[1:]:
-                self._post(channel, post, first, {})
+                self._post(client, channel, post, first, {})
         except SlackApiError as exc:
             raise _classify(exc) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:
@@ -106,7 +138,7 @@ class SlackChannel:
         if not digest or not message.target.channel:
             return None
         try:
-            response = self.client.conversations_history(
+            response = self._client_for(message.target.team).conversations_history(
                 channel=message.target.channel, limit=100, include_all_metadata=True
             )
         except (SlackClientError, OSError, TimeoutError):
