@@ -102,7 +102,7 @@ def test_the_same_doi_from_two_feeds_is_one_row(store: Store) -> None:
 
 def test_many_ids_are_read_in_chunks(store: Store) -> None:
     papers = [
-        replace(PAPER, id=f"arxiv:2401.{n:05d}", arxiv_id=f"2401.{n:05d}") for n in range(1200)
+        replace(PAPER, id=f"arxiv:2401.{n:05d}", arxiv_id=f"2401.{n:05d}") for n in range(600)
     ]
     assert len(upsert_preprints(store, papers, now=NOW).new) == 600
     assert len(get_preprints(store, [p.id for p in papers])) == 600
