@@ -220,3 +220,8 @@ def test_a_custom_profile_is_scored_on_the_journals_scale_at_once(
     assert len(items) == 10  # every preprint keeps its custom-profile score
     assert all(int(i["doi"].rsplit(".", 1)[1]) % 4 == 2 for i in items)  # the virus preprints
     assert all(0 < i["probability"] < 1 and i["percentile"] is not None for i in items)
+    matched = _json(env, "match", "--text", "virus capsid host infection", "--top", "2")
+    assert isinstance(matched, dict)
+    (custom,) = matched["custom_profiles"]
+    assert (custom["journal"], custom["kind"], custom["papers"]) == ("Virus Fans", "custom", 6)
+    assert 0 < custom["probability"] < 1 and custom["lift"] > 1

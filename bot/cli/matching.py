@@ -15,7 +15,7 @@ from rich.text import Text
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.profiles.records import Paper
-from bot.profiles.scorer import ActiveModel, load_active_model, predict
+from bot.profiles.scorer import ActiveModel, columns, load_active_model, predict_columns
 from bot.profiles.train import TrainError, train_from_store
 from bot.scoring import stats
 from bot.store.db import Store
@@ -148,6 +148,53 @@ def _paper_from_file(path: Path) -> Paper:
         fail(str(exc))
 
 
+@dataclass(frozen=True)
+class MatchRow:
+    rank: int  # among journals (a custom profile: 1 + the journals scoring higher)
+    name: str
+    profile_id: int | None
+    kind: str
+    papers: int | None
+    numbers: Shown
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "journal": self.name,
+            "profile_id": self.profile_id,
+            "kind": self.kind,
+            "papers": self.papers,
+            **self.numbers.to_json(),
+        }
+
+
+def _match_rows(store: Store, active: ActiveModel, paper: Paper) -> list[MatchRow]:
+    """Every journal and custom profile for one paper, journals in rank order first."""
+    with store.session() as session:
+        cols = columns(session, active)
+        probabilities = predict_columns(active, cols, [paper])[0]
+        profiles = {p.id: p for p in list_profiles(session)}
+        window = profile_stats(session)
+    journals = probabilities[: cols.n_journals]
+    order = [*np.argsort(-journals, kind="stable"), *range(cols.n_journals, len(probabilities))]
+    rows = []
+    for position, column in enumerate(order, start=1):
+        profile = profiles.get(int(cols.profile_ids[column]))
+        p = float(probabilities[column])
+        is_journal = column < cols.n_journals
+        rows.append(
+            MatchRow(
+                rank=position if is_journal else int((journals > p).sum()) + 1,
+                name=profile.name if profile else active.model.journals[column],
+                profile_id=profile.id if profile else None,
+                kind="journal" if is_journal else "custom",
+                papers=profile.n_papers if profile else None,
+                numbers=shown(p, window.get(profile.id) if profile else None),
+            )
+        )
+    return rows
+
+
 def match_command(
     doi: str = typer.Option(None, "--doi", help="A preprint already in the database."),
     text: str = typer.Option(None, "--text", help="Title and abstract as plain text."),
@@ -155,45 +202,30 @@ def match_command(
     top: int = typer.Option(10, "--top", min=1, help="How many journals to show."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Rank journals for one paper: where might this preprint land?"""
+    """Rank journals (and your custom profiles) for one paper: where might it land?"""
     with open_store() as store:
         active = _require_model(store)
         paper = _paper_to_match(store, doi, text, file)
         if not paper.text.strip(". "):
             fail("the paper has no text to match; give a title or abstract")
-        probabilities = predict(active, [paper])[0]
-        order = np.argsort(-probabilities, kind="stable")[:top]
-        with store.session() as session:
-            profiles = {p.key: p for p in list_profiles(session, kind="journal")}
-            window = profile_stats(session)
-    rows = []
-    for rank, column in enumerate(order, start=1):
-        key = active.model.journals[column]
-        profile = profiles.get(key)
-        row = window.get(profile.id) if profile else None
-        rows.append((rank, profile, key, shown(float(probabilities[column]), row)))
+        rows = _match_rows(store, active, paper)
+    journals = [r for r in rows if r.kind == "journal"][:top]
+    custom = [r for r in rows if r.kind == "custom"]
     if as_json:
         print_json(
             {
                 "paper": {"title": paper.title, "doi": paper.doi},
                 "model_version": active.version,
-                "journals": [
-                    {
-                        "rank": rank,
-                        "journal": profile.name if profile else key,
-                        "profile_id": profile.id if profile else None,
-                        "papers": profile.n_papers if profile else None,
-                        **numbers.to_json(),
-                    }
-                    for rank, profile, key, numbers in rows
-                ],
+                "journals": [r.to_json() for r in journals],
+                "custom_profiles": [r.to_json() for r in custom],
             }
         )
         return
     table = Table("#", "journal", "probability", "percentile", "lift", "papers")
-    for rank, profile, key, numbers in rows:
-        name, papers = (profile.name, str(profile.n_papers)) if profile else (key, "–")
-        table.add_row(str(rank), name, *numbers.cells(), papers)
+    for row in [*journals, *custom]:
+        rank = str(row.rank) if row.kind == "journal" else f"({row.rank})"
+        name = row.name if row.kind == "journal" else f"{row.name} [custom]"
+        table.add_row(rank, name, *row.numbers.cells(), str(row.papers or "–"))
     out_console.print(table)
 
 
