@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -25,6 +25,8 @@ from bot.store.delivery_models import DigestItem, Subscriber, Vote
 from bot.store.profiles import Suggestions, find_profile
 from bot.store.subscriptions import FollowedProfile, Options, SubscriptionRecord
 from bot.tokens import CONFIRM, UNSUBSCRIBE, TokenError, binding_for, verify_token
+
+CONFIRMATION_EVERY = timedelta(days=1)
 
 
 class SubscribeError(ValueError):
@@ -106,12 +108,26 @@ def subscribe_email_from_slack(
     """
     target = Target("email", address=address.strip().lower())
     record = subscribe(store, target, journals, now, options=options, owner=owner, confirmed=False)
-    if not record.confirmed:
-        send_confirmation(store, settings, registry, record, requester, now)
-        with store.session() as session:
-            row = session.get_one(Subscriber, record.subscriber_id)
+    with store.session() as session:
+        row = session.get_one(Subscriber, record.subscriber_id)
+        last = row.confirmation_sent_at
+        # one request a day at most, so Slack cannot be used to flood someone's inbox
+        due = not row.confirmed and (last is None or now - last >= CONFIRMATION_EVERY)
+        if due:
             row.confirmation_sent_at = now
+    if due:
+        send_confirmation(store, settings, registry, record, requester, now)
     return record
+
+
+def resume(store: Store, subscription_id: int) -> bool:
+    """Lift a pause (after the cause was fixed); False when there is no such subscription."""
+    with store.session() as session:
+        record = subs.subscription(session, subscription_id)
+        if record is None or not record.active:
+            return False
+        subs.resume(session, subscription_id)
+    return True
 
 
 def list_for_target(store: Store, target: Target) -> list[SubscriptionRecord]:

@@ -199,3 +199,22 @@ def test_temporary_failures_give_up_after_a_day(
     assert len(results) == 3 + 23  # 5, 15, 60 min, then hourly until 24 h are used up
     assert "gave up" in (results[-1].error or "")
     assert smtp.messages == []
+
+
+def test_a_paused_subscription_can_be_resumed(store: Store, smtp: SmtpPeer, tmp_path: Path) -> None:
+    from bot.subscribing import resume
+
+    _journal_with_preprints(store)
+    sub_id = _subscribe(store, "ada@example.org")
+    config = _settings(tmp_path, smtp)
+    smtp.refuse_rcpt["ada@example.org"] = "550 5.2.1 Mailbox disabled"
+    send_due(store, config, live_channels(config), MONDAY)
+    del smtp.refuse_rcpt["ada@example.org"]
+
+    assert resume(store, sub_id)
+    same_period = send_due(store, config, live_channels(config), MONDAY.replace(day=27))
+    [sent] = send_due(store, config, live_channels(config), MONDAY.replace(month=11, day=2))
+
+    assert same_period == []  # that period's digest failed for good; its items are not lost:
+    assert sent.status == "sent" and sent.period == "2026-11-02" and sent.items == 3
+    assert describe(store, MONDAY)[0]["paused"] is False

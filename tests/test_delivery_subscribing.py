@@ -121,3 +121,23 @@ def test_a_second_vote_by_the_same_person_replaces_the_first(store: Store) -> No
     with store.session() as session:
         votes = sorted((v.voter, v.value) for v in session.scalars(select(Vote)))
     assert votes == [("U1", -1), ("U2", 1)]
+
+
+def test_confirmation_requests_are_sent_at_most_once_a_day(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    _journals(store)
+    config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
+    for hours in (0, 1, 2, 25):
+        subscribe_email_from_slack(
+            store,
+            config,
+            live_channels(config),
+            "ada@example.org",
+            ["Radiology"],
+            CREATED + timedelta(hours=hours),
+            requester="<@U1>",
+            owner="slack:T1:U1",
+        )
+
+    assert len(smtp.messages) == 2

@@ -19,7 +19,7 @@ from bot.digest.model import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.subscriptions import Options
-from bot.subscribing import SubscribeError, describe, subscribe, unsubscribe
+from bot.subscribing import SubscribeError, describe, resume, subscribe, unsubscribe
 
 
 def parse_now(value: str | None) -> datetime:
@@ -200,6 +200,14 @@ def unsubscribe_command(subscription_id: int = typer.Argument(..., metavar="ID")
     )
 
 
+def resume_command(subscription_id: int = typer.Argument(..., metavar="ID")) -> None:
+    """Resume a paused subscription once its cause is fixed (e.g. the bot was invited)."""
+    with open_store() as store:
+        if not resume(store, subscription_id):
+            fail(f"there is no active subscription {subscription_id}; see `subscriptions list`")
+    err_console.print(f"subscription {subscription_id} resumed")
+
+
 def send_due_command(
     now: str = typer.Option(None, "--now", help="ISO-8601 time (default: now; UTC if no offset)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print, send nothing, keep nothing."),
@@ -264,4 +272,5 @@ def register(app: typer.Typer) -> None:
     app.command("digest")(digest_command)
     group = typer.Typer(help="Subscriptions to journal digests.", no_args_is_help=True)
     group.command("list")(list_command)
+    group.command("resume")(resume_command)
     app.add_typer(group, name="subscriptions")

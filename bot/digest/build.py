@@ -20,10 +20,14 @@ _WORDS = re.compile(r"[^\W_]+")
 
 
 def window(rules: Rules, history: History, now: datetime) -> tuple[datetime, datetime]:
-    """Since the previous delivered digest (minus the grace period), or the look-back."""
+    """Since the previous delivered digest (minus the grace period), or the look-back
+    (reaching further back when an earlier digest failed and was never delivered)."""
     if history.last_window_end is not None:
         return min(history.last_window_end - GRACE, now), now
-    return now - timedelta(days=rules.lookback_days), now
+    start = now - timedelta(days=rules.lookback_days)
+    if history.unsent_since is not None:
+        start = min(start, history.unsent_since)
+    return start, now
 
 
 def fingerprint(title: str, abstract: str) -> str:

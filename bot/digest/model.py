@@ -82,7 +82,9 @@ class History:
     """What this subscriber already received: preprint id → fingerprint of the text sent."""
 
     delivered: Mapping[str, str] = field(default_factory=dict)
-    last_window_end: datetime | None = None
+    last_window_end: datetime | None = None  # of the last digest sent (or empty)
+    # where an undelivered (failed) first digest began, so its preprints are not lost
+    unsent_since: datetime | None = None
 
 
 @dataclass(frozen=True)

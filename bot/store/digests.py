@@ -205,7 +205,14 @@ def history(
             DigestRow.status.in_(("sent", "skipped")),
         )
     )
-    return History(delivered=delivered, last_window_end=last_end)
+    unsent = None
+    if last_end is None:
+        unsent = session.scalar(
+            select(func.min(DigestRow.window_start)).where(
+                DigestRow.subscription_id == subscription_id, DigestRow.status == "failed"
+            )
+        )
+    return History(delivered=delivered, last_window_end=last_end, unsent_since=unsent)
 
 
 def sendable_ids(session: Session, now: datetime) -> list[int]:
