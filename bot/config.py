@@ -241,7 +241,8 @@ def load_settings(
     contact = read.text("CONTACT_EMAIL")
     if contact is not None and not _email_ok(contact):
         raise ConfigError(f"{PREFIX}CONTACT_EMAIL={contact!r} is not an email address")
-    feeds_raw = read.text("FEEDS", "biorxiv:all,medrxiv:all") or ""
+    # Set but empty means "no default feeds" (tests, or operators who add feeds by hand).
+    feeds_raw = read.env.get(PREFIX + "FEEDS", "biorxiv:all,medrxiv:all")
     feeds = tuple(part.strip() for part in feeds_raw.split(",") if part.strip())
     smtp_security = read.choice("SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[smtp_security]

@@ -117,6 +117,7 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "RXRADAR_DATA_DIR": str(data_dir),
         "RXRADAR_DATABASE_URL": database_url,
         "RXRADAR_HOST_DELAY": "0",
+        "RXRADAR_FEEDS": "",  # never the real default feeds in tests
         "RXRADAR_SECRET_KEY": "test-secret-key-not-for-production",
         "RXRADAR_PUBLIC_URL": "http://rxradar.test",
     }

@@ -73,3 +73,8 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     second = ensure_secret_key(settings)
     assert first.get() == second.get() and len(first.get()) > 40
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_an_empty_feed_list_means_no_default_feeds() -> None:
+    assert load_settings({"RXRADAR_FEEDS": ""}).feeds == ()
+    assert load_settings({}).feeds == ("biorxiv:all", "medrxiv:all")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 import typer
@@ -108,10 +109,22 @@ def poll_command(
     with open_store(config) as store:
         _defaults(store, config)
         report = poll_feeds(store, config, ignore_due_times=all_feeds)
+        _score(store, config, report.changed_ids)
     if as_json:
         print_json([result.to_json() for result in report.results])
         return
     out_console.print(_poll_table(report))
+
+
+def _score(store: Store, config: Settings, changed_ids: Sequence[str]) -> None:
+    """Score what the poll brought, so digests and `rxradar top` see it at once."""
+    if not changed_ids:
+        return
+    from bot.profiles.scorer import score_after_poll  # scikit-learn: import only when needed
+
+    report = score_after_poll(store, config, changed_ids)
+    if report.version:
+        err_console.print(f"scored {report.n_scored} preprints with model {report.version}")
 
 
 def _poll_table(report: PollReport) -> Table:
@@ -187,6 +200,7 @@ def backfill_command(
             result = backfill(store, config, server, days, progress=advance)
         except BackfillError as exc:
             fail(str(exc))
+        _score(store, config, result.changed_ids)
     out_console.print(
         f"{server} {result.start}..{result.end}: {result.records} records in {result.pages} pages, "
         f"{result.new} new, {result.updated} updated, {result.skipped} skipped",
