@@ -174,3 +174,11 @@ def test_create_builds_a_custom_profile_from_dois_and_a_file(
     with store.session() as session:
         kinds = {p.name: p.kind for p in session.scalars(select(Profile))}
     assert kinds == {"Smith Lab": "custom"}
+
+
+def test_train_without_enough_journals_says_what_to_add(env: dict[str, str], store: Store) -> None:
+    code, out, err = _run(env, "train", "--json")
+    assert code == 2
+    assert out == ""
+    assert "only 0 journal(s) have at least 10 papers" in err
+    assert "rxradar profiles import FILE" in err

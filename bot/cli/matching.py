@@ -284,6 +284,15 @@ def _top_header(profile: ProfileSummary, days: int, row: StatsRow | None) -> str
     return text
 
 
+def _why_empty(profile: ProfileSummary, row: StatsRow | None) -> str:
+    if row is None and profile.kind == "journal":
+        return (
+            f"{profile.name} is not in the active model (it has {profile.n_papers} papers; "
+            "training skips journals below --min-papers): add papers, then `rxradar train`"
+        )
+    return "no scored preprints in that window: poll (`rxradar poll`) or widen --days"
+
+
 def top_command(
     journal: str = typer.Argument(..., help="A journal or custom profile, any spelling."),
     days: int = typer.Option(90, "--days", min=1, help="Preprints posted in the last N days."),
@@ -302,7 +311,7 @@ def top_command(
         return
     out_console.print(_top_header(profile, days, row), soft_wrap=True)
     if not ranked:
-        err_console.print("no scored preprints in that window (poll, then train or wait)")
+        err_console.print(_why_empty(profile, row), highlight=False)
         return
     for rank, item in enumerate(ranked, start=1):
         out_console.print(_top_entry(rank, item, shown(item.probability, row)), soft_wrap=True)
