@@ -22,12 +22,8 @@ from bot.config import Settings
 from bot.profiles.records import Paper
 from bot.profiles.text import strip_markup
 from bot.store.db import Store
-from bot.store.profiles import (
-    CursorState,
-    add_journal_papers,
-    harvest_cursor,
-    save_harvest_cursor,
-)
+from bot.store.harvest_cursors import CursorState, harvest_cursor, save_harvest_cursor
+from bot.store.profiles import add_journal_papers
 
 log = logging.getLogger(__name__)
 

@@ -92,6 +92,22 @@ def _write_artefact(model: JournalModel, directory: Path, manifest: dict[str, An
     staging.rename(directory)
 
 
+def _activate(
+    store: Store,
+    settings: Settings,
+    active: ActiveModel,
+    manifest: dict[str, Any],
+    today: date | None,
+) -> int:
+    """Register, re-score the window and activate in one transaction; returns preprints scored."""
+    window_start = (today or datetime.now(UTC).date()) - timedelta(days=settings.score_window_days)
+    with store.session() as session:
+        add_model_version(session, active.version, str(active.path), manifest)
+        n_rescored = rescore_window(session, active, window_start, settings.score_window_days)
+        activate_model_version(session, active.version)
+    return n_rescored
+
+
 def train_from_store(
     store: Store,
     settings: Settings,
@@ -115,17 +131,12 @@ def train_from_store(
     model = train_model(papers, labels, params, progress)
     seconds = time.perf_counter() - started
     version = new_version_id(datetime.now(UTC))
-    manifest = _manifest(
-        version, model, {k: p.name for k, p in journals.items()}, min_papers, seconds
-    )
+    names = {k: p.name for k, p in journals.items()}
+    manifest = _manifest(version, model, names, min_papers, seconds)
     directory = settings.models_dir / version
     _write_artefact(model, directory, manifest)
     active = ActiveModel(version=version, model=model, path=directory)
-    window_start = (today or datetime.now(UTC).date()) - timedelta(days=settings.score_window_days)
-    with store.session() as session:
-        add_model_version(session, version, str(directory), manifest)
-        n_rescored = rescore_window(session, active, window_start, settings.score_window_days)
-        activate_model_version(session, version)
+    n_rescored = _activate(store, settings, active, manifest, today)
     log.info("model %s active: %d journals, %d papers", version, len(model.journals), len(papers))
     return TrainReport(
         version=version,

@@ -19,9 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.profiles.names import abbreviates, clean_name, display_name, journal_key
 from bot.profiles.records import Paper
-from bot.store.base import utcnow
 from bot.store.db import Store
-from bot.store.profile_models import HarvestCursor, Profile, ProfileAlias, ProfilePaper
+from bot.store.profile_models import Profile, ProfileAlias, ProfilePaper
 
 CUSTOM_PREFIX = "custom:"
 _INSERT_CHUNK = 1000
@@ -407,28 +406,3 @@ def find_profile(store: Store, name: str) -> ProfileSummary | Suggestions:
     contains = [pool[k] for k in pool if journal_key(name) and journal_key(name) in k]
     ordered = [*(p.name for p in short), *(pool[k] for k in close), *contains[:5]]
     return Suggestions(name, tuple(dict.fromkeys(ordered)))
-
-
-@dataclass(frozen=True)
-class CursorState:
-    key: str
-    cursor: int
-    total: int | None
-    done: bool
-
-
-def harvest_cursor(session: Session, key: str) -> CursorState:
-    """Where the harvest called `key` got to (cursor 0 when it never ran)."""
-    row = session.get(HarvestCursor, key)
-    if row is None:
-        return CursorState(key, 0, None, False)
-    return CursorState(key, row.cursor, row.total, row.done)
-
-
-def save_harvest_cursor(session: Session, state: CursorState) -> None:
-    row = session.get(HarvestCursor, state.key)
-    if row is None:
-        row = HarvestCursor(key=state.key)
-        session.add(row)
-    row.cursor, row.total, row.done = state.cursor, state.total, state.done
-    row.updated_at = utcnow()
