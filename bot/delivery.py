@@ -102,11 +102,20 @@ class RunCache:
 
     def found(
         self, session: Session, ids: list[int], start: datetime, end: datetime, limit: int | None
-    ) -> list[Candidate]:
-        key = (tuple(sorted(ids)), start, end, limit)
-        if key not in self.candidates:
-            self.candidates[key] = ledger.candidates(session, ids, start, end, limit)
-        return self.candidates[key]
+    ) -> tuple[list[Candidate], bool]:
+        """Each followed profile's best `limit` candidates (read once per run and profile),
+        and whether that was all of them."""
+        found: list[Candidate] = []
+        complete = True
+        for profile_id in ids:
+            key = (profile_id, start, end, limit)
+            if key not in self.candidates:
+                rows = ledger.candidates(session, [profile_id], start, end, limit)
+                self.candidates[key] = rows
+            rows = self.candidates[key]
+            complete = complete and (limit is None or len(rows) < limit)
+            found.extend(rows)
+        return found, complete
 
 
 def load_digest(
@@ -123,7 +132,7 @@ def load_digest(
     """
     cache = cache or RunCache()
     ids = [p.id for p in record.profiles]
-    limit = None if record.rules.top is None else max(200, 20 * record.rules.top)
+    limit = None if record.rules.top is None else max(100, 10 * record.rules.top)
     with store.session() as session:
         last = ledger.history(session, record.subscriber_id, record.id, ())
         start, end = window(record.rules, last, now)
@@ -132,13 +141,13 @@ def load_digest(
         )
         count = cache.considered(session, start, end)
         while True:
-            found = cache.found(session, ids, start, end, limit)
+            found, complete = cache.found(session, ids, start, end, limit)
             past = ledger.history(
                 session, record.subscriber_id, record.id, {c.preprint_id for c in found}
             )
             digest = build_digest(record.rules, profiles, found, past, now, period, count)
             full = len(digest.entries) >= (record.rules.top or 0)
-            if limit is None or len(found) < limit or full:
+            if complete or full:
                 return digest
             limit = None
 
