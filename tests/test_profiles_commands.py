@@ -70,6 +70,22 @@ def test_a_bad_row_stops_the_import_with_file_and_line(
     assert _count(store, ProfilePaper) == 1
 
 
+def test_a_row_without_a_journal_field_stops_a_journal_import(
+    env: dict[str, str], store: Store, tmp_path: Path
+) -> None:
+    rows: list[dict[str, object]] = [
+        {"title": f"T{n}", "abstract": "a", "journal": "Cell"} for n in range(5)
+    ]
+    path = _rows(tmp_path / "p.jsonl", [*rows, {"title": "X", "abstract": "b"}])
+    code, _, err = _run(env, "profiles", "import", str(path))
+    assert code == 2
+    assert "p.jsonl:6: no 'journal' field" in err
+    assert _count(store, ProfilePaper) == 0 and _count(store, Profile) == 0
+    code, _, _ = _run(env, "profiles", "import", str(path), "--profile", "Mine")
+    assert code == 0
+    assert _count(store, ProfilePaper) == 6
+
+
 def test_journals_list_and_search_with_did_you_mean(
     env: dict[str, str], store: Store, tmp_path: Path
 ) -> None:

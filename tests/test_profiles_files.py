@@ -143,3 +143,30 @@ def test_the_shared_labelled_preprints_load_as_they_are() -> None:
     assert len(papers) == 4179
     assert sum(1 for p in papers if p.journal) == 2923
     assert all(p.id and p.id.startswith("10.1101/") for p in papers)
+
+
+def test_a_row_without_any_journal_field_is_refused_when_journals_are_required(
+    tmp_path: Path,
+) -> None:
+    rows = [
+        {"title": "T", "abstract": "A", "journal": "Genetics"},
+        {"title": "U", "abstract": "B", "journal": None},  # unlabelled: fine
+        {"title": "V", "abstract": "C"},  # no journal field at all
+    ]
+    path = _write_jsonl(tmp_path / "p.jsonl", rows)
+    with pytest.raises(PaperFileError, match=r"p\.jsonl:3: no 'journal' field.*--profile NAME"):
+        list(read_papers(path, require_journal=True))
+    assert len(list(read_papers(path))) == 3
+
+
+def test_an_empty_journal_cell_is_unlabelled_but_a_missing_column_is_refused(
+    tmp_path: Path,
+) -> None:
+    with_column = tmp_path / "a.csv"
+    with_column.write_text("title,abstract,journal\nT,A,\n", encoding="utf-8")
+    (paper,) = read_papers(with_column, require_journal=True)
+    assert paper.journal is None
+    without = tmp_path / "b.csv"
+    without.write_text("title,abstract\nT,A\n", encoding="utf-8")
+    with pytest.raises(PaperFileError, match=r"b\.csv:2: no 'journal' field"):
+        list(read_papers(without, require_journal=True))

@@ -121,7 +121,7 @@ def import_command(
     try:
         file_format(path)
         with open_store() as store:
-            papers = read_papers(path, skip_bad_rows=skip_bad_rows)
+            papers = read_papers(path, skip_bad_rows=skip_bad_rows, require_journal=not profile)
             report = import_papers(
                 store, papers, source=f"import:{path.name}", custom_profile=profile
             )

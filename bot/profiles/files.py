@@ -30,6 +30,12 @@ _DATE_FIELDS = ("posted_date", "date", "preprint_date")
 FORMATS = "JSONL (.jsonl, .jsonl.gz), CSV (.csv, .csv.gz), TSV (.tsv), BibTeX (.bib) or RIS (.ris)"
 
 
+_NO_JOURNAL = (
+    "no 'journal' field; give each paper's journal (empty or null when unknown), "
+    "or import the file as a custom profile with --profile NAME"
+)
+
+
 class PaperFileError(ValueError):
     """A file or one of its rows cannot be read; the message names the file:line and the fix."""
 
@@ -73,15 +79,20 @@ def read_papers(
     *,
     skip_bad_rows: bool = False,
     problems: list[PaperFileError] | None = None,
+    require_journal: bool = False,
 ) -> Iterator[Paper]:
     """Yield every paper in `path`.
 
-    A bad row (no title, no abstract, broken JSON) raises `PaperFileError`, or with
-    `skip_bad_rows` is logged, appended to `problems` (when given) and skipped.
+    A bad row (no title, no abstract, broken JSON; with `require_journal`, no journal field
+    at all) raises `PaperFileError`, or with `skip_bad_rows` is logged, appended to
+    `problems` (when given) and skipped. A journal field that is empty or null is fine: the
+    paper is unlabelled.
     """
     reader = _READERS[file_format(path)]
     for row in _raw_rows(path, reader):
         try:
+            if require_journal and row.problem is None and "journal" not in row.fields:
+                raise PaperFileError(path, row.line, _NO_JOURNAL)
             yield paper_from_fields(path, row)
         except PaperFileError as exc:
             if not skip_bad_rows:
@@ -129,7 +140,12 @@ def _delimited_rows(path: Path, handle: IO[str], delimiter: str) -> Iterator[Raw
     start = reader.line_num + 1
     try:
         for row in reader:
-            fields = {k: v for k, v in row.items() if k is not None and v not in (None, "")}
+            # an empty journal cell is kept: it means "unlabelled", not "no journal column"
+            fields = {
+                k: v
+                for k, v in row.items()
+                if k is not None and (v not in (None, "") or k == "journal")
+            }
             yield RawRow(start, fields)
             start = reader.line_num + 1
     except csv.Error as exc:
