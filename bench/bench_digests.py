@@ -5,8 +5,9 @@
     python bench/bench_digests.py --subscriptions 1000 --db-sample 100
 
 Prints one table: time per digest for the pure build, the full render (email HTML with
-CSS inlining, email text, Slack blocks), the store-backed load + build on SQLite, and,
-for comparison, rendering one template (the email HTML, no inlining) with the same data.
+CSS inlining, email text, Slack blocks), and, for comparison, rendering one template (the
+email HTML, no inlining) with the same data; then a whole `send-due` on SQLite (claim,
+read, build, record; render and hand to a discarding channel, record the attempt).
 Synthetic data, fixed seed. Each preprint is scored against its top `--scores-per-preprint`
 journals, as the scores table keeps top-K per preprint.
 """
@@ -156,38 +157,92 @@ def bench_pure(world: World) -> tuple[list[tuple[str, int, float]], list[Digest]
     return rows, digests
 
 
-def bench_store(world: World, sample: int) -> tuple[str, int, float]:
-    """load_digest against SQLite: the queries plus the pure build, for `sample` subscriptions."""
-    from bot.delivery import RunCache, load_digest
-    from bot.digest.cadence import Cadence
-    from bot.digest.model import Target
+def bench_store(world: World, sample: int) -> list[tuple[str, int, float]]:
+    """send-due on SQLite for `sample` subscriptions: claim + read + build + record, then
+    render + hand to a channel that discards (so no SMTP/Slack time is counted)."""
+    import io
+
+    from bot.channels.console import ConsoleChannel
+    from bot.channels.registry import Registry
+    from bot.config import load_settings
+    from bot.delivery import prepare_due, send_pending
     from bot.store import Store
-    from bot.store.subscriptions import Options
-    from bot.subscribing import subscribe
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
         _fill(store, world)
-        records = []
-        for rules, followed in world.rules[:sample]:
-            names = [world.profiles[j - 1].name for j in followed]
-            target = Target("email", address=f"user{rules.subscription_id}@example.org")
-            options = Options(
-                cadence=Cadence("weekly", "mon", "08:00", "UTC"),
-                top=rules.top,
-                keywords=rules.keywords,
-            )
-            records.append(
-                subscribe(store, target, names, NOW - timedelta(days=10), options=options)
-            )
-        cache = RunCache()  # as in one send-due run
-        row = _timed(
-            f"load from SQLite + build ({sample} sampled)",
-            len(records),
-            lambda: [load_digest(store, r, "2026-10-26", NOW, cache) for r in records],
-        )
+        _subscriptions(store, world, sample)
+        settings = load_settings({"RXRADAR_DATA_DIR": tmp, "RXRADAR_SECRET_KEY": "bench"})
+        sink = Registry({"email": lambda: ConsoleChannel(io.StringIO())})
+        rows = [
+            _timed(
+                "send-due: claim, read, build, record (SQLite)",
+                sample,
+                lambda: prepare_due(store, settings, NOW),
+            ),
+            _timed(
+                "send-due: render, hand over, record (SQLite)",
+                sample,
+                lambda: send_pending(store, settings, sink, NOW),
+            ),
+        ]
         store.close()
-    return row
+    return rows
+
+
+def _subscriptions(store: object, world: World, sample: int) -> None:
+    from sqlalchemy import insert
+
+    from bot.store.delivery_models import Subscriber, Subscription, SubscriptionProfile
+
+    created = NOW - timedelta(days=10)
+    chosen = world.rules[:sample]
+    with store.session() as session:  # type: ignore[attr-defined]
+        session.execute(
+            insert(Subscriber),
+            [
+                {
+                    "id": r.subscription_id + 1,
+                    "key": f"email:user{r.subscription_id}@example.org",
+                    "kind": "email",
+                    "address": f"user{r.subscription_id}@example.org",
+                    "confirmed": True,
+                    "created_at": created,
+                }
+                for r, _ in chosen
+            ],
+        )
+        session.execute(
+            insert(Subscription),
+            [
+                {
+                    "id": r.subscription_id + 1,
+                    "subscriber_id": r.subscription_id + 1,
+                    "top": r.top,
+                    "keywords": list(r.keywords),
+                    "exclude": [],
+                    "servers": [],
+                    "categories": [],
+                    "cadence": "weekly",
+                    "day": "mon",
+                    "time": "08:00",
+                    "tz": "UTC",
+                    "lookback_days": 7,
+                    "active": True,
+                    "owner": "cli",
+                    "created_at": created,
+                }
+                for r, _ in chosen
+            ],
+        )
+        session.execute(
+            insert(SubscriptionProfile),
+            [
+                {"subscription_id": r.subscription_id + 1, "profile_id": j}
+                for r, followed in chosen
+                for j in followed
+            ],
+        )
 
 
 def _fill(store: object, world: World) -> None:
@@ -266,7 +321,9 @@ def main() -> None:
     parser.add_argument("--journals", type=int, default=200)
     parser.add_argument("--preprints", type=int, default=5_000)
     parser.add_argument("--scores-per-preprint", type=int, default=50)
-    parser.add_argument("--db-sample", type=int, default=200, help="0 skips the store run")
+    parser.add_argument(
+        "--db-sample", type=int, default=None, help="subscriptions for send-due (default: all)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     world = make_world(
@@ -277,8 +334,9 @@ def main() -> None:
     )
     setup = time.perf_counter() - started
     rows, digests = bench_pure(world)
-    if args.db_sample:
-        rows.append(bench_store(world, args.db_sample))
+    sample = args.subscriptions if args.db_sample is None else args.db_sample
+    if sample:
+        rows.extend(bench_store(world, sample))
     sizes = [len(d.entries) for d in digests]
     print(
         f"{args.subscriptions:,} subscriptions · {args.journals} journals · "
