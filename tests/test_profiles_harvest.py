@@ -163,3 +163,17 @@ def test_crossref_says_when_the_issn_is_unknown(store: Store, env: dict[str, str
         server.route("/journals/0000-0000/works", Reply(status=404, body="Resource not found."))
         with pytest.raises(HarvestError, match="no journal with ISSN 0000-0000"):
             harvest_crossref(store, _settings(env, server), "0000-0000")
+
+
+def test_real_crossref_work_records_parse_once_they_have_an_abstract() -> None:
+    from bot.profiles.crossref import paper_from_work
+    from tests.conftest import shared_data
+
+    folder = shared_data("feed_fixtures/crossref_works")
+    works = [json.loads(p.read_text(encoding="utf-8"))["message"] for p in folder.glob("10.*.json")]
+    assert works and all(paper_from_work(w) is None for w in works)  # none carries an abstract
+    papers = [
+        paper_from_work({**w, "abstract": "<jats:p>Text &amp; more.</jats:p>"}) for w in works
+    ]
+    assert all(p is not None and p.title and p.abstract == "Text & more." for p in papers)
+    assert all(p is not None and p.journal and p.doi == p.doi.lower() for p in papers)
