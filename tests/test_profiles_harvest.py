@@ -177,3 +177,28 @@ def test_real_crossref_work_records_parse_once_they_have_an_abstract() -> None:
     ]
     assert all(p is not None and p.title and p.abstract == "Text & more." for p in papers)
     assert all(p is not None and p.journal and p.doi == p.doi.lower() for p in papers)
+
+
+def test_covered_through_follows_unbroken_runs_of_finished_windows() -> None:
+    from bot.profiles.harvest import covered_through
+
+    d = date
+    windows = [(d(2024, 1, 1), d(2024, 3, 1)), (d(2024, 3, 2), d(2024, 4, 1))]
+    assert covered_through(windows, d(2024, 2, 1)) == d(2024, 4, 1)
+    assert covered_through(windows, d(2023, 12, 1)) is None
+    gap = [(d(2024, 1, 1), d(2024, 2, 1)), (d(2024, 3, 1), d(2024, 4, 1))]
+    assert covered_through(gap, d(2024, 1, 15)) == d(2024, 2, 1)
+
+
+def test_a_recurring_harvest_fetches_only_what_is_new(store: Store, env: dict[str, str]) -> None:
+    from bot.profiles.harvest import harvest_recent
+
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", _pubs_pages(30))
+        settings = _settings(env, server)
+        harvest_recent(store, settings, "biorxiv", days=365, today=date(2024, 6, 1))
+        second = harvest_recent(store, settings, "biorxiv", days=365, today=date(2024, 6, 8))
+        paths = [r.path for r in server.requests]
+    assert paths[0] == "/pubs/biorxiv/2023-06-02/2024-06-01/0"
+    assert paths[1] == "/pubs/biorxiv/2024-05-30/2024-06-08/0"  # two days of overlap
+    assert (second.n_added, second.n_duplicates) == (0, 30)

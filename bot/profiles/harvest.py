@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -22,7 +22,12 @@ from bot.config import Settings
 from bot.profiles.records import Paper
 from bot.profiles.text import strip_markup
 from bot.store.db import Store
-from bot.store.harvest_cursors import CursorState, harvest_cursor, save_harvest_cursor
+from bot.store.harvest_cursors import (
+    CursorState,
+    finished_keys,
+    harvest_cursor,
+    save_harvest_cursor,
+)
 from bot.store.profiles import add_journal_papers
 
 log = logging.getLogger(__name__)
@@ -256,3 +261,40 @@ def harvest_pubs(
         resumed_from=first.cursor,
         already_done=first.done,
     )
+
+
+OVERLAP_DAYS = 2  # publication records can appear a day late; duplicates are skipped anyway
+
+
+def covered_through(windows: list[tuple[date, date]], start: date) -> date | None:
+    """The last day of the unbroken run of finished windows that covers `start`, if any."""
+    covered: date | None = None
+    for first, last in sorted(windows):
+        if covered is None:
+            if first <= start <= last:
+                covered = last
+        elif first <= covered + timedelta(days=1):
+            covered = max(covered, last)
+    return covered
+
+
+def harvest_recent(
+    store: Store,
+    settings: Settings,
+    server: str,
+    days: int,
+    today: date,
+    progress: Progress | None = None,
+) -> HarvestReport:
+    """The last `days` of publications, skipping what finished harvests already cover.
+
+    A daily or weekly job then fetches only what is new instead of the whole period again.
+    """
+    start = today - timedelta(days=days)
+    with store.session() as session:
+        keys = finished_keys(session, f"pubs:{server}:")
+    windows = [tuple(map(date.fromisoformat, key.split(":")[2:4])) for key in keys]
+    covered = covered_through([(w[0], w[1]) for w in windows], start)
+    if covered is not None:
+        start = max(start, min(covered, today) - timedelta(days=OVERLAP_DAYS))
+    return harvest_pubs(store, settings, PubsWindow(server, start, today), progress=progress)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.store.base import utcnow
@@ -33,3 +34,11 @@ def save_harvest_cursor(session: Session, state: CursorState) -> None:
         session.add(row)
     row.cursor, row.total, row.done = state.cursor, state.total, state.done
     row.updated_at = utcnow()
+
+
+def finished_keys(session: Session, prefix: str) -> list[str]:
+    """Keys of the finished harvests whose key starts with `prefix`."""
+    query = select(HarvestCursor.key).where(
+        HarvestCursor.key.startswith(prefix, autoescape=True), HarvestCursor.done.is_(True)
+    )
+    return sorted(session.scalars(query))
