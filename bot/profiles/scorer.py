@@ -9,6 +9,7 @@ per-profile distribution over the score window is recomputed, which is what perc
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -57,6 +58,7 @@ class ScoreReport:
     n_window: int
 
 
+_cache_lock = threading.Lock()
 _loaded: dict[str, ActiveModel] = {}  # by version: artefacts never change once written
 
 
@@ -66,10 +68,12 @@ def load_active_model(store: Store) -> ActiveModel | None:
         info = active_model_version(session)
     if info is None:
         return None
-    if info.id not in _loaded:
-        _loaded.clear()  # keep one model in memory
-        _loaded[info.id] = ActiveModel(info.id, load_model(Path(info.path)), Path(info.path))
-    return _loaded[info.id]
+    with _cache_lock:  # the web server and the scheduler share these caches across threads
+        if info.id not in _loaded:
+            _loaded.clear()  # keep one model in memory
+            model = load_model(Path(info.path))
+            _loaded[info.id] = ActiveModel(info.id, model, Path(info.path))
+        return _loaded[info.id]
 
 
 def predict(active: ActiveModel, papers: Sequence[Paper]) -> np.ndarray:
@@ -99,12 +103,17 @@ def _custom_profile(
     session: Session, active: ActiveModel, summary: ProfileSummary
 ) -> CustomProfile:
     key = (active.version, summary.id, summary.n_papers)
-    if key not in _custom_cache:
+    with _cache_lock:
+        found = _custom_cache.get(key)
+    if found is not None:
+        return found
+    papers = profile_papers(session, summary.id)
+    built = build_custom_profile(active.model, papers, summary.name)
+    with _cache_lock:
         for stale in [k for k in _custom_cache if k[0] != active.version or k[1] == summary.id]:
             del _custom_cache[stale]  # a profile lives in one model's vocabulary
-        papers = profile_papers(session, summary.id)
-        _custom_cache[key] = build_custom_profile(active.model, papers, summary.name)
-    return _custom_cache[key]
+        _custom_cache[key] = built
+    return built
 
 
 def columns(session: Session, active: ActiveModel) -> Columns:
