@@ -29,7 +29,7 @@ from bot.channels.email import message_id_for
 from bot.channels.registry import Registry
 from bot.config import Settings, ensure_secret_key
 from bot.digest.build import build_digest, window
-from bot.digest.cadence import due_slot
+from bot.digest.cadence import Slot, due_slot
 from bot.digest.model import Candidate, Digest, Target
 from bot.digest.render import Links, render_digest
 from bot.notices import notify_owner
@@ -153,14 +153,13 @@ def load_digest(
 
 
 def _prepare_one(
-    store: Store, settings: Settings, record: SubscriptionRecord, now: datetime, cache: RunCache
+    store: Store,
+    settings: Settings,
+    record: SubscriptionRecord,
+    slot: Slot,
+    now: datetime,
+    cache: RunCache,
 ) -> DeliveryResult | None:
-    slot = due_slot(record.options.cadence, record.created_at, now)
-    if slot is None:
-        return None
-    with store.session() as session:
-        if slot.period in subs.periods_claimed(session, record.id):
-            return None  # cheap pre-check; the unique key below is what really decides
     digest = load_digest(store, record, slot.period, now, cache)
     with store.session() as session:
         digest_id = ledger.claim(session, record.id, slot, now)
@@ -177,12 +176,20 @@ def _prepare_one(
 
 def prepare_due(store: Store, settings: Settings, now: datetime) -> list[DeliveryResult]:
     """Claim, build and record every digest due at `now`; report the empty (skipped) ones."""
+    due: list[tuple[SubscriptionRecord, Slot]] = []
     with store.session() as session:
-        records = [r for r in subs.subscriptions(session) if r.sendable]
+        for record in subs.subscriptions(session):
+            slot = due_slot(record.options.cadence, record.created_at, now)
+            if record.sendable and slot is not None:
+                due.append((record, slot))
+        # a cheap pre-check in one query; the unique key in `claim` is what really decides
+        claimed = subs.claimed_periods(session, {slot.period for _, slot in due})
     results = []
     cache = RunCache()
-    for record in records:
-        result = _prepare_one(store, settings, record, now, cache)
+    for record, slot in due:
+        if (record.id, slot.period) in claimed:
+            continue
+        result = _prepare_one(store, settings, record, slot, now, cache)
         if result is not None:
             results.append(result)
     return results

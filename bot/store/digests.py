@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -53,9 +53,9 @@ def claim(session: Session, subscription_id: int, slot: Slot, now: datetime) -> 
         "attempts": 0,
     }
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    upsert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(DigestRow)
+        upsert(DigestRow)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["subscription_id", "period"])
         .returning(DigestRow.id)
@@ -78,19 +78,21 @@ def record_digest(
     row.message_id = message_id
     row.status = "pending"
     row.retry_at = digest.window_end
-    for entry in digest.entries:
-        session.add(
-            DigestItem(
-                digest_id=digest_id,
-                subscriber_id=subscriber_id,
-                preprint_id=entry.preprint_id,
-                profile_id=entry.profile_id,
-                position=entry.rank,
-                probability=entry.probability,
-                text_fingerprint=entry.fingerprint,
-                updated=entry.updated,
-            )
-        )
+    rows = [
+        {
+            "digest_id": digest_id,
+            "subscriber_id": subscriber_id,
+            "preprint_id": entry.preprint_id,
+            "profile_id": entry.profile_id,
+            "position": entry.rank,
+            "probability": entry.probability,
+            "text_fingerprint": entry.fingerprint,
+            "updated": entry.updated,
+        }
+        for entry in digest.entries
+    ]
+    if rows:
+        session.execute(insert(DigestItem), rows)
 
 
 def mark_skipped(session: Session, digest_id: int, window: tuple[datetime, datetime]) -> None:

@@ -268,3 +268,13 @@ def periods_claimed(session: Session, subscription_id: int) -> set[str]:
     return set(
         session.scalars(select(Digest.period).where(Digest.subscription_id == subscription_id))
     )
+
+
+def claimed_periods(session: Session, periods: set[str]) -> set[tuple[int, str]]:
+    """(subscription id, period) of every digest already claimed for these periods."""
+    if not periods:
+        return set()
+    rows = session.execute(
+        select(Digest.subscription_id, Digest.period).where(Digest.period.in_(list(periods)))
+    )
+    return {(sub_id, period) for sub_id, period in rows}
