@@ -6,6 +6,8 @@ Starlette app under uvicorn, signed the way Slack signs them.
 
 from __future__ import annotations
 
+import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -140,6 +142,21 @@ def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
 
 @pytest.fixture
 def harness_factory(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    """Harnesses on each configured backend (SQLite, and PostgreSQL when configured)."""
+    yield from _harnesses(database_url, tmp_path)
+
+
+@pytest.fixture
+def sqlite_harness_factory(
+    sqlite_template: Path, tmp_path: Path
+) -> Iterator[Callable[..., Harness]]:
+    """For tests whose outcome cannot depend on the backend (signatures, parsing)."""
+    path = tmp_path / "rxradar.db"
+    shutil.copy(sqlite_template, path)
+    yield from _harnesses(f"sqlite:///{path}", tmp_path)
+
+
+def _harnesses(database_url: str, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
     stack: list[Any] = []
 
     def make(**extra_env: str) -> Harness:
@@ -163,11 +180,16 @@ def harness_factory(database_url: str, tmp_path: Path) -> Iterator[Callable[...,
         return Harness(server, settings, store, api, biorxiv, profiles)
 
     yield make
-    for item in reversed(stack):
+    # each server's shutdown polls for up to half a second: stop them all at once
+    servers = [item for item in stack if not isinstance(item, Store)]
+    stoppers = [threading.Thread(target=item.__exit__, args=(None, None, None)) for item in servers]
+    for thread in stoppers:
+        thread.start()
+    for thread in stoppers:
+        thread.join()
+    for item in stack:
         if isinstance(item, Store):
             item.close()
-        else:
-            item.__exit__(None, None, None)
 
 
 def utc(year: int, month: int, day: int) -> datetime:

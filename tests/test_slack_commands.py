@@ -10,7 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.peers.web import action_body
-from tests.slack_support import Harness, harness_factory  # noqa: F401
+from tests.slack_support import (  # noqa: F401
+    Harness,
+    harness_factory,
+    sqlite_harness_factory,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
@@ -20,12 +24,18 @@ def h(harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
     return harness_factory()
 
 
+@pytest.fixture
+def h1(sqlite_harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
+    """One backend is enough where the database plays no part."""
+    return sqlite_harness_factory()
+
+
 def _text(message: dict) -> str:
     return json.dumps(message.get("blocks", []), ensure_ascii=False) + message.get("text", "")
 
 
-def test_help_is_answered_in_the_acknowledgement(h: Harness) -> None:
-    response = h.command("help")
+def test_help_is_answered_in_the_acknowledgement(h1: Harness) -> None:
+    response = h1.command("help")
     assert response.status_code == 200
     body = response.json()
     assert body["response_type"] == "ephemeral"
@@ -33,59 +43,59 @@ def test_help_is_answered_in_the_acknowledgement(h: Harness) -> None:
     assert "/preprints match DOI" in _text(body)
 
 
-def test_an_empty_command_shows_help(h: Harness) -> None:
-    assert "/preprints top JOURNAL" in _text(h.command("").json())
+def test_an_empty_command_shows_help(h1: Harness) -> None:
+    assert "/preprints top JOURNAL" in _text(h1.command("").json())
 
 
-def test_an_unknown_subcommand_says_what_to_type(h: Harness) -> None:
-    body = h.command("frobnicate eLife").json()
+def test_an_unknown_subcommand_says_what_to_type(h1: Harness) -> None:
+    body = h1.command("frobnicate eLife").json()
     assert "I don't know `frobnicate`" in _text(body)
     assert "/preprints help" in _text(body)
 
 
-def test_missing_text_says_what_to_type(h: Harness) -> None:
-    assert "/preprints subscribe JOURNAL" in _text(h.command("subscribe").json())
-    assert "/preprints journals QUERY" in _text(h.command("journals").json())
-    assert "/preprints top JOURNAL" in _text(h.command("top").json())
-    assert "match DOI" in _text(h.command("match").json())
+def test_missing_text_says_what_to_type(h1: Harness) -> None:
+    assert "/preprints subscribe JOURNAL" in _text(h1.command("subscribe").json())
+    assert "/preprints journals QUERY" in _text(h1.command("journals").json())
+    assert "/preprints top JOURNAL" in _text(h1.command("top").json())
+    assert "match DOI" in _text(h1.command("match").json())
 
 
-def test_bad_options_say_what_is_accepted(h: Harness) -> None:
-    assert "24-hour HH:MM" in _text(h.command("subscribe eLife 25:00").json())
-    assert "between 1 and 100" in _text(h.command("subscribe eLife top 0").json())
-    answer = h.command("subscribe eLife Mars/Base").json()
+def test_bad_options_say_what_is_accepted(h1: Harness) -> None:
+    assert "24-hour HH:MM" in _text(h1.command("subscribe eLife 25:00").json())
+    assert "between 1 and 100" in _text(h1.command("subscribe eLife top 0").json())
+    answer = h1.command("subscribe eLife Mars/Base").json()
     assert "time zone 'Mars/Base' is unknown" in _text(answer)
 
 
-def test_a_wrong_signature_gets_401_and_no_answer(h: Harness) -> None:
+def test_a_wrong_signature_gets_401_and_no_answer(h1: Harness) -> None:
     from tests.peers.web import post_signed, slash_body
 
-    body = slash_body("journals genome", h.api.response_url("forged"))
-    response = post_signed(h.server.url("/slack/events"), body, "not-the-secret")
+    body = slash_body("journals genome", h1.api.response_url("forged"))
+    response = post_signed(h1.server.url("/slack/events"), body, "not-the-secret")
     assert response.status_code == 401
     time.sleep(0.3)
-    assert h.api.responses("forged") == []
+    assert h1.api.responses("forged") == []
 
 
-def test_a_request_older_than_five_minutes_gets_401(h: Harness) -> None:
-    response = h.command("journals genome", timestamp=int(time.time()) - 301)
+def test_a_request_older_than_five_minutes_gets_401(h1: Harness) -> None:
+    response = h1.command("journals genome", timestamp=int(time.time()) - 301)
     assert response.status_code == 401
     time.sleep(0.3)
-    assert h.api.responses("cmd") == []
+    assert h1.api.responses("cmd") == []
 
 
-def test_a_replayed_body_with_a_new_timestamp_gets_401(h: Harness) -> None:
+def test_a_replayed_body_with_a_new_timestamp_gets_401(h1: Harness) -> None:
     from tests.peers.web import signed_headers, slash_body
 
-    body = slash_body("journals genome", h.api.response_url("replay"))
+    body = slash_body("journals genome", h1.api.response_url("replay"))
     headers = signed_headers(body, "8f742231b10e8888abcd99yyyzzz85a5", int(time.time()) - 400)
     headers["X-Slack-Request-Timestamp"] = str(int(time.time()))  # fresh stamp, old signature
     import httpx
 
-    response = httpx.post(h.server.url("/slack/events"), content=body, headers=headers)
+    response = httpx.post(h1.server.url("/slack/events"), content=body, headers=headers)
     assert response.status_code == 401
     time.sleep(0.3)
-    assert h.api.responses("replay") == []
+    assert h1.api.responses("replay") == []
 
 
 def test_journals_searches_names(h: Harness) -> None:
@@ -129,10 +139,10 @@ def test_top_with_an_unknown_journal_offers_did_you_mean_buttons(h: Harness) -> 
     assert "Best matches for *Nucleic Acids Research* in the last 7 days" in _text(result)
 
 
-def test_a_tampered_button_value_is_refused_politely(h: Harness) -> None:
-    click = action_body("did_you_mean_0", "not json", h.api.response_url("click"))
-    assert h.post(click).status_code == 200
-    assert "/preprints help" in _text(h.answer("click"))
+def test_a_tampered_button_value_is_refused_politely(h1: Harness) -> None:
+    click = action_body("did_you_mean_0", "not json", h1.api.response_url("click"))
+    assert h1.post(click).status_code == 200
+    assert "/preprints help" in _text(h1.answer("click"))
 
 
 def _subscriptions(h: Harness) -> list[dict]:

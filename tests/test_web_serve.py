@@ -78,9 +78,12 @@ def test_serve_answers_healthz_and_signed_commands(tmp_path: Path, slack: SlackF
         process.wait(timeout=10)
 
 
-@pytest.mark.slow
 def test_serve_refuses_a_half_configured_slack_app(tmp_path: Path) -> None:
-    process = _serve(tmp_path, _free_port(), RXRADAR_SLACK_BOT_TOKEN=TOKEN)
-    _, stderr = process.communicate(timeout=60)
-    assert process.returncode == 2
-    assert "RXRADAR_SLACK_SIGNING_SECRET is not set" in stderr.decode()
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    env = {"RXRADAR_DATA_DIR": str(tmp_path), "RXRADAR_SLACK_BOT_TOKEN": TOKEN}
+    result = CliRunner().invoke(app, ["serve", "--port", str(_free_port())], env=env)
+    assert result.exit_code == 2
+    assert "RXRADAR_SLACK_SIGNING_SECRET is not set" in result.stderr
