@@ -87,3 +87,20 @@ def test_serve_refuses_a_half_configured_slack_app(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["serve", "--port", str(_free_port())], env=env)
     assert result.exit_code == 2
     assert "RXRADAR_SLACK_SIGNING_SECRET is not set" in result.stderr
+
+
+def test_without_slack_settings_only_the_links_and_healthz_are_served(tmp_path: Path) -> None:
+    from bot.config import load_settings
+    from bot.store import Store
+    from bot.web.app import create_server_app
+    from tests.peers.web import UvicornThread
+
+    settings = load_settings({"RXRADAR_DATA_DIR": str(tmp_path)})
+    store = Store.open(f"sqlite:///{tmp_path / 'links.db'}")
+    try:
+        with UvicornThread(create_server_app(settings, store)) as server:
+            assert httpx.get(server.url("/healthz")).status_code == 200
+            assert httpx.post(server.url("/slack/events"), content=b"x").status_code == 404
+            assert httpx.get(server.url("/unsubscribe/garbage")).status_code == 400
+    finally:
+        store.close()

@@ -38,6 +38,39 @@ def create_web_app(settings: Settings, store: Store, slack_app: App | None = Non
     return Starlette(routes=routes)
 
 
+def slack_configured(settings: Settings) -> bool:
+    return any(
+        (
+            settings.slack_signing_secret,
+            settings.slack_bot_token,
+            settings.slack_app_token,
+            settings.slack_client_id,
+            settings.slack_client_secret,
+        )
+    )
+
+
+def create_server_app(settings: Settings, store: Store) -> Starlette:
+    """What `rxradar serve` (and `run`) host: the web app plus Slack in the configured mode.
+
+    In Socket Mode the websocket is opened here (in the background) and /slack/events is not
+    served; without any RXRADAR_SLACK_* setting only the links and /healthz are. A
+    half-configured Slack app raises ConfigError naming what is missing.
+    """
+    from bot.slack_app.app import create_app, installation_mode
+    from bot.slack_app.socket import socket_mode_handler
+
+    if not slack_configured(settings):
+        log.warning("Slack is not configured (RXRADAR_SLACK_*): serving links and /healthz only")
+        return create_web_app(settings, store)
+    slack = create_app(settings, store)
+    if installation_mode(settings) == "socket":
+        socket_mode_handler(slack, settings).connect()
+        log.info("Slack: connected in Socket Mode")
+        return create_web_app(settings, store)
+    return create_web_app(settings, store, slack)
+
+
 def slack_routes(slack_app: App) -> list[Route]:
     routes = [Route("/slack/events", _events(slack_app), methods=["POST"])]
     flow = slack_app.oauth_flow
