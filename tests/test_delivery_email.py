@@ -95,6 +95,7 @@ def test_two_subscribers_get_their_own_digest_and_a_second_run_sends_nothing(
     ]
     assert second == []
     assert sorted(m["To"] for m in smtp.messages) == ["ada@example.org", "bob@example.org"]
+    assert smtp.connections == 1  # one SMTP session for the batch
 
 
 def test_the_email_is_multipart_with_one_click_unsubscribe_and_the_right_numbers(
@@ -218,3 +219,44 @@ def test_a_paused_subscription_can_be_resumed(store: Store, smtp: SmtpPeer, tmp_
     assert same_period == []  # that period's digest failed for good; its items are not lost:
     assert sent.status == "sent" and sent.period == "2026-11-02" and sent.items == 3
     assert describe(store, MONDAY)[0]["paused"] is False
+
+
+def test_hourly_runs_across_the_october_dst_change_send_one_digest_per_week(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    mia = factories.journal(store, "Medical Image Analysis")
+    for day in range(12, 33):
+        posted = date(2026, 10, day) if day <= 31 else date(2026, 11, day - 31)
+        factories.scored(store, mia, f"10.1101/{day}", 0.3, posted)
+    subscribe(
+        store,
+        Target("email", address="ada@example.org"),
+        ["Medical Image Analysis"],
+        datetime(2026, 10, 15, tzinfo=UTC),
+        options=WEEKLY,
+    )  # Monday 08:00 London
+    config = _settings(tmp_path, smtp)
+    runs = [
+        datetime(2026, month, day, hour, 5, tzinfo=UTC)
+        for month, days in ((10, (18, 19, 20, 25, 26, 27)), (11, (1, 2, 3)))
+        for day in days
+        for hour in range(24)
+    ]
+
+    sent = [r for now in runs for r in send_due(store, config, live_channels(config), now)]
+
+    assert [r.period for r in sent] == ["2026-10-19", "2026-10-26", "2026-11-02"]
+    assert [m["Date"] for m in smtp.messages]  # three real emails
+    assert len(smtp.messages) == 3
+    with store.session() as session:
+        from sqlalchemy import select
+
+        from bot.store.delivery_models import Digest
+
+        slots = sorted(row.slot_at for row in session.scalars(select(Digest)))
+    assert slots == [
+        datetime(2026, 10, 19, 7, tzinfo=UTC),  # 08:00 BST
+        datetime(2026, 10, 26, 8, tzinfo=UTC),  # 08:00 GMT, the day after the change
+        datetime(2026, 11, 2, 8, tzinfo=UTC),
+    ]
+    assert sum(r.items for r in sent) == 21  # every preprint once, none twice

@@ -32,6 +32,14 @@ class _Handler:
     def __init__(self, peer: SmtpPeer) -> None:
         self.peer = peer
 
+    async def handle_EHLO(
+        self, server: Any, session: Any, envelope: Any, hostname: str, responses: list[str]
+    ) -> list[str]:
+        with self.peer.lock:
+            self.peer.connections += 1  # one EHLO per SMTP session
+        session.host_name = hostname
+        return responses
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
