@@ -14,7 +14,17 @@ from bot.channels.registry import Registry
 from bot.config import Settings
 from bot.digest import numbers
 from bot.slack_app import commands as c
-from bot.slack_app.replies import Choice, Listed, Page, Reply, choices, escape, mrkdwn, page
+from bot.slack_app.replies import (
+    Choice,
+    Listed,
+    Page,
+    Reply,
+    choices,
+    escape,
+    help_reply,
+    mrkdwn,
+    page,
+)
 from bot.store import Store
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile, search_profiles
 from bot.store.scores import RankedPreprint, StatsRow, profile_stats, top_preprints
@@ -69,8 +79,6 @@ def did_you_mean(deps: Deps, found: Suggestions, rewrite: Callable[[str], str]) 
 
 
 def answer_help(deps: Deps, command: c.Help) -> Reply:
-    from bot.slack_app.replies import help_reply
-
     return help_reply(deps.command, command.topic)
 
 

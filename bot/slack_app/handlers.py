@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, assert_never
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
@@ -101,4 +101,4 @@ def dispatch(
         return cs.answer_email(deps, command, caller, client)
     if isinstance(command, c.Match):
         return matching.answer_match(deps, command, lambda note: respond(**note.as_kwargs()))
-    return message(f"`{c.to_text(command)}` is not available yet.")
+    assert_never(command)
