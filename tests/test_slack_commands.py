@@ -218,3 +218,12 @@ def test_email_without_smtp_says_what_the_operator_must_set(h: Harness) -> None:
     h.command("email me@example.org eLife")
     assert "RXRADAR_SMTP_HOST" in _text(h.answer())
     assert _subscriptions(h) == []
+
+
+def test_subscribe_where_digests_cannot_be_posted_says_to_invite_the_bot(h: Harness) -> None:
+    h.command("subscribe eLife", channel_id="C0404")  # a conversation the bot cannot see
+    assert "invite me with `/invite @rxradar`" in _text(h.answer())
+    h.api.add_channel("C0005", is_archived=True)
+    h.command("subscribe eLife", channel_id="C0005")
+    assert "archived" in _text(h.answer(count=2))
+    assert _subscriptions(h) == []

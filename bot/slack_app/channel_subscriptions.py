@@ -56,6 +56,25 @@ def slack_user(client: WebClient, user_id: str) -> SlackUser:
     )
 
 
+def cannot_post_here(client: WebClient, channel_id: str, command: str) -> str | None:
+    """Why digests could not be posted to this conversation (None when they can, or when
+    Slack will not say: a missing scope must not block subscribing)."""
+    invite = f"invite me with `/invite @rxradar`, then type `{command} subscribe …` again"
+    try:
+        info = client.conversations_info(channel=channel_id).get("channel") or {}
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        if error == "channel_not_found":
+            return f"I can't see this conversation, so I couldn't post digests here: {invite}."
+        log.info("conversations.info failed (%s); subscribing anyway", error)
+        return None
+    if info.get("is_archived"):
+        return "This channel is archived: subscribe an active channel instead."
+    if info.get("is_private") and not info.get("is_member"):
+        return f"I'm not a member of this private channel, so I couldn't post here: {invite}."
+    return None
+
+
 def to_options(given: c.Options, tz: str) -> Options:
     cadence = Cadence(
         kind=given.cadence or "weekly",
@@ -99,6 +118,9 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
     found = resolve_all(deps, command.journals, command)
     if isinstance(found, Reply):
         return found
+    problem = cannot_post_here(client, caller.channel_id, deps.command)
+    if problem is not None:
+        return mrkdwn(problem)
     tz = command.options.tz or slack_user(client, caller.user_id).tz
     try:
         options = to_options(command.options, tz)
