@@ -60,34 +60,18 @@ def _check_port(host: str, port: int) -> None:
 def _start_web(config: Settings, store: Store, host: str, port: int) -> Any:
     import uvicorn
 
-    from bot.slack_app.app import create_app, installation_mode
-    from bot.web.app import create_web_app
+    from bot.web.app import create_server_app
 
-    slack_app = None
-    if slack_configured(config):
-        try:
-            installation_mode(config)  # names the missing Slack setting, if any
-        except ConfigError as exc:
-            fail(str(exc))
-        slack_app = create_app(config, store)
-    web = create_web_app(config, store, slack_app)
+    try:
+        web = create_server_app(config, store)
+    except ConfigError as exc:
+        fail(str(exc))
     server = uvicorn.Server(
         uvicorn.Config(web, host=host, port=port, log_level="warning", lifespan="off")
     )
     threading.Thread(target=server.run, name="web", daemon=True).start()
     log.info("serving Slack and web endpoints on http://%s:%d", host, port)
     return server
-
-
-def slack_configured(config: Settings) -> bool:
-    return any(
-        (
-            config.slack_signing_secret,
-            config.slack_bot_token,
-            config.slack_app_token,
-            config.slack_client_id,
-        )
-    )
 
 
 def _run_once(config: Settings, store: Store) -> None:
