@@ -163,3 +163,17 @@ def test_the_manifest_asks_for_the_scopes_and_urls_the_app_uses() -> None:
     assert manifest.count("https://rxradar.example.org/slack/events") == 2
     assert f"https://rxradar.example.org{REDIRECT_PATH}" in manifest
     assert INSTALL_PATH == "/slack/install"
+
+
+def test_an_unreachable_or_rejecting_slack_is_reported_as_a_setting_problem(h: Harness) -> None:
+    base = {
+        "RXRADAR_DATA_DIR": str(h.settings.data_dir),
+        "RXRADAR_SLACK_SIGNING_SECRET": "s",
+        "RXRADAR_SLACK_BOT_TOKEN": "xoxb-revoked",
+    }
+    closed = load_settings({**base, "RXRADAR_SLACK_API_URL": "http://127.0.0.1:9/api/"})
+    with pytest.raises(ConfigError, match=re.escape("cannot reach Slack at http://127.0.0.1:9/")):
+        create_app(closed, h.store)
+    rejected = load_settings({**base, "RXRADAR_SLACK_API_URL": h.api.url})
+    with pytest.raises(ConfigError, match="Slack rejected RXRADAR_SLACK_BOT_TOKEN"):
+        create_app(rejected, h.store)

@@ -122,6 +122,11 @@ def create_app(settings: Settings, store: Store) -> App:
                 f"Install it from {settings.public_url}{INSTALL_PATH}"
             ),
         )
+    except OSError as exc:  # urllib's URLError too: Slack could not be reached to check the token
+        raise ConfigError(
+            f"cannot reach Slack at {settings.slack_api_url} to check the bot token ({exc}); "
+            "check the network and RXRADAR_SLACK_API_URL"
+        ) from exc
     except BoltError as exc:
         raise ConfigError(
             f"Slack rejected RXRADAR_SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token "
