@@ -11,7 +11,8 @@ Order of events for one digest (each step its own transaction):
    later run (5, 15, 60 minutes, then hourly, for up to 24 h, then failed); permanent →
    digest failed, subscription paused with the reason, owner told.
 A crash between 3 and 4 leaves a "started" attempt; the next run after the lease expires
-sends again with the same Message-ID (see `send_pending`).
+tries again, marked as a retry: Slack skips the parts its metadata shows were posted,
+email is sent again with the same Message-ID (the one duplicate SMTP cannot rule out).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.channels.base import DeliveryError, DigestMessage, Receipt
+from bot.channels.base import DeliveryError, DigestMessage
 from bot.channels.email import message_id_for
 from bot.channels.registry import Registry
 from bot.config import Settings, ensure_secret_key
@@ -277,13 +278,19 @@ def deliver(
     now: datetime,
 ) -> DeliveryResult:
     """Send one leased digest and record what happened."""
-    reference = {"digest": item.id, "subscription": record.id, "period": item.period}
+    reference: dict[str, Any] = {
+        "digest": item.id,
+        "subscription": record.id,
+        "period": item.period,
+    }
+    if item.attempts or item.unfinished_attempt:
+        reference["retry"] = True  # lets the channel skip parts an earlier attempt posted
     digest = Digest.from_payload(item.payload)
     message = message_for(settings, record, digest, now, item.message_id, reference)
     attempt = _start(store, record, item, channel.kind, now)
     n_items = len(digest.entries)
     try:
-        receipt = _previously_accepted(channel, message, item) or channel.send(message)
+        receipt = channel.send(message)
     except DeliveryError as error:
         retry_at, reason = _failed(store, record, item, attempt, error, now)
         log.warning("digest %s to %s failed: %s", item.id, record.target.describe(), error.reason)
@@ -303,23 +310,6 @@ def deliver(
     return DeliveryResult(
         record.id, item.period, record.target, "sent", n_items, None, None, shown_id
     )
-
-
-def _previously_accepted(
-    channel: Any, message: DigestMessage, item: ledger.PendingDigest
-) -> Receipt | None:
-    """After a crash between sending and recording, ask the channel if it got the message.
-
-    Slack can tell (the message carries our metadata); email cannot, so an email is sent
-    again with the same Message-ID, which mail systems use to recognise the duplicate.
-    """
-    lookup = getattr(channel, "find_previous", None)
-    if not item.unfinished_attempt or lookup is None:
-        return None
-    found: Receipt | None = lookup(message)
-    if found is not None:
-        log.info("digest %s was already delivered before an interrupted run", item.id)
-    return found
 
 
 def _leased_work(
@@ -346,7 +336,7 @@ def send_pending(
     """Send every recorded digest whose time has come, once each, one channel per kind.
 
     Retries wait for a later run (each attempt moves `retry_at` past `now`). A digest left
-    with a "started" attempt by a crashed run is sent again with the same Message-ID.
+    with a "started" attempt by a crashed run is retried once its lease has expired.
     """
     run_id = uuid.uuid4().hex
     work = _leased_work(store, run_id, now)

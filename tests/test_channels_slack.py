@@ -202,3 +202,20 @@ def test_each_workspace_posts_with_its_own_installed_token(
 
     assert result.status == "sent"
     assert slack.calls_to("chat.postMessage")[0].token == "xoxb-installed-for-T0TEST"
+
+
+def test_a_half_posted_thread_is_completed_on_retry_not_repeated(
+    store: Store, slack: SlackFake, tmp_path: Path
+) -> None:
+    _setup(store, n=40, top=40)  # three messages: the first and two in its thread
+    config = _settings(tmp_path, slack)
+    slack.fail("chat.postMessage", status=500, times=2, after=2)  # the third part fails
+
+    [failed] = send_due(store, config, live_channels(config), MONDAY)
+    [retried] = send_due(store, config, live_channels(config), MONDAY + timedelta(minutes=6))
+
+    first, *rest = slack.messages(CHANNEL)
+    parts = [m["metadata"]["event_payload"]["part"] for m in [first, *rest]]
+    assert failed.status == "pending" and retried.status == "sent"
+    assert parts == ["1", "2", "3"]  # nothing posted twice
+    assert all(m["thread_ts"] == first["ts"] for m in rest)

@@ -37,6 +37,16 @@ PERMANENT_ERRORS = frozenset(
 METADATA_EVENT = "rxradar_digest"
 
 
+def _part(posted: dict[str, Any], digest: str) -> int | None:
+    """Which part of digest `digest` a posted message is, from its metadata."""
+    meta = posted.get("metadata") or {}
+    payload = meta.get("event_payload") or {}
+    if meta.get("event_type") != METADATA_EVENT or payload.get("digest") != digest:
+        return None
+    part = str(payload.get("part", ""))
+    return int(part) if part.isdigit() else None
+
+
 def make_client(settings: Settings, token: str | None = None) -> WebClient:
     bot_token = token or (settings.slack_bot_token.get() if settings.slack_bot_token else None)
     client = WebClient(
@@ -110,6 +120,12 @@ class SlackChannel:
         return str(response.get("ts"))
 
     def send(self, message: DigestMessage) -> Receipt:
+        """Post the first message, then the follow-ups in its thread.
+
+        On a retry (`reference["retry"]`), parts an earlier attempt already posted are
+        found by their metadata and skipped, so a half-posted digest is completed rather
+        than repeated.
+        """
         channel = message.target.channel
         if not channel:
             raise DeliveryError(True, "the subscriber has no Slack channel")
@@ -121,34 +137,43 @@ class SlackChannel:
         posts = message.slack or ()
         if not posts:
             raise DeliveryError(True, "nothing renderable for Slack in this message")
-        meta = {k: str(v) for k, v in message.reference.items()}
+        meta = {k: str(v) for k, v in message.reference.items() if k != "retry"}
         try:
-            first = self._post(client, channel, posts[0], None, meta)
-            for post in posts[1:]:
-                self._post(client, channel, post, first, {})
+            posted = (
+                self._posted_parts(client, channel, meta) if message.reference.get("retry") else {}
+            )
+            first = posted.get(1) or self._post(
+                client, channel, posts[0], None, {**meta, "part": "1"}
+            )
+            for part, post in enumerate(posts[1:], start=2):
+                if part not in posted:
+                    self._post(client, channel, post, first, {**meta, "part": str(part)})
         except SlackApiError as exc:
             raise _classify(exc) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:
             raise DeliveryError(False, f"cannot reach Slack: {exc}") from exc
         return Receipt(external_id=first)
 
-    def find_previous(self, message: DigestMessage) -> Receipt | None:
-        """The first message of this digest if a previous run posted it (by its metadata)."""
-        digest = str(message.reference.get("digest", ""))
-        if not digest or not message.target.channel:
-            return None
-        try:
-            response = self._client_for(message.target.team).conversations_history(
-                channel=message.target.channel, limit=100, include_all_metadata=True
-            )
-        except (SlackClientError, OSError, TimeoutError):
-            return None  # cannot tell: sending again is the lesser evil than losing it
-        for posted in response.get("messages") or []:
-            meta = posted.get("metadata") or {}
-            payload = meta.get("event_payload") or {}
-            if meta.get("event_type") == METADATA_EVENT and payload.get("digest") == digest:
-                return Receipt(external_id=str(posted.get("ts")), detail="posted by an earlier run")
-        return None
+    def _posted_parts(
+        self, client: WebClient, channel: str, meta: dict[str, str]
+    ) -> dict[int, str]:
+        """part number -> ts of this digest's messages already in the channel."""
+        digest = meta.get("digest")
+        if not digest:
+            return {}
+        recent = client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        first = next((m for m in recent.get("messages") or [] if _part(m, digest) == 1), None)
+        if first is None:
+            return {}
+        thread = client.conversations_replies(
+            channel=channel, ts=first["ts"], limit=100, include_all_metadata=True
+        )
+        found = {1: str(first["ts"])}
+        for reply in thread.get("messages") or []:
+            part = _part(reply, digest)
+            if part is not None:
+                found.setdefault(part, str(reply["ts"]))
+        return found
 
     def close(self) -> None:
         return None

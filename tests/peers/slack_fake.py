@@ -60,6 +60,7 @@ class _Failure:
     status: int
     times: int
     headers: dict[str, str]
+    after: int = 0  # let this many calls through first
 
 
 class BlockKitError(ValueError):
@@ -148,6 +149,7 @@ class SlackFake:
             "chat.update": self._update,
             "conversations.info": self._conversations_info,
             "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "oauth.v2.access": self._oauth_v2_access,
         }
@@ -185,9 +187,11 @@ class SlackFake:
         status: int = 200,
         times: int = 1,
         headers: dict[str, str] | None = None,
+        after: int = 0,
     ) -> None:
-        """Answer the next `times` calls of `method` with an error (or a bare HTTP status)."""
-        failure = _Failure(error, status, times, headers or {})
+        """Answer `times` calls of `method` (after letting `after` through) with an error
+        (or a bare HTTP status)."""
+        failure = _Failure(error, status, times, headers or {}, after)
         self._failures.setdefault(method, []).append(failure)
 
     def messages(self, channel: str) -> list[Json]:
@@ -337,12 +341,25 @@ class SlackFake:
         newest_first = list(reversed(found.messages))
         return {"ok": True, "messages": newest_first[: int(params.get("limit") or 100)]}
 
+    def _conversations_replies(self, params: Json) -> Json:
+        found = self._channel(params)
+        if not isinstance(found, FakeChannel):
+            return found
+        ts = params.get("ts")
+        thread = [m for m in found.messages if m["ts"] == ts or m.get("thread_ts") == ts]
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        return {"ok": True, "messages": thread[: int(params.get("limit") or 100)]}
+
     # --- HTTP ---------------------------------------------------------------------------
     def _answer(
         self, method: str, params: Json, token: str | None
     ) -> tuple[int, Json, dict[str, str]]:
         with self._lock:
             queued = self._failures.get(method)
+            if queued and queued[0].after > 0:
+                queued[0].after -= 1
+                queued = None
             if queued:
                 failure = queued[0]
                 failure.times -= 1
