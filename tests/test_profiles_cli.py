@@ -165,6 +165,20 @@ def test_match_puts_the_obvious_journal_first(
     assert by_doi["journals"][0]["journal"] == "Plant Biology & Roots"  # type: ignore[index]
 
 
+def test_match_reads_a_text_file_or_the_first_paper_of_a_paper_file(
+    trained: dict[str, object], env: dict[str, str], tmp_path: Path
+) -> None:
+    text = tmp_path / "abstract.txt"
+    text.write_text("Regression estimators and bayesian variance of the likelihood.\n")
+    bib = tmp_path / "one.bib"
+    bib.write_text("@article{a, title={Leaf roots}, abstract={Photosynthesis in the chloroplast.}}")
+    for path, journal in ((text, "Statistics Quarterly"), (bib, "Plant Biology & Roots")):
+        result = _json(env, "match", "--file", str(path), "--top", "1")
+        assert result["journals"][0]["journal"] == journal  # type: ignore[index]
+    code, _, err = _run(env, "match", "--text", "a", "--doi", "10.1/x")
+    assert code == 2 and "exactly one of --doi" in err
+
+
 def test_match_without_a_model_says_to_train(env: dict[str, str], store: Store) -> None:
     code, _, err = _run(env, "match", "--text", "anything")
     assert code != 0
