@@ -239,3 +239,24 @@ def test_a_custom_profile_is_scored_on_the_journals_scale_at_once(
     (custom,) = matched["custom_profiles"]
     assert (custom["journal"], custom["kind"], custom["papers"]) == ("Virus Fans", "custom", 6)
     assert 0 < custom["probability"] < 1 and custom["lift"] > 1
+
+
+def test_following_a_journal_fills_its_missing_window_scores(
+    trained: dict[str, object], env: dict[str, str], store: Store
+) -> None:
+    from sqlalchemy import delete
+
+    from bot.profiles.scorer import follow_profile
+    from bot.store.profiles import ProfileSummary, find_profile
+
+    found = find_profile(store, "Statistics Quarterly")
+    assert isinstance(found, ProfileSummary)
+    with store.session() as session:  # as if it had ranked outside every preprint's top K
+        session.execute(
+            delete(Score).where(Score.profile_id == found.id, Score.preprint_id.like("%0001_"))
+        )
+    added = follow_profile(store, load_settings(env), found.id)
+    assert added == 10
+    assert follow_profile(store, load_settings(env), found.id) == 0  # nothing missing now
+    page = _json(env, "top", "Statistics Quarterly", "--limit", "100")
+    assert len(page["preprints"]) == 40  # type: ignore[index]

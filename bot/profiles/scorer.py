@@ -29,11 +29,13 @@ from bot.store.scores import (
     ScoreRow,
     StatsRow,
     active_model_version,
+    add_scores,
     followed_profile_ids,
     preprint_papers,
     profile_ids_by_key,
     replace_scores,
     save_profile_stats,
+    scored_preprint_ids,
     window_papers,
 )
 
@@ -307,3 +309,32 @@ def refresh_scores(store: Store, settings: Settings, today: date | None = None) 
             session, active, window_start(settings, today), settings.score_window_days
         )
     return ScoreReport(active.version, n, 0, n)
+
+
+def follow_profile(
+    store: Store, settings: Settings, profile_id: int, today: date | None = None
+) -> int:
+    """Give every preprint of the window a stored score for this profile (after a subscribe).
+
+    Scores are kept for a preprint's top journals and for followed profiles; a journal that
+    becomes followed has no rows for preprints where it ranked lower, until this fills them.
+    Returns the rows added.
+    """
+    active = load_active_model(store)
+    if active is None:
+        return 0
+    with store.session() as session:
+        window = predict_window(session, active, window_start(settings, today))
+        found = np.flatnonzero(window.cols.profile_ids == profile_id)
+        if len(found) == 0:
+            return 0  # not in the model (too few papers) and not custom
+        column = window.probabilities[:, int(found[0])]
+        journals = window.probabilities[:, : window.cols.n_journals]
+        ranks = (journals > column[:, None]).sum(axis=1) + 1
+        have = scored_preprint_ids(session, profile_id)
+        rows = [
+            ScoreRow(pid, profile_id, float(column[i]), int(ranks[i]))
+            for i, pid in enumerate(window.ids)
+            if pid not in have
+        ]
+        return add_scores(session, active.version, rows)

@@ -124,12 +124,22 @@ def replace_scores(
     for start in range(0, len(ids), _CHUNK):
         chunk = ids[start : start + _CHUNK]
         session.execute(delete(Score).where(Score.preprint_id.in_(chunk)))
+    return add_scores(session, version_id, rows)
+
+
+def add_scores(session: Session, version_id: str, rows: Iterable[ScoreRow]) -> int:
+    """Insert score rows made by `version_id` (the caller ensures they are not there yet)."""
     materialised = list(rows)
     if session.get_bind().dialect.name == "postgresql":
         _insert_scores_unnest(session, version_id, materialised)
     else:
         _insert_scores_executemany(session, version_id, materialised)
     return len(materialised)
+
+
+def scored_preprint_ids(session: Session, profile_id: int) -> set[str]:
+    query = select(Score.preprint_id).where(Score.profile_id == profile_id)
+    return set(session.scalars(query))
 
 
 def _insert_scores_executemany(session: Session, version_id: str, rows: list[ScoreRow]) -> None:
