@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -135,9 +136,10 @@ def import_command(
 
 
 @contextmanager
-def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int], None]]:
+def _progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr, so `--json` output stays clean."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=err_console, disable=quiet) as bar:
+    with Progress(*columns, TimeElapsedColumn(), console=err_console) as bar:
         task = bar.add_task(description, total=None)
 
         def advance(done: int, total: int) -> None:
@@ -146,23 +148,25 @@ def _progress_bar(description: str, quiet: bool) -> Iterator[Callable[[int, int]
         yield advance
 
 
-def _harvest_pubs(server: str, start: date | None, end: date | None, restart: bool) -> dict:
+def _harvest_pubs(
+    server: str, start: date | None, end: date | None, restart: bool
+) -> dict[str, Any]:
     if start is None or end is None:
         fail(f"harvesting {server} needs --from DATE and --to DATE (YYYY-MM-DD)")
     config = settings()
     window = PubsWindow(server, start, end)
-    with open_store(config) as store, _progress_bar(f"{server} pubs", False) as advance:
+    with open_store(config) as store, _progress_bar(f"{server} pubs") as advance:
         report = harvest_pubs(store, config, window, progress=advance, restart=restart)
     if report.already_done:
         err_console.print(f"{window.key} was harvested before; --restart fetches it again")
     return report.to_json()
 
 
-def _harvest_crossref(issn: str | None, rows: int) -> dict:
+def _harvest_crossref(issn: str | None, rows: int) -> dict[str, Any]:
     if not issn:
         fail("harvesting crossref needs --issn ISSN (e.g. --issn 1361-8415)")
     config = settings()
-    with open_store(config) as store, _progress_bar(f"crossref {issn}", False) as advance:
+    with open_store(config) as store, _progress_bar(f"crossref {issn}") as advance:
         report = harvest_crossref(store, config, issn, rows=rows, progress=advance)
     return report.to_json()
 
