@@ -14,10 +14,11 @@ from scipy.optimize import minimize
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
-    """Row-wise softmax, stable for large logits."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=1, keepdims=True)
+    """Row-wise softmax, stable for large logits (computed in place on a copy)."""
+    out = logits - logits.max(axis=1, keepdims=True)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
@@ -107,7 +108,9 @@ def apply_top_label(probabilities: np.ndarray, a: float, b: float) -> np.ndarray
     rows = np.arange(len(probabilities))
     top = probabilities.argmax(axis=1)
     old = probabilities[rows, top]
-    second = np.partition(probabilities, -2, axis=1)[:, -2] if probabilities.shape[1] > 1 else 0
+    masked = probabilities.copy()
+    masked[rows, top] = -np.inf
+    second = masked.max(axis=1) if probabilities.shape[1] > 1 else np.zeros(len(rows))
     new = 1.0 / (1.0 + np.exp(-(a + b * _logit(old))))
     floor = second / np.maximum(1.0 - old + second, 1e-12) * (1.0 + 1e-6)  # no new ties
     new = np.clip(np.maximum(new, floor), 0.0, 1.0 - 1e-9)

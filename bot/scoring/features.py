@@ -11,8 +11,9 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import repeat
 
 import numpy as np
@@ -22,6 +23,7 @@ _TOKEN = re.compile(r"\b\w\w+\b")
 _TAG = re.compile(r"<[^<>]{0,300}>")
 _SPACE = re.compile(r"\s+")
 _BREAK = "\x00"  # between documents, so no bigram spans two papers
+CHUNK = 5000  # papers tokenised at a time: bounds memory whatever the corpus size
 
 
 def clean_text(text: str) -> str:
@@ -33,16 +35,34 @@ def clean_text(text: str) -> str:
     return text.lower()
 
 
+@lru_cache(maxsize=16)
+def _token_pattern(prefix_chars: int, ascii_only: bool) -> re.Pattern[str]:
+    # ASCII matching is ~40% faster and gives the same tokens on ASCII text (most abstracts).
+    flags = re.ASCII if ascii_only else 0
+    if not prefix_chars:
+        return re.compile(_TOKEN.pattern, flags)
+    # Words of 2+ characters, cut to their first `prefix_chars` by the regex engine itself.
+    return re.compile(rf"\b(\w{{2,{prefix_chars}}})\w*", flags)
+
+
 def tokenize(text: str, prefix_chars: int = 0) -> list[str]:
-    tokens: list[str] = _TOKEN.findall(clean_text(text))
-    if prefix_chars:
-        return [token[:prefix_chars] for token in tokens]
+    text = clean_text(text)
+    tokens: list[str] = _token_pattern(prefix_chars, text.isascii()).findall(text)
     return tokens
 
 
 def category_key(category: str | None) -> str:
     """One spelling per subject: 'Cell Biology ' and 'cell biology' are the same category."""
     return _SPACE.sub(" ", category or "").strip().lower()
+
+
+def chunk_tokens(texts: Sequence[str], prefix_chars: int) -> list[list[str]]:
+    return [tokenize(text, prefix_chars) for text in texts]
+
+
+def _chunks(texts: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(texts), CHUNK):
+        yield texts[start : start + CHUNK]
 
 
 @dataclass(frozen=True)
@@ -88,9 +108,11 @@ class TextVectorizer:
         max_bigrams: int = 2_000_000,
         sublinear_tf: bool = True,
         prefix_chars: int = 0,
+        bigrams: bool = True,
     ) -> None:
         self.min_df, self.max_df, self.max_bigrams = min_df, max_df, max_bigrams
         self.sublinear_tf, self.prefix_chars = sublinear_tf, prefix_chars
+        self.bigrams = bigrams
         self.vocab: dict[str, int] = {}
         self.unigram_feature = np.empty(0, dtype=np.int64)
         self.bigram_keys = np.empty(0, dtype=np.int64)
@@ -103,18 +125,23 @@ class TextVectorizer:
         return len(self.idf)
 
     def fit(self, texts: Sequence[str]) -> TextVectorizer:
-        token_lists = [tokenize(text, self.prefix_chars) for text in texts]
-        n = len(token_lists)
+        """Learn vocabulary and idf in chunks (token lists of 100k papers would not fit)."""
+        n = len(texts)
         df: Counter[str] = Counter()
-        for tokens in token_lists:
-            df.update(set(tokens))
+        for chunk in _chunks(texts):
+            for tokens in chunk_tokens(chunk, self.prefix_chars):
+                df.update(set(tokens))
         known = sorted(token for token, count in df.items() if count >= self.min_df)
         self.vocab = {token: i for i, token in enumerate(known)}
         unigram_df = np.array([df[token] for token in known], dtype=np.int64)
+        del df
         keep = unigram_df <= self.max_df * n
         self.unigram_feature = np.where(keep, np.cumsum(keep) - 1, -1)
-        keys, doc = _bigrams(_flatten(token_lists, self.vocab), len(known))
-        bigram_keys, bigram_df = _document_frequency(keys, doc)
+        bigram_keys, bigram_df = (
+            self._bigram_frequencies(texts)
+            if self.bigrams
+            else (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+        )
         ok = (bigram_df >= self.min_df) & (bigram_df <= self.max_df * n)
         bigram_keys, bigram_df = bigram_keys[ok], bigram_df[ok]
         if len(bigram_keys) > self.max_bigrams:
@@ -126,26 +153,38 @@ class TextVectorizer:
         self.idf = smooth_idf(self.df, n)
         return self
 
+    def _bigram_frequencies(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        keys_seen, counts_seen = [], []
+        for chunk in _chunks(texts):
+            flat = _flatten(chunk_tokens(chunk, self.prefix_chars), self.vocab)
+            keys, counts = _document_frequency(*_bigrams(flat, len(self.vocab)))
+            keys_seen.append(keys)
+            counts_seen.append(counts)
+        keys, inverse = np.unique(np.concatenate(keys_seen), return_inverse=True)
+        return keys, np.bincount(inverse, weights=np.concatenate(counts_seen)).astype(np.int64)
+
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Unit-length TF-IDF rows."""
         return weigh(self.term_frequencies(texts), self.idf)
 
     def term_frequencies(self, texts: Sequence[str]) -> sp.csr_matrix:
         """Papers × features (1 + ln count, or count), before idf and normalisation."""
-        token_lists = [tokenize(text, self.prefix_chars) for text in texts]
-        flat = _flatten(token_lists, self.vocab)
+        if len(texts) > CHUNK:
+            return sp.csr_matrix(sp.vstack([self.term_frequencies(c) for c in _chunks(texts)]))
+        flat = _flatten(chunk_tokens(texts, self.prefix_chars), self.vocab)
         known = flat.ids >= 0
         uni = self.unigram_feature[flat.ids[known]]
         uni_doc = flat.doc[known][uni >= 0]
         uni = uni[uni >= 0]
-        keys, key_doc = _bigrams(flat, len(self.vocab))
+        keys, key_doc = _bigrams(flat, len(self.vocab)) if self.bigrams else (uni[:0], uni[:0])
         pos = np.minimum(np.searchsorted(self.bigram_keys, keys), max(len(self.bigram_keys) - 1, 0))
         hit = self.bigram_keys[pos] == keys if len(self.bigram_keys) else np.zeros(0, dtype=bool)
         n_uni = int(self.unigram_feature.max(initial=-1)) + 1
         columns = np.concatenate([uni, n_uni + pos[hit]])
         rows = np.concatenate([uni_doc, key_doc[hit]])
         ones = np.ones(len(rows), dtype=np.float32)
-        counts = sp.csr_matrix((ones, (rows, columns)), shape=(len(texts), self.n_features))
+        shape = (len(texts), self.n_features)
+        counts = sp.csr_matrix((ones, (rows, columns)), shape=shape, dtype=np.float32)
         counts.sum_duplicates()
         if self.sublinear_tf:
             counts.data = 1.0 + np.log(counts.data)

@@ -25,6 +25,7 @@ from bot.scoring.calibration import apply_top_label, fit_top_label, fit_weights,
 from bot.scoring.features import TextVectorizer, category_key, weigh
 from bot.scoring.metrics import Metrics, evaluate
 from bot.scoring.params import ModelParams
+from bot.scoring.prefixes import PrefixVectorizer
 from bot.scoring.tables import Tables, component_scores, sums, tables
 
 __all__ = [
@@ -36,13 +37,15 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
+Vectorizer = TextVectorizer | PrefixVectorizer
+LOGIT_BLOCK = 1000
 
 
 @dataclass
 class JournalModel:
     journals: list[str]  # label keys, in column order of predict_proba
     params: ModelParams
-    vectorizers: list[TextVectorizer]
+    vectorizers: list[Vectorizer]
     categories: dict[str, int]  # category key -> row in the category table
     tables: Tables
     weights: np.ndarray  # one per component
@@ -57,14 +60,25 @@ class JournalModel:
         return spaces, category_indices(papers, self.categories, self.params)
 
     def logits(self, papers: Sequence[Paper]) -> np.ndarray:
+        """Σ_k w_k · component_k, accumulated without materialising the components."""
         spaces, cats = self.features(papers)
-        return component_scores(spaces, cats, self.tables) @ self.weights.astype(np.float32)
+        w = self.weights
+        out = np.empty((len(papers), len(self.journals)), dtype=np.float64)
+        for start in range(0, len(papers), LOGIT_BLOCK):  # blocks stay in cache
+            rows = slice(start, start + LOGIT_BLOCK)
+            block = out[rows]
+            block[:] = w[-1] * self.tables.log_prior + w[-2] * self.tables.category[cats[rows]]
+            for k, (x, centroid) in enumerate(zip(spaces, self.tables.centroids, strict=True)):
+                cosine = sp.csr_matrix(x[rows] @ centroid.T)
+                cosine.data *= w[k]
+                block += cosine.toarray()
+        return out
 
     def predict_proba(self, papers: Sequence[Paper]) -> np.ndarray:
         """n × journals calibrated probabilities; each row sums to 1."""
         if not papers:
             return np.zeros((0, len(self.journals)))
-        probabilities = softmax(self.logits(papers).astype(np.float64))
+        probabilities = softmax(self.logits(papers))
         return apply_top_label(probabilities, *self.top_label)
 
     def papers_per_journal(self) -> dict[str, int]:
@@ -80,21 +94,25 @@ def category_indices(
     return np.array([categories.get(category_key(p.category), -1) for p in papers], dtype=np.int64)
 
 
-def _vectorizers(params: ModelParams) -> list[TextVectorizer]:
-    return [
-        TextVectorizer(
-            min_df=params.min_df,
-            max_df=params.max_df,
-            max_bigrams=params.max_bigrams,
-            sublinear_tf=params.sublinear_tf,
-            prefix_chars=prefix,
-        )
-        for prefix in params.spaces
-    ]
+def _vectorizer(params: ModelParams, prefix: int) -> Vectorizer:
+    if prefix and not params.bigrams:
+        return PrefixVectorizer(prefix, params.min_df, params.max_df, params.sublinear_tf)
+    return TextVectorizer(
+        min_df=params.min_df,
+        max_df=params.max_df,
+        max_bigrams=params.max_bigrams,
+        sublinear_tf=params.sublinear_tf,
+        prefix_chars=prefix,
+        bigrams=params.bigrams,
+    )
+
+
+def _vectorizers(params: ModelParams) -> list[Vectorizer]:
+    return [_vectorizer(params, prefix) for prefix in params.spaces]
 
 
 def _calibration_scores(
-    vectorizers: list[TextVectorizer],
+    vectorizers: list[Vectorizer],
     frequencies: list[sp.csr_matrix],
     y: np.ndarray,
     cats: np.ndarray,
@@ -121,9 +139,7 @@ def _calibration_scores(
         rest_spaces = [weigh(tf[rest], idf) for tf, idf in zip(frequencies, idfs, strict=True)]
         held_spaces = [weigh(tf[held], idf) for tf, idf in zip(frequencies, idfs, strict=True)]
         stats = sums(rest_spaces, y[rest], cats[rest], n_journals, n_categories)
-        table = tables(
-            stats, params.centroid_max_terms, params.category_smoothing, params.centroid_mean
-        )
+        table = tables(stats, params)
         blocks.append(component_scores(held_spaces, cats[held], table))
         labels.append(y[held])
     return np.concatenate(blocks), np.concatenate(labels)
@@ -168,9 +184,7 @@ def train_model(
         params=params,
         vectorizers=vectorizers,
         categories=categories,
-        tables=tables(
-            totals, params.centroid_max_terms, params.category_smoothing, params.centroid_mean
-        ),
+        tables=tables(totals, params),
         weights=weights,
         top_label=top,
         counts=totals.counts.copy(),

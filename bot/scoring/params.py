@@ -20,9 +20,11 @@ class ModelParams:
     # Feature spaces, one centroid cosine each: 0 = whole words, k = words cut to k
     # characters (a cheap stemmer: "genomic"/"genomics" share one feature).
     spaces: tuple[int, ...] = (5,)
+    bigrams: bool = False  # word pairs too: CV-neutral here, doubles scoring cost
     # Journal centroids: each journal's TF-IDF sum, normalised; pruned to its heaviest terms
     # so scoring thousands of journals stays a cheap sparse product.
     centroid_max_terms: int = 3000
+    centroid_max_journals: int = 100  # each term kept for its heaviest journals only
     centroid_mean: bool = False  # unit vector (CV: far better) or mean vector
     # Category (bioRxiv subject / arXiv primary class) as smoothed naive-Bayes log-ratios.
     use_category: bool = True

@@ -12,6 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from bot.scoring.features import normalize_rows
+from bot.scoring.params import ModelParams
 
 
 @dataclass(frozen=True)
@@ -84,18 +85,38 @@ def category_log_ratios(category: np.ndarray, counts: np.ndarray, smoothing: flo
 
 
 def centroids(
-    text_sums: sp.csr_matrix, counts: np.ndarray, max_terms: int, mean: bool
+    text_sums: sp.csr_matrix, counts: np.ndarray, max_terms: int, mean: bool, max_journals: int
 ) -> sp.csr_matrix:
+    """Unit (or mean) centroids, each cut to its `max_terms` heaviest terms; then each term
+    kept only for the `max_journals` journals weighing it most.
+
+    The second cut bounds scoring cost: a common word would otherwise cost one multiply per
+    journal in every preprint. What it drops is nearly the same for every journal, so the
+    ranking and, after calibration, the probabilities barely move.
+    """
     pruned = prune_rows(text_sums, max_terms)
-    if not mean:
-        return normalize_rows(pruned)
-    scale = 1.0 / np.maximum(counts, 1.0)
-    return sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ pruned, dtype=np.float32)
+    if mean:
+        scale = 1.0 / np.maximum(counts, 1.0)
+        unit = sp.csr_matrix(sp.diags(scale.astype(np.float32)) @ pruned, dtype=np.float32)
+    else:
+        unit = normalize_rows(pruned)
+    by_term = prune_rows(sp.csr_matrix(unit.T), max_journals)
+    return sp.csr_matrix(by_term.T, dtype=np.float32)
 
 
-def tables(stats: Sums, max_terms: int, smoothing: float, mean: bool = False) -> Tables:
+def tables(stats: Sums, params: ModelParams) -> Tables:
+    def centroid(text_sums: sp.csr_matrix) -> sp.csr_matrix:
+        return centroids(
+            text_sums,
+            stats.counts,
+            params.centroid_max_terms,
+            params.centroid_mean,
+            params.centroid_max_journals,
+        )
+
+    smoothing = params.category_smoothing
     return Tables(
-        centroids=tuple(centroids(s, stats.counts, max_terms, mean) for s in stats.text),
+        centroids=tuple(centroid(s) for s in stats.text),
         category=category_log_ratios(stats.category, stats.counts, smoothing),
         log_prior=log_prior(stats.counts),
         category_totals=stats.category.sum(axis=1),
