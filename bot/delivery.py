@@ -18,6 +18,7 @@ email is sent again with the same Message-ID (the one duplicate SMTP cannot rule
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -219,11 +220,6 @@ def message_for(
     )
 
 
-def _lease(store: Store, digest_id: int, run_id: str, now: datetime) -> bool:
-    with store.session() as session:
-        return ledger.take_lease(session, digest_id, run_id, now)
-
-
 def _start(
     store: Store, record: SubscriptionRecord, item: ledger.PendingDigest, kind: str, now: datetime
 ) -> int:
@@ -312,22 +308,17 @@ def deliver(
     )
 
 
-def _leased_work(
-    store: Store, run_id: str, now: datetime
-) -> list[tuple[SubscriptionRecord, ledger.PendingDigest]]:
+def _take(
+    store: Store, digest_id: int, run_id: str, at: datetime
+) -> tuple[SubscriptionRecord, ledger.PendingDigest] | None:
+    """Lease one digest for this run and load it; None when another process has it."""
     with store.session() as session:
-        ids = ledger.sendable_ids(session, now)
-    work = []
-    for digest_id in ids:
-        if not _lease(store, digest_id, run_id, now):
-            continue  # another process has it
-        with store.session() as session:
-            item = ledger.pending(session, digest_id)
-            record = subs.subscription(session, item.subscription_id)
-        if record is None:
-            continue
-        work.append((record, item))
-    return work
+        if not ledger.take_lease(session, digest_id, run_id, at):
+            return None
+    with store.session() as session:
+        item = ledger.pending(session, digest_id)
+        record = subs.subscription(session, item.subscription_id)
+    return None if record is None else (record, item)
 
 
 def send_pending(
@@ -337,19 +328,25 @@ def send_pending(
 
     Retries wait for a later run (each attempt moves `retry_at` past `now`). A digest left
     with a "started" attempt by a crashed run is retried once its lease has expired.
+    Leases are taken one digest at a time on a clock that advances with the run.
     """
-    run_id = uuid.uuid4().hex
-    work = _leased_work(store, run_id, now)
+    run_id, started = uuid.uuid4().hex, time.monotonic()
+    with store.session() as session:
+        work = ledger.sendable(session, now)
     results: list[DeliveryResult] = []
-    for kind in sorted({record.target.kind for record, _ in work}):
+    for kind in sorted({kind for _, kind in work}):
         channel = registry.open(kind)
         try:
-            for record, item in work:
-                if record.target.kind == kind:
-                    result = _deliver_or_hold(store, settings, channel, record, item, now)
-                    results.append(result)
-                    if result.status == "failed" and _newly_paused(store, record):
-                        notify_owner(store, settings, registry, record, result.error or "", now)
+            for digest_id, _ in (w for w in work if w[1] == kind):
+                at = now + timedelta(seconds=time.monotonic() - started)
+                taken = _take(store, digest_id, run_id, at)
+                if taken is None:
+                    continue  # another process has it
+                record, item = taken
+                result = _deliver_or_hold(store, settings, channel, record, item, now)
+                results.append(result)
+                if result.status == "failed" and _newly_paused(store, record):
+                    notify_owner(store, settings, registry, record, result.error or "", now)
         finally:
             channel.close()
     return results

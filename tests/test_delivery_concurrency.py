@@ -58,3 +58,30 @@ def test_concurrent_runs_send_each_digest_once(
 
         assert sorted(m["To"] for m in smtp.messages) == [f"user{n}@example.org" for n in range(8)]
     assert sorted(r.subscription for r in results if r.status == "sent") == list(range(1, 9))
+
+
+def test_a_lease_is_exclusive_until_it_expires(store: Store) -> None:
+    from datetime import timedelta
+
+    from bot.digest.cadence import Slot
+    from bot.digest.model import Digest
+    from bot.store import digests as ledger
+
+    factories.journal(store, "Medical Image Analysis")
+    record = subscribe(
+        store, Target("email", address="a@b.org"), ["Medical Image Analysis"], CREATED
+    )
+    with store.session() as session:
+        digest_id = ledger.claim(session, record.id, Slot(MONDAY, "2026-10-26"), MONDAY)
+        assert digest_id is not None
+        empty = Digest(record.id, "2026-10-26", MONDAY, MONDAY, 0, ())
+        ledger.record_digest(session, digest_id, record.subscriber_id, empty, None)
+        assert ledger.claim(session, record.id, Slot(MONDAY, "2026-10-26"), MONDAY) is None
+
+    def lease(run: str, at: datetime) -> bool:
+        with store.session() as session:
+            return ledger.take_lease(session, digest_id, run, at)
+
+    assert lease("run-a", MONDAY)
+    assert not lease("run-b", MONDAY + timedelta(minutes=14))
+    assert lease("run-b", MONDAY + ledger.LEASE)

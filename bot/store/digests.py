@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.digest.cadence import Slot
 from bot.digest.model import Candidate, Digest, History, ProfileSummary
-from bot.store.delivery_models import DeliveryAttempt, DigestItem
+from bot.store.delivery_models import DeliveryAttempt, DigestItem, Subscriber, Subscription
 from bot.store.delivery_models import Digest as DigestRow
 from bot.store.models import Preprint
 from bot.store.profile_models import ProfileStats, Score
@@ -217,26 +217,34 @@ def history(
     return History(delivered=delivered, last_window_end=last_end, unsent_since=unsent)
 
 
-def sendable_ids(session: Session, now: datetime) -> list[int]:
-    """Pending digests whose (re)try time has come and that nobody holds a lease on."""
+def sendable(session: Session, now: datetime) -> list[tuple[int, str]]:
+    """(digest id, target kind) of pending digests whose (re)try time has come and that
+    nobody holds a lease on, oldest first."""
     query = (
-        select(DigestRow.id)
+        select(DigestRow.id, Subscriber.kind)
+        .join(Subscription, Subscription.id == DigestRow.subscription_id)
+        .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(DigestRow.status == "pending")
         .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= now))
         .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= now))
         .order_by(DigestRow.id)
-        .with_for_update(skip_locked=True)  # SQLite ignores this; the lease still decides
+        .with_for_update(skip_locked=True, of=DigestRow)  # SQLite ignores this; leases decide
     )
-    return list(session.scalars(query))
+    return [(digest_id, kind) for digest_id, kind in session.execute(query)]
 
 
-def take_lease(session: Session, digest_id: int, run_id: str, now: datetime) -> bool:
-    """Conditional UPDATE: True only for the one process that got the digest."""
+def take_lease(session: Session, digest_id: int, run_id: str, at: datetime) -> bool:
+    """Conditional UPDATE: True only for the one process that got the digest.
+
+    Taken just before sending (not for a whole batch up front), so a lease never runs
+    out while its digest is still waiting in a long run.
+    """
     result = session.execute(
         update(DigestRow)
         .where(DigestRow.id == digest_id, DigestRow.status == "pending")
-        .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= now))
-        .values(claimed_until=now + LEASE, claimed_by=run_id)
+        .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= at))
+        .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= at))
+        .values(claimed_until=at + LEASE, claimed_by=run_id)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
