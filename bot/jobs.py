@@ -69,13 +69,11 @@ def send_due(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
 
 def harvest_profiles(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
     """Published preprints of the last RXRADAR_HARVEST_DAYS into journal profiles."""
-    from bot.profiles.harvest import PubsWindow, harvest_pubs
+    from bot.profiles.harvest import harvest_recent
 
-    end = now.date()
-    start = end - timedelta(days=settings.harvest_days)
     added = 0
-    for server in SERVERS:
-        report = harvest_pubs(store, settings, PubsWindow(server, start, end))
+    for server in SERVERS:  # only what earlier harvests have not covered yet
+        report = harvest_recent(store, settings, server, settings.harvest_days, now.date())
         added += report.n_added
     return {"papers_added": added}
 
