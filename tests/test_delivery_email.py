@@ -260,3 +260,26 @@ def test_hourly_runs_across_the_october_dst_change_send_one_digest_per_week(
         datetime(2026, 11, 2, 8, tzinfo=UTC),
     ]
     assert sum(r.items for r in sent) == 21  # every preprint once, none twice
+
+
+def test_an_empty_period_sends_nothing_unless_asked_to(
+    store: Store, smtp: SmtpPeer, tmp_path: Path
+) -> None:
+    factories.journal(store, "Medical Image Analysis")
+    _subscribe(store, "ada@example.org")
+    _subscribe(store, "bob@example.org")
+    quiet = _settings(tmp_path, smtp)
+    chatty: Settings = factories.settings(  # type: ignore[assignment]
+        tmp_path, RXRADAR_EMPTY_DIGEST_MESSAGE="true", **smtp.env()
+    )
+
+    skipped = send_due(store, quiet, live_channels(quiet), MONDAY)
+    sent = send_due(store, chatty, live_channels(chatty), MONDAY.replace(month=11, day=2))
+
+    assert [(r.status, r.items) for r in skipped] == [("skipped", 0)] * 2
+    assert [(r.status, r.items) for r in sent] == [("sent", 0)] * 2
+    assert smtp.messages[0]["Subject"] == "New preprints for Medical Image Analysis: 0 preprints"
+    assert (
+        "Nothing new for Medical Image Analysis"
+        in smtp.messages[0].get_body(("plain",)).get_content()
+    )
