@@ -227,3 +227,13 @@ def test_subscribe_where_digests_cannot_be_posted_says_to_invite_the_bot(h: Harn
     h.command("subscribe eLife", channel_id="C0005")
     assert "archived" in _text(h.answer(count=2))
     assert _subscriptions(h) == []
+
+
+def test_unsubscribe_without_a_name_stops_the_only_subscription(h: Harness) -> None:
+    h.command("unsubscribe")
+    assert "has no subscriptions to stop" in _text(h.answer(count=1))
+    h.command("subscribe Genome Research daily")
+    h.answer(count=2)
+    h.command("unsubscribe")
+    assert "Stopped *Genome Research*: daily at 08:00" in _text(h.answer(count=3))
+    assert [r["active"] for r in _subscriptions(h)] == [False]
