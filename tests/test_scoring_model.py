@@ -16,6 +16,7 @@ from bot.scoring.custom import build_custom_profile, score_custom
 from bot.scoring.features import TextVectorizer, tokenize
 from bot.scoring.metrics import evaluate
 from bot.scoring.model import JournalModel, ModelParams, load_model, save_model, train_model
+from bot.scoring.prefixes import PrefixVectorizer, prefix_codes
 from bot.scoring.synthetic import Corpus, synthetic_corpus
 
 
@@ -40,6 +41,26 @@ def test_our_tfidf_equals_scikit_learns(corpus: Corpus) -> None:
     theirs = reference.fit_transform(texts)
     assert ours.shape[1] == theirs.shape[1]
     assert np.allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(), atol=1e-5)
+
+
+def test_prefix_features_equal_scikit_learns_on_the_same_tokens() -> None:
+    papers = synthetic_corpus(2500, 6, seed=11).papers  # more than one tokenising chunk
+    texts = [p.text.replace("a", "A", 3) + " Genomics, genomic; x" for p in papers]
+    ours = PrefixVectorizer(5, min_df=2, max_df=0.5).fit(texts).transform(texts)
+    reference = TfidfVectorizer(
+        analyzer=lambda text: tokenize(text, 5), min_df=2, max_df=0.5, sublinear_tf=True
+    )
+    theirs = reference.fit_transform(texts)
+    assert ours.shape == theirs.shape
+    assert np.allclose((ours @ ours.T).toarray(), (theirs @ theirs.T).toarray(), atol=1e-5)
+
+
+def test_accents_fold_and_tags_vanish_before_prefixes() -> None:
+    codes, docs = prefix_codes(["<p>Müller &amp; a genome</p>", "x"], 5)
+    vectorizer = PrefixVectorizer(5, min_df=1, max_df=1.0).fit(["muller genom", "other"])
+    assert docs.tolist() == [0, 0]  # "a" and "x" are too short to be words
+    assert vectorizer.transform(["MÜLLER genomes"]).nnz == 2
+    assert len(codes) == 2
 
 
 def test_tags_and_entities_do_not_become_words() -> None:

@@ -33,7 +33,7 @@ class ModelParams:
     # by minimising log-loss on leave-one-out component scores. The weights' scale is the
     # inverse temperature, so this is temperature scaling and ensembling in one convex fit.
     calibration_folds: int = 10  # more folds: held-out tables closer to the full-data ones
-    calibration_max_papers: int = 20_000  # leave-one-out scores on at most this many papers
+    calibration_max_papers: int = 10_000  # held-out scores on at most this many papers
     calibration_l2: float = 1e-6  # keeps weights finite on tiny or separable data only
     top_label: bool = True  # then Platt-scale the top-1 probability (fixes its shape)
     seed: int = 20240229  # subsampling of the calibration papers
