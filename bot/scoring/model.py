@@ -1,12 +1,14 @@
 """The journal model: calibrated P(journal | preprint) for every trained journal.
 
 Components per journal j, for a preprint x:
-  - cosine of x's TF-IDF (word 1–2-grams) to j's centroid, and the same over 6-character
-    word prefixes (a cheap stemmer: "genomic"/"genomics" share one feature);
+  - cosine of x's TF-IDF to j's centroid, one per feature space in `ModelParams.spaces`
+    (default: words cut to 5 characters, a cheap stemmer; cross-validation found it as
+    good as word 1–2-grams at half the scoring cost);
   - a category term, log P(j | subject) − log P(j), when the preprint has a subject;
   - log prior of j (its share of training papers).
 The logit is Σ_k w_k · component_k, shared weights fitted on held-out papers (calibration.py),
-so the output is an ensemble and temperature-scaled at once. Because weights are shared by
+so the output is an ensemble and temperature-scaled at once; a Platt map on the top-1
+probability then fixes its shape without changing rankings. Because weights are shared by
 all journals, a new profile (a custom one) can be scored on the same scale without retraining.
 """
 
