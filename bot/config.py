@@ -67,6 +67,9 @@ class Settings:
     score_retention_days: int = 365
     poll_interval: timedelta = timedelta(minutes=30)
     scheduler_tick: timedelta = timedelta(seconds=60)
+    # How long a process holds a digest it is sending. After a crash the digest waits this
+    # long before another run retries it; it must outlast one send (SMTP/Slack timeouts).
+    delivery_lease: timedelta = timedelta(minutes=15)
     harvest_days: int = 365
     public_url: str = "http://127.0.0.1:8080"
     secret_key: Secret | None = field(default=None, repr=False)
@@ -260,6 +263,7 @@ def load_settings(
         score_retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
         poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
         scheduler_tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
+        delivery_lease=read.duration("DELIVERY_LEASE", timedelta(minutes=15)),
         harvest_days=read.integer("HARVEST_DAYS", 365, minimum=1),
         public_url=read.url("PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/"),
         secret_key=read.secret("SECRET_KEY"),

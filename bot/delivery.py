@@ -309,11 +309,11 @@ def deliver(
 
 
 def _take(
-    store: Store, digest_id: int, run_id: str, at: datetime
+    store: Store, digest_id: int, run_id: str, at: datetime, lease: timedelta
 ) -> tuple[SubscriptionRecord, ledger.PendingDigest] | None:
     """Lease one digest for this run and load it; None when another process has it."""
     with store.session() as session:
-        if not ledger.take_lease(session, digest_id, run_id, at):
+        if not ledger.take_lease(session, digest_id, run_id, at, lease):
             return None
     with store.session() as session:
         item = ledger.pending(session, digest_id)
@@ -339,7 +339,7 @@ def send_pending(
         try:
             for digest_id, _ in (w for w in work if w[1] == kind):
                 at = now + timedelta(seconds=time.monotonic() - started)
-                taken = _take(store, digest_id, run_id, at)
+                taken = _take(store, digest_id, run_id, at, settings.delivery_lease)
                 if taken is None:
                     continue  # another process has it
                 record, item = taken

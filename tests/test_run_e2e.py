@@ -69,6 +69,7 @@ def run_env(
         "RXRADAR_HTTP_TIMEOUT": "5",
         "RXRADAR_POLL_INTERVAL": "1s",
         "RXRADAR_SCHEDULER_TICK": "1s",
+        "RXRADAR_DELIVERY_LEASE": "4s",  # a crashed run's digest is retried after this
         "RXRADAR_SLACK_BOT_TOKEN": slack.token,
         "RXRADAR_SLACK_SIGNING_SECRET": "e2e-signing-secret",
         "RXRADAR_SLACK_API_URL": slack.url,

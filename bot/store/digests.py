@@ -233,7 +233,9 @@ def sendable(session: Session, now: datetime) -> list[tuple[int, str]]:
     return [(digest_id, kind) for digest_id, kind in session.execute(query)]
 
 
-def take_lease(session: Session, digest_id: int, run_id: str, at: datetime) -> bool:
+def take_lease(
+    session: Session, digest_id: int, run_id: str, at: datetime, lease: timedelta = LEASE
+) -> bool:
     """Conditional UPDATE: True only for the one process that got the digest.
 
     Taken just before sending (not for a whole batch up front), so a lease never runs
@@ -244,7 +246,7 @@ def take_lease(session: Session, digest_id: int, run_id: str, at: datetime) -> b
         .where(DigestRow.id == digest_id, DigestRow.status == "pending")
         .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= at))
         .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= at))
-        .values(claimed_until=at + LEASE, claimed_by=run_id)
+        .values(claimed_until=at + lease, claimed_by=run_id)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
