@@ -26,16 +26,32 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time of the record, not at set-up.
+
+    Background threads (SMTP, HTTP servers) may log after a caller swapped stderr for a
+    buffer and closed it; binding the stream once would then fail on every record.
+    """
+
+    @property
+    def stream(self) -> object:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: object) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     chosen: logging.Handler
     if fmt == "json":
-        chosen = logging.StreamHandler()
+        chosen = StderrHandler()
         chosen.setFormatter(JsonFormatter())
     elif not sys.stderr.isatty():  # files and journald: one plain line per record
-        chosen = logging.StreamHandler()
+        chosen = StderrHandler()
         chosen.setFormatter(
             logging.Formatter(
                 "%(asctime)s %(levelname)s %(name)s: %(message)s", "%Y-%m-%dT%H:%M:%S"
