@@ -156,7 +156,11 @@ def test_a_run_killed_while_sending_delivers_every_digest_exactly_once_after_res
 
     log = tmp_path / "run.log"
     first = start_rxradar(["run", "--port", str(free_port())], env, log)
-    wait_for(lambda: len(smtp.messages) >= 2, 60, "the first deliveries")
+    # Kill while the third message waits for its RCPT answer: the first two were accepted
+    # *and recorded* (the client records before it starts the next message). A kill between
+    # "accepted" and "recorded" would duplicate a message; that window is the protocol's
+    # unavoidable one and is documented, not tested here.
+    wait_for(lambda: smtp.rcpts_started >= 3, 60, "the third delivery to start")
     stop(first, signal.SIGKILL)
     delivered_before_kill = len(smtp.messages)
     assert delivered_before_kill < len(readers), "the kill came too late to test anything"

@@ -43,6 +43,8 @@ class _Handler:
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        with self.peer.lock:
+            self.peer.rcpts_started += 1
         if self.peer.rcpt_delay:
             await asyncio.sleep(self.peer.rcpt_delay)
         refusal = self.peer.refuse_rcpt.get(address.lower())
@@ -69,6 +71,7 @@ class SmtpPeer:
         self.refuse_rcpt: dict[str, str] = {}
         self.fail_data: list[str] = []
         self.rcpt_delay = 0.0  # seconds before answering RCPT (slow servers, crash windows)
+        self.rcpts_started = 0  # RCPT commands received, answered or not
         self.lock = threading.Lock()
         self.connections = 0
         self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
