@@ -7,6 +7,7 @@ Every body takes (settings, store, now) and returns a dict of counts for the job
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,13 @@ from bot.store.profile_models import Score
 log = logging.getLogger("rxradar.jobs")
 
 SERVERS = ("biorxiv", "medrxiv")
+
+Progress = Callable[[int, int], None]  # (done, total)
+ProgressFactory = Callable[[str], Progress]  # a labelled progress bar for one long step
+
+
+def _quiet(label: str) -> Progress:
+    return lambda done, total: None
 
 
 def delivery_channels(settings: Settings) -> Registry:
@@ -67,22 +75,33 @@ def send_due(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
     return counts
 
 
-def harvest_profiles(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+def harvest_profiles(
+    settings: Settings, store: Store, now: datetime, progress: ProgressFactory = _quiet
+) -> dict[str, Any]:
     """Published preprints of the last RXRADAR_HARVEST_DAYS into journal profiles."""
     from bot.profiles.harvest import harvest_recent
 
     added = 0
     for server in SERVERS:  # only what earlier harvests have not covered yet
-        report = harvest_recent(store, settings, server, settings.harvest_days, now.date())
+        report = harvest_recent(
+            store,
+            settings,
+            server,
+            settings.harvest_days,
+            now.date(),
+            progress=progress(f"harvest {server} journal profiles"),
+        )
         added += report.n_added
     return {"papers_added": added}
 
 
-def retrain(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+def retrain(
+    settings: Settings, store: Store, now: datetime, progress: ProgressFactory = _quiet
+) -> dict[str, Any]:
     """Re-harvest journal profiles, then train and atomically switch the active model."""
     from bot.profiles.train import train_from_store
 
-    counts = harvest_profiles(settings, store, now)
+    counts = harvest_profiles(settings, store, now, progress)
     report = train_from_store(store, settings, today=now.date())
     counts.update(
         {"model": report.version, "journals": report.n_journals, "papers": report.n_papers}
@@ -99,7 +118,9 @@ def prune_scores(settings: Settings, store: Store, now: datetime) -> dict[str, A
     return {"scores_deleted": int(getattr(deleted, "rowcount", 0) or 0)}
 
 
-def bootstrap(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+def bootstrap(
+    settings: Settings, store: Store, now: datetime, progress: ProgressFactory = _quiet
+) -> dict[str, Any]:
     """First run on a fresh machine: default feeds, profiles, a model, the last 90 days.
 
     Each step is skipped once done, so a run cut short (network down, SIGTERM) simply
@@ -111,9 +132,11 @@ def bootstrap(settings: Settings, store: Store, now: datetime) -> dict[str, Any]
 
     counts: dict[str, Any] = {"feeds_added": len(ensure_default_feeds(store, settings))}
     if load_active_model(store) is None:
-        counts.update(retrain(settings, store, now))
+        counts.update(retrain(settings, store, now, progress))
     for server in _backfill_servers(settings, store):
-        result = backfill(store, settings, server, settings.score_window_days, today=now.date())
+        days = settings.score_window_days
+        bar = progress(f"backfill {server}, last {days} days")
+        result = backfill(store, settings, server, days, today=now.date(), progress=bar)
         scored = score_after_poll(store, settings, result.changed_ids, today=now.date())
         counts[f"backfill_{server}"] = result.new
         counts[f"scored_{server}"] = scored.n_scored

@@ -8,9 +8,11 @@ import signal
 import socket
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import jobs
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
@@ -24,9 +26,39 @@ log = logging.getLogger("rxradar.run")
 STOP_GRACE_SECONDS = 15.0  # SIGTERM must end the process within 20 s
 
 
-def job_specs(config: Settings) -> list[JobSpec]:
+class ProgressBars:
+    """Rich progress bars on stderr for the long first-run steps (harvest, backfill)."""
+
+    def __init__(self) -> None:
+        self.bars = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+        )
+        self.started = False
+
+    def __call__(self, label: str) -> jobs.Progress:
+        if not self.started:
+            self.bars.start()
+            self.started = True
+        task = self.bars.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            self.bars.update(task, completed=done, total=total or None)
+
+        return advance
+
+    def stop(self) -> None:
+        if self.started:
+            self.bars.stop()
+
+
+def job_specs(config: Settings, progress: jobs.ProgressFactory | None = None) -> list[JobSpec]:
+    first_run = partial(jobs.bootstrap, progress=progress) if progress else jobs.bootstrap
     return [
-        JobSpec("bootstrap", jobs.bootstrap, every=timedelta(minutes=15)),
+        JobSpec("bootstrap", first_run, every=timedelta(minutes=15)),
         JobSpec(
             "poll",
             jobs.poll_and_score,
@@ -75,8 +107,12 @@ def _start_web(config: Settings, store: Store, host: str, port: int) -> Any:
 
 
 def _run_once(config: Settings, store: Store) -> None:
-    for spec in job_specs(config)[:3]:  # bootstrap, poll, send-due
-        run_job(spec, config, store)
+    bars = ProgressBars()
+    try:
+        for spec in job_specs(config, bars)[:3]:  # bootstrap, poll, send-due
+            run_job(spec, config, store)
+    finally:
+        bars.stop()
 
 
 def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
@@ -85,7 +121,8 @@ def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, stop.set)
     signal.signal(signal.SIGINT, stop.set)
     web = _start_web(config, store, host, port)
-    scheduler = build_scheduler(job_specs(config), config, store)
+    bars = ProgressBars()
+    scheduler = build_scheduler(job_specs(config, bars), config, store)
     scheduler.start()
     log.info(
         "scheduler started: poll every %s, send-due every %s",
@@ -100,6 +137,7 @@ def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
     stopper.join(STOP_GRACE_SECONDS)
     if stopper.is_alive():
         log.warning("a job did not finish in time; it will resume from the database next start")
+    bars.stop()
     logging.shutdown()
     os._exit(0)  # job threads may still be blocked on the network; the database is consistent
 
