@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -12,7 +13,9 @@ from rich.table import Table
 from bot.cli.common import err_console, fail, out_console, print_json
 from bot.profiles.files import PaperFileError, read_papers
 from bot.profiles.records import Paper
-from bot.scoring.evaluate import Evaluation, dev_split, prediction_rows, run_evaluation
+
+if TYPE_CHECKING:  # the model's imports (scikit-learn) load only when `eval` runs
+    from bot.scoring.evaluate import Evaluation
 
 
 class Split(StrEnum):
@@ -40,6 +43,8 @@ def _inputs(train: Path, test: Path | None, split: Split) -> tuple[list[Paper], 
         if test is None:
             fail("--test FILE is required (or use --split dev to split --train by the protocol)")
         return _read(train), _read(test)
+    from bot.scoring.evaluate import dev_split
+
     try:
         train_side, _ = dev_split(_read(train))
         _, test_side = dev_split(_read(test) if test and test != train else _read(train))
@@ -65,6 +70,8 @@ def _table(result: Evaluation) -> Table:
 
 
 def _write_predictions(result: Evaluation, path: Path) -> None:
+    from bot.scoring.evaluate import prediction_rows
+
     try:
         with path.open("w", encoding="utf-8") as handle:
             for row in prediction_rows(result):
@@ -88,6 +95,8 @@ def evaluate_command(
     as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
 ) -> None:
     """Train on one labelled file, evaluate on another; model and baselines side by side."""
+    from bot.scoring.evaluate import run_evaluation
+
     train_papers, test_papers = _inputs(train, test, split)
     try:
         result = run_evaluation(train_papers, test_papers, min_papers, progress=_progress)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 from rich.text import Text
@@ -15,8 +14,6 @@ from rich.text import Text
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.profiles.records import Paper
-from bot.profiles.scorer import ActiveModel, columns, load_active_model, predict_columns
-from bot.profiles.train import TrainError, train_from_store
 from bot.scoring import stats
 from bot.store.db import Store
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile, list_profiles
@@ -28,6 +25,9 @@ from bot.store.scores import (
     profile_stats,
     top_preprints,
 )
+
+if TYPE_CHECKING:  # scikit-learn and friends load only for the commands that score
+    from bot.profiles.scorer import ActiveModel
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON only.")
 
@@ -84,6 +84,8 @@ def train_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Train on the profile papers in the database; the new version becomes active."""
+    from bot.profiles.train import TrainError, train_from_store
+
     config = settings()
     with open_store(config) as store:
         try:
@@ -112,6 +114,8 @@ def train_command(
 
 
 def _require_model(store: Store) -> ActiveModel:
+    from bot.profiles.scorer import load_active_model
+
     active = load_active_model(store)
     if active is None:
         fail("no trained model yet; run `rxradar train` first")
@@ -170,6 +174,10 @@ class MatchRow:
 
 def _match_rows(store: Store, active: ActiveModel, paper: Paper) -> list[MatchRow]:
     """Every journal and custom profile for one paper, journals in rank order first."""
+    import numpy as np
+
+    from bot.profiles.scorer import columns, predict_columns
+
     with store.session() as session:
         cols = columns(session, active)
         probabilities = predict_columns(active, cols, [paper])[0]

@@ -22,7 +22,6 @@ from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.profiles.harvest import SERVERS, HarvestError, PubsWindow, harvest_pubs
 from bot.profiles.names import journal_key
 from bot.profiles.records import Paper
-from bot.profiles.scorer import refresh_scores
 from bot.store.db import Store
 from bot.store.profiles import (
     ImportReport,
@@ -227,6 +226,8 @@ def _papers_for_dois(store: Store, dois: list[str]) -> list[Paper]:
 
 def _score_custom(store: Store) -> None:
     """A changed custom profile is scored at once (same scale as the journals, no training)."""
+    from bot.profiles.scorer import refresh_scores  # scikit-learn: only when scoring
+
     report = refresh_scores(store, settings())
     if report.version:
         err_console.print(f"scored {report.n_window} preprints of the window for custom profiles")

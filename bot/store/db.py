@@ -6,10 +6,8 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -17,6 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import ConfigError
 from bot.resources import resource_dir
+
+if TYPE_CHECKING:  # Alembic loads only when a schema upgrade runs (keeps the CLI quick)
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ def make_engine(url: str) -> Engine:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(resource_dir("migrations")))
     config.attributes["engine"] = engine
@@ -61,6 +64,8 @@ def upgrade(engine: Engine) -> None:
             connection.exec_driver_sql("SELECT 1")
     except OperationalError as exc:
         raise DatabaseUnavailable(describe_unreachable(engine, exc)) from exc
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "head")
 
 
