@@ -5,12 +5,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.profiles.files import read_papers
-from bot.scoring.evaluate import dev_split, is_dev_test, run_evaluation
+from bot.scoring.evaluate import (
+    dev_split,
+    is_dev_test,
+    labelled,
+    run_evaluation,
+    trained_journals,
+)
+from bot.scoring.metrics import expected_calibration_error
+from bot.scoring.model import train_model
 from bot.scoring.synthetic import synthetic_corpus
 from tests.conftest import shared_data
 
@@ -110,9 +119,35 @@ def test_the_model_meets_the_dev_targets_on_the_real_data() -> None:
     assert result.n_test > 350 and result.n_journals > 35
     assert result.model.mrr >= 0.43
     assert result.model.acc_at_10 >= 0.83
-    # ECE of ~420 top-1 predictions is noisy: a perfectly calibrated model with these
-    # confidences scores 0.035 on average (90% between 0.018 and 0.057; README). The
-    # issue's 0.03 is checked on the pooled cross-validation instead (README, report).
+    # ECE of ~420 top-1 predictions is noisy: labels drawn from the model's own top-1
+    # probabilities (a perfectly calibrated model) score 0.036 on average, 90% of draws
+    # between 0.018 and 0.058, ≤ 0.03 only 36% of the time (README). The issue's 0.03 is
+    # checked on pooled cross-validation of the training part instead (next test).
     assert result.model.ece <= 0.06
     assert result.model.mrr > result.baselines["knn"].mrr
     assert result.model.mrr > result.baselines["prior"].mrr
+
+
+def test_cross_validated_calibration_on_the_real_training_part() -> None:
+    """Two repeats of 5-fold CV on the dev split's training part only, pooled (2 × 1,424
+    top-1 predictions; a perfectly calibrated model shows ECE ≈ 0.02 on 1,424)."""
+    path = shared_data("biorxiv_2013_2016_journal_labels/preprints.jsonl.gz")
+    train, _ = dev_split(list(read_papers(path, skip_bad_rows=True)))
+    pairs = labelled(train)
+    keep = set(trained_journals(pairs, 10))
+    pairs = [(p, k) for p, k in pairs if k in keep]
+    confidence, correct = [], []
+    for repeat in range(2):
+        fold = np.random.default_rng(repeat).permutation(len(pairs)) % 5
+        for f in range(5):
+            fit = [pairs[i] for i in np.flatnonzero(fold != f)]
+            known = {k for _, k in fit}
+            held = [pairs[i] for i in np.flatnonzero(fold == f) if pairs[i][1] in known]
+            model = train_model([p for p, _ in fit], [k for _, k in fit])
+            probabilities = model.predict_proba([p for p, _ in held])
+            labels = np.array([model.journals.index(k) for _, k in held])
+            confidence.append(probabilities.max(axis=1))
+            correct.append(probabilities.argmax(axis=1) == labels)
+    pooled_confidence, pooled_correct = np.concatenate(confidence), np.concatenate(correct)
+    assert expected_calibration_error(pooled_confidence, pooled_correct) <= 0.03
+    assert abs(pooled_confidence.mean() - pooled_correct.mean()) < 0.015

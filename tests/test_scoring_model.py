@@ -13,11 +13,22 @@ from bot.profiles.records import Paper
 from bot.scoring.artefacts import ArtefactError, read_manifest
 from bot.scoring.calibration import softmax
 from bot.scoring.custom import build_custom_profile, score_custom
-from bot.scoring.features import TextVectorizer, tokenize
+from bot.scoring.features import TextVectorizer, category_key, tokenize, weigh
 from bot.scoring.metrics import evaluate
-from bot.scoring.model import JournalModel, ModelParams, load_model, save_model, train_model
+from bot.scoring.model import (
+    JournalModel,
+    ModelParams,
+    _calibration_scores,
+    _leave_one_out_scores,
+    _vectorizers,
+    category_indices,
+    load_model,
+    save_model,
+    train_model,
+)
 from bot.scoring.prefixes import PrefixVectorizer, prefix_codes
 from bot.scoring.synthetic import Corpus, synthetic_corpus
+from bot.scoring.tables import component_scores, sums, tables
 
 
 @pytest.fixture(scope="module")
@@ -150,3 +161,44 @@ def test_a_custom_profile_scores_on_the_journals_scale(corpus: Corpus) -> None:
     assert custom[is_target].mean() > 5 * custom[~is_target].mean()
     assert np.corrcoef(custom, journal)[0, 1] > 0.9
     assert custom.mean() == pytest.approx(is_target.mean(), abs=0.05)
+
+
+def test_leave_one_out_scores_match_tables_rebuilt_without_the_paper() -> None:
+    """The cheap correction (subtract the paper from its journal's sum, drop its own rare
+    words, its category and prior counts) against the honest refit: one fold per paper."""
+    corpus = synthetic_corpus(200, 5, seed=3)
+    n = len(corpus.papers)
+    params = ModelParams(centroid_max_terms=10**6, calibration_max_papers=n, calibration_folds=n)
+    journals = sorted(set(corpus.labels))
+    y = np.array([journals.index(label) for label in corpus.labels])
+    texts = [p.text for p in corpus.papers]
+    vectorizers = [v.fit(texts) for v in _vectorizers(params)]
+    frequencies = [v.term_frequencies(texts) for v in vectorizers]
+    spaces = [weigh(tf, v.idf) for v, tf in zip(vectorizers, frequencies, strict=True)]
+    keys = sorted({category_key(p.category) for p in corpus.papers} - {""})
+    cats = category_indices(corpus.papers, {k: i for i, k in enumerate(keys)}, params)
+    totals = sums(spaces, y, cats, len(journals), len(keys))
+    table = tables(totals, params)
+    refit, refit_labels = _calibration_scores(vectorizers, frequencies, y, cats, len(keys), params)
+    loo, loo_labels = _leave_one_out_scores(
+        vectorizers, frequencies, y, cats, totals, table, params
+    )
+    order = np.random.default_rng(params.seed).permutation(n)  # the refit's fold order
+    naive = component_scores(spaces, cats, table)[order]
+    loo = loo[order]
+    assert (loo_labels[order] == refit_labels).all()
+    rows = np.arange(n)
+    own_error = np.abs(loo[rows, refit_labels, 0] - refit[rows, refit_labels, 0]).mean()
+    naive_error = np.abs(naive[rows, refit_labels, 0] - refit[rows, refit_labels, 0]).mean()
+    assert own_error < 0.01  # only the other papers' idf (n − 1 instead of n) differs
+    assert naive_error > 5 * own_error  # scoring a paper against its own centroid
+    assert np.allclose(loo[:, :, 1:], refit[:, :, 1:], atol=1e-5)  # category and prior exact
+
+
+def test_leave_one_out_calibration_is_an_option_beside_folds(corpus: Corpus) -> None:
+    loo = train_model(corpus.papers[:600], corpus.labels[:600], ModelParams(calibration_folds=0))
+    folds = train_model(corpus.papers[:600], corpus.labels[:600])
+    assert folds.info["n_calibration"] == loo.info["n_calibration"] == 600
+    assert loo.weights[0] > 0 and folds.weights[0] > 0
+    metrics = evaluate(loo.predict_proba(corpus.papers[2000:]), _labels(loo, corpus))
+    assert metrics.mrr > 0.6 and metrics.ece < 0.05

@@ -24,11 +24,11 @@ import scipy.sparse as sp
 
 from bot.profiles.records import Paper
 from bot.scoring.calibration import apply_top_label, fit_top_label, fit_weights, softmax
-from bot.scoring.features import TextVectorizer, category_key, weigh
+from bot.scoring.features import TextVectorizer, category_key, smooth_idf, weigh
 from bot.scoring.metrics import Metrics, evaluate
 from bot.scoring.params import ModelParams
 from bot.scoring.prefixes import PrefixVectorizer
-from bot.scoring.tables import Tables, component_scores, sums, tables
+from bot.scoring.tables import Sums, Tables, component_scores, prune_rows, sums, tables
 
 __all__ = [
     "JournalModel",
@@ -147,6 +147,105 @@ def _calibration_scores(
     return np.concatenate(blocks), np.concatenate(labels)
 
 
+def _loo_weighted(
+    tf: sp.csr_matrix, vectorizer: Vectorizer
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(full, held-out) unit TF-IDF values on `tf`'s pattern, and each entry's row.
+
+    "Held-out" uses the idf the vectorizer would have had without the paper itself (its own
+    rare words, supported by too few other papers, get 0), as for a genuinely new paper.
+    """
+    rows = np.repeat(np.arange(tf.shape[0]), np.diff(tf.indptr))
+    df = vectorizer.df[tf.indices] - 1
+    n = vectorizer.n_docs - 1
+    valid = (df >= vectorizer.min_df) & (df <= vectorizer.max_df * n)
+    loo_idf = np.where(valid, smooth_idf(df, n), 0.0)
+    out = []
+    for values in (tf.data * vectorizer.idf[tf.indices], tf.data * loo_idf):
+        values = values.astype(np.float64)
+        norms = np.sqrt(np.bincount(rows, values * values, minlength=tf.shape[0]))
+        out.append(values / np.maximum(norms, 1e-12)[rows])
+    return out[0], out[1], rows
+
+
+def _lookup(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+    """matrix[rows[i], columns[i]] for every i (0 where absent), vectorised."""
+    matrix = sp.csr_matrix(matrix)
+    matrix.sort_indices()
+    width = np.int64(matrix.shape[1])
+    keys = np.repeat(np.arange(matrix.shape[0], dtype=np.int64), np.diff(matrix.indptr))
+    keys = keys * width + matrix.indices
+    wanted = rows.astype(np.int64) * width + columns
+    pos = np.minimum(np.searchsorted(keys, wanted), max(len(keys) - 1, 0))
+    hit = keys[pos] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+    return np.where(hit, matrix.data[pos] if len(keys) else 0.0, 0.0)
+
+
+def _leave_one_out_scores(
+    vectorizers: list[Vectorizer],
+    frequencies: list[sp.csr_matrix],
+    y: np.ndarray,
+    cats: np.ndarray,
+    totals: Sums,
+    table: Tables,
+    params: ModelParams,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Component scores of (at most calibration_max_papers) training papers, each against the
+    full-data tables with the paper itself taken out: its vector subtracted from its journal's
+    centroid sum, its own rare words dropped, its category and prior counts removed.
+
+    Ten folds score a paper against tables of 90% of the data while the final model uses
+    all of it; centroids of more papers are sharper, so weights fitted on folds come out
+    slightly too small. Leave-one-out matches the final tables, at the cost of one sparse
+    product (cheaper than ten table rebuilds); CV: better log-loss, same ECE (params.py).
+    """
+    rng = np.random.default_rng(params.seed)
+    chosen = np.sort(rng.permutation(len(y))[: min(len(y), params.calibration_max_papers)])
+    labels, own_cats = y[chosen], cats[chosen]
+    m, n_journals, n_spaces = len(chosen), len(totals.counts), len(vectorizers)
+    rows_m = np.arange(m)
+    out = np.empty((m, n_journals, n_spaces + 2), dtype=np.float32)
+    spaces = zip(vectorizers, frequencies, totals.text, table.centroids, strict=True)
+    for k, (vectorizer, tf_all, text_sums, centroid) in enumerate(spaces):
+        tf = sp.csr_matrix(tf_all[chosen])
+        tf.sort_indices()
+        full, loo, rows = _loo_weighted(tf, vectorizer)
+        x_loo = sp.csr_matrix((loo.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
+        out[:, :, k] = (x_loo @ centroid.T).toarray()
+        # Own journal: cosine to (its pruned sum S minus the paper's own vector x), from
+        # x·C, x·x and |S|, restricted to the terms the pruned centroid C keeps.
+        pruned = prune_rows(text_sums, params.centroid_max_terms)
+        norm = np.sqrt(np.asarray(pruned.multiply(pruned).sum(axis=1)).ravel())[labels]
+        c = _lookup(centroid, labels[rows], tf.indices)
+        inside = c != 0
+        a = np.bincount(rows, loo * c, minlength=m)
+        b = np.bincount(rows, loo * full * inside, minlength=m)
+        dot = np.bincount(rows, full * c, minlength=m)
+        d = np.bincount(rows, full * full * inside, minlength=m)
+        squared = norm * norm - 2 * norm * dot + d
+        own = (a * norm - b) / np.sqrt(np.maximum(squared, 1e-9))
+        out[rows_m, labels, k] = np.where(squared > 1e-9, own, 0.0)
+    # Prior and category without the paper: only its own journal's entries change.
+    counts = totals.counts
+    denominator = counts.sum() - 1.0 + n_journals
+    prior = (counts + 1.0) / denominator
+    own_prior = counts[labels] / denominator
+    out[:, :, -1] = np.log(prior)
+    out[rows_m, labels, -1] = np.log(own_prior)
+    out[:, :, -2] = 0.0
+    known = own_cats >= 0
+    if known.any():
+        s = params.category_smoothing
+        totals_less = totals.category.sum(axis=1) - 1.0 + s
+        ratios = np.log(totals.category + s * prior) - np.log(prior)
+        k_known, y_known = own_cats[known], labels[known]
+        out[known, :, -2] = ratios[k_known] - np.log(totals_less[k_known])[:, None]
+        own_count = totals.category[k_known, y_known] - 1.0 + s * own_prior[known]
+        own_ratio = np.log(own_count / totals_less[k_known]) - np.log(own_prior[known])
+        out[np.flatnonzero(known), y_known, -2] = own_ratio
+    return out, labels
+
+
 def train_model(
     papers: Sequence[Paper],
     labels: Sequence[str],
@@ -171,22 +270,28 @@ def train_model(
     keys = sorted({category_key(p.category) for p in papers} - {""})
     categories = {key: i for i, key in enumerate(keys)} if params.use_category else {}
     cats = category_indices(papers, categories, params)
+    totals = sums(spaces, y, cats, len(journals), len(categories))
+    table = tables(totals, params)
     say("held-out scores for calibration")
-    scores, held_labels = _calibration_scores(
-        vectorizers, frequencies, y, cats, len(categories), params
-    )
+    if params.calibration_folds:
+        scores, held_labels = _calibration_scores(
+            vectorizers, frequencies, y, cats, len(categories), params
+        )
+    else:
+        scores, held_labels = _leave_one_out_scores(
+            vectorizers, frequencies, y, cats, totals, table, params
+        )
     weights = fit_weights(scores, held_labels, params.calibration_l2)
     held_out = softmax(scores.astype(np.float64) @ weights)
     top = fit_top_label(held_out, held_labels) if params.top_label else (0.0, 1.0)
     cv = evaluate(apply_top_label(held_out, *top), held_labels)
-    totals = sums(spaces, y, cats, len(journals), len(categories))
     say(f"calibrated: weights {np.round(weights, 3).tolist()}, held-out MRR {cv.mrr:.3f}")
     return JournalModel(
         journals=journals,
         params=params,
         vectorizers=vectorizers,
         categories=categories,
-        tables=tables(totals, params),
+        tables=table,
         weights=weights,
         top_label=top,
         counts=totals.counts.copy(),

@@ -12,6 +12,22 @@ held-out MRR / log-loss, one change at a time from the defaults:
   top_label off                                               0.410, ECE 0.031 (vs 0.025)
 Adding TF-IDF kNN votes or a multinomial LR to the stack (scikit-learn prototypes, same
 folds) moved log-loss by ≤ 0.01 and MRR not at all, and both cost far more at 1,500 journals.
+
+Calibration, 30 repeats of 5-fold CV on the same training part (per repeat: pooled ECE of
+1,424 top-1 predictions, log-loss, mean top-1 confidence − accuracy):
+  10 folds + top-1 Platt (default)                  ECE 0.0207  LL 2.7192  gap −0.3 pt
+  leave-one-out (calibration_folds=0) + Platt       ECE 0.0221  LL 2.7178  gap +0.2 pt
+    paired: ECE +0.0014 ± 0.0009 (better in 14/30), LL −0.0014 ± 0.0002 (better in 28/30)
+  perfectly calibrated, 1,424 such confidences     ECE 0.0195 (90% of draws 0.010–0.031)
+The fitted cosine weight grows with the share of data behind the held-out tables (full
+training part: 5 folds 28.3, 10 folds 29.0, 20 folds 29.1, leave-one-out 29.5), so folds
+do make the weights slightly too small, but the Platt step absorbs it: the ECE is at the
+noise floor either way and leave-one-out is not better on it, so 10 folds stay the
+default; leave-one-out is one sparse product instead of ten table rebuilds (training at
+100k papers × 1,500 journals: 20 s CPU instead of 35 s) for when that matters.
+Top-1 map after leave-one-out weights, 6 × 5-fold pooled ECE / LL: Platt 0.013 / 2.712,
+isotonic 0.016 / 2.733, 15 equal-mass bins 0.023 / 2.716; over 10 repeats Platt against
+none: ECE −0.006 ± 0.002, LL −0.004 ± 0.0004 per repeat. Platt stays.
 """
 
 from __future__ import annotations
@@ -40,9 +56,9 @@ class ModelParams:
     use_category: bool = True
     category_smoothing: float = 5.0  # pseudo-papers drawn from the journal prior
     # Stacking/calibration: one weight per component (cosines, category, log prior), fitted
-    # by minimising log-loss on leave-one-out component scores. The weights' scale is the
-    # inverse temperature, so this is temperature scaling and ensembling in one convex fit.
-    calibration_folds: int = 10  # more folds: held-out tables closer to the full-data ones
+    # by minimising log-loss on held-out component scores (k folds or leave-one-out). The
+    # weights' scale is the inverse temperature: temperature scaling and ensembling in one fit.
+    calibration_folds: int = 10  # 0 = leave-one-out against the full tables (docstring)
     calibration_max_papers: int = 10_000  # held-out scores on at most this many papers
     calibration_l2: float = 1e-6  # keeps weights finite on tiny or separable data only
     top_label: bool = True  # then Platt-scale the top-1 probability (fixes its shape)
