@@ -56,7 +56,7 @@ def test_fitted_weights_give_small_ece_on_held_out_data() -> None:
 def test_the_top_label_map_keeps_rankings_and_sums() -> None:
     rng = np.random.default_rng(3)
     probabilities = softmax(rng.normal(size=(500, 12)) * 3)
-    adjusted = apply_top_label(probabilities, -0.4, 0.6)
+    adjusted = apply_top_label(probabilities, (-0.4, 0.6, 0.3, -0.2))
     assert np.allclose(adjusted.sum(axis=1), 1.0)
     assert (adjusted.argmax(axis=1) == probabilities.argmax(axis=1)).all()
     order = np.argsort(-probabilities, axis=1)[:, 1:]
@@ -68,9 +68,35 @@ def test_the_top_label_map_fixes_an_overconfident_top_one() -> None:
     logits = rng.normal(size=(8000, 10)) * 2
     labels = _sample(logits, rng)
     overconfident = softmax(logits * 2.0)
-    a, b = fit_top_label(overconfident[:4000], labels[:4000])
+    coefficients = fit_top_label(overconfident[:4000], labels[:4000])
     before = evaluate(overconfident[4000:], labels[4000:]).ece
-    after = evaluate(apply_top_label(overconfident[4000:], a, b), labels[4000:]).ece
-    assert b < 1.0
+    after = evaluate(apply_top_label(overconfident[4000:], coefficients), labels[4000:]).ece
     assert before > 0.1
     assert after < 0.04
+
+
+def _rows(top: float, second: float, n: int, width: int = 10) -> np.ndarray:
+    rest = (1.0 - top - second) / (width - 2)
+    row = np.array([top, second] + [rest] * (width - 2))
+    return np.tile(row, (n, 1))
+
+
+def test_the_top_label_map_tells_a_close_call_from_a_clear_winner() -> None:
+    """Same 40% top probability; right 28% of the time next to a 15% runner-up, 55% of the
+    time over a flat tail. A map of the top probability alone would say 40% for both."""
+    rng = np.random.default_rng(5)
+    tie, clear = _rows(0.40, 0.15, 3000), _rows(0.40, 0.05, 3000)
+    probabilities = np.vstack([tie, clear])
+    right = np.concatenate([rng.random(3000) < 0.28, rng.random(3000) < 0.55])
+    labels = np.where(right, 0, rng.integers(1, 10, size=6000))
+    coefficients = fit_top_label(probabilities, labels)
+    adjusted = apply_top_label(np.vstack([tie[:1], clear[:1]]), coefficients)
+    assert adjusted[0, 0] == pytest.approx(0.28, abs=0.03)
+    assert adjusted[1, 0] == pytest.approx(0.55, abs=0.03)
+    assert np.allclose(adjusted.sum(axis=1), 1.0)
+
+
+def test_a_platt_only_map_from_an_older_model_still_applies() -> None:
+    probabilities = softmax(np.random.default_rng(6).normal(size=(50, 6)) * 2)
+    old_style = apply_top_label(probabilities, (0.0, 1.0))
+    assert np.allclose(old_style, probabilities)

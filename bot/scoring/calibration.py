@@ -77,41 +77,78 @@ def _logit(p: np.ndarray) -> np.ndarray:
     return np.log(p) - np.log1p(-p)
 
 
-def fit_top_label(probabilities: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
-    """(a, b) of Platt scaling on the top-1 probability: P(top is right) = σ(a + b·logit(top)).
+# The top-1 map: P(top is right) = σ(a + b·logit(top) + c·log(top/runner-up) + d·entropy).
+# (a, b, c, d) = (0, 1, 0, 0) leaves the top probability as it is.
+TOP_LABEL_IDENTITY = (0.0, 1.0, 0.0, 0.0)
 
-    Temperature scaling fixes the average over all journals; this second, monotone map fixes
-    the shape of the top-1 confidence (softening the rare very confident rows) without
-    changing any ranking.
+
+def _top_two(probabilities: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(column of the top journal, its probability, the runner-up's probability) per row."""
+    rows = np.arange(len(probabilities))
+    top = probabilities.argmax(axis=1)
+    masked = probabilities.copy()
+    masked[rows, top] = -np.inf
+    second = masked.max(axis=1) if probabilities.shape[1] > 1 else np.zeros(len(rows))
+    return top, probabilities[rows, top], second
+
+
+def top_label_features(probabilities: np.ndarray) -> np.ndarray:
+    """n × 3: logit of the top probability, log ratio to the runner-up, entropy (nats).
+
+    How sure the top-1 is depends on more than its own probability: a 40% top with a 39%
+    runner-up is a coin toss between two journals, a 40% top over a flat tail is not.
     """
-    x = _logit(probabilities.max(axis=1))
+    _, old, second = _top_two(probabilities)
+    margin = np.log(np.clip(old, 1e-12, 1.0)) - np.log(np.clip(second, 1e-12, 1.0))
+    p = np.clip(probabilities, 1e-12, 1.0)
+    entropy = -(p * np.log(p)).sum(axis=1)
+    return np.column_stack([_logit(old), margin, entropy])
+
+
+def fit_top_label(
+    probabilities: np.ndarray, labels: np.ndarray, l2: float = 1e-4
+) -> tuple[float, ...]:
+    """Coefficients (a, b, c, d) of the top-1 map above, by log-loss on held-out papers.
+
+    Temperature scaling fixes the average over all journals; this second map fixes the
+    top-1 confidence (softening the rare very confident rows, separating near-ties from
+    clear winners) without changing any ranking. A small ridge keeps it tame on tiny data.
+    """
+    x = np.column_stack([np.ones(len(probabilities)), top_label_features(probabilities)])
     correct = (probabilities.argmax(axis=1) == labels).astype(float)
+    penalty = np.array([0.0, 1.0, 1.0, 1.0]) * l2
 
-    def loss(ab: np.ndarray) -> tuple[float, np.ndarray]:
-        z = ab[0] + ab[1] * x
-        p = 1.0 / (1.0 + np.exp(-z))
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ w
+        residual = 1.0 / (1.0 + np.exp(-z)) - correct
         nll = np.logaddexp(0, z) - correct * z
-        residual = p - correct
-        return float(nll.mean()), np.array([residual.mean(), (residual * x).mean()])
+        value = float(nll.mean() + penalty @ (w * w))
+        return value, x.T @ residual / len(z) + 2 * penalty * w
 
-    result = minimize(loss, np.array([0.0, 1.0]), jac=True, method="L-BFGS-B")
-    return float(result.x[0]), float(result.x[1])
+    start = np.array(TOP_LABEL_IDENTITY)
+    result = minimize(loss, start, jac=True, method="L-BFGS-B")
+    return tuple(float(w) for w in result.x)
 
 
-def apply_top_label(probabilities: np.ndarray, a: float, b: float) -> np.ndarray:
-    """Replace each row's top probability by σ(a + b·logit(top)), rescaling the rest.
+def _coefficients(coefficients: tuple[float, ...]) -> np.ndarray:
+    """Older models stored Platt's (a, b) only: the missing terms are zero."""
+    out = np.zeros(len(TOP_LABEL_IDENTITY))
+    out[: len(coefficients)] = coefficients
+    return out
+
+
+def apply_top_label(probabilities: np.ndarray, coefficients: tuple[float, ...]) -> np.ndarray:
+    """Replace each row's top probability by the fitted map, rescaling the rest.
 
     The new top never drops below the (rescaled) runner-up, so rankings are unchanged.
     """
     if len(probabilities) == 0:
         return probabilities
     rows = np.arange(len(probabilities))
-    top = probabilities.argmax(axis=1)
-    old = probabilities[rows, top]
-    masked = probabilities.copy()
-    masked[rows, top] = -np.inf
-    second = masked.max(axis=1) if probabilities.shape[1] > 1 else np.zeros(len(rows))
-    new = 1.0 / (1.0 + np.exp(-(a + b * _logit(old))))
+    top, old, second = _top_two(probabilities)
+    w = _coefficients(coefficients)
+    z = w[0] + top_label_features(probabilities) @ w[1:]
+    new = 1.0 / (1.0 + np.exp(-z))
     floor = second / np.maximum(1.0 - old + second, 1e-12) * (1.0 + 1e-6)  # no new ties
     new = np.clip(np.maximum(new, floor), 0.0, 1.0 - 1e-9)
     rest = np.maximum(1.0 - old, 1e-12)

@@ -8,7 +8,8 @@ Components per journal j, for a preprint x:
   - log prior of j (its share of training papers).
 The logit is Σ_k w_k · component_k, shared weights fitted on held-out papers (calibration.py),
 so the output is an ensemble and temperature-scaled at once; a Platt map on the top-1
-probability then fixes its shape without changing rankings. Because weights are shared by
+probability (given its margin over the runner-up and the entropy) then fixes its shape
+without changing rankings. Because weights are shared by
 all journals, a new profile (a custom one) can be scored on the same scale without retraining.
 """
 
@@ -23,7 +24,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from bot.profiles.records import Paper
-from bot.scoring.calibration import apply_top_label, fit_top_label, fit_weights, softmax
+from bot.scoring.calibration import (
+    TOP_LABEL_IDENTITY,
+    apply_top_label,
+    fit_top_label,
+    fit_weights,
+    softmax,
+)
 from bot.scoring.features import TextVectorizer, category_key, smooth_idf, weigh
 from bot.scoring.metrics import Metrics, evaluate
 from bot.scoring.params import ModelParams
@@ -52,7 +59,7 @@ class JournalModel:
     tables: Tables
     weights: np.ndarray  # one per component
     counts: np.ndarray  # training papers per journal ("based on N papers")
-    top_label: tuple[float, float] = (0.0, 1.0)  # Platt (a, b) on the top-1 probability
+    top_label: tuple[float, ...] = TOP_LABEL_IDENTITY  # the top-1 map (calibration.py)
     cv_metrics: Metrics | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
@@ -81,7 +88,7 @@ class JournalModel:
         if not papers:
             return np.zeros((0, len(self.journals)))
         probabilities = softmax(self.logits(papers))
-        return apply_top_label(probabilities, *self.top_label)
+        return apply_top_label(probabilities, self.top_label)
 
     def papers_per_journal(self) -> dict[str, int]:
         return {j: int(c) for j, c in zip(self.journals, self.counts, strict=True)}
@@ -283,8 +290,8 @@ def train_model(
         )
     weights = fit_weights(scores, held_labels, params.calibration_l2)
     held_out = softmax(scores.astype(np.float64) @ weights)
-    top = fit_top_label(held_out, held_labels) if params.top_label else (0.0, 1.0)
-    cv = evaluate(apply_top_label(held_out, *top), held_labels)
+    top = fit_top_label(held_out, held_labels) if params.top_label else TOP_LABEL_IDENTITY
+    cv = evaluate(apply_top_label(held_out, top), held_labels)
     say(f"calibrated: weights {np.round(weights, 3).tolist()}, held-out MRR {cv.mrr:.3f}")
     return JournalModel(
         journals=journals,
