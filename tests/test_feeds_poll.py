@@ -317,3 +317,26 @@ def test_default_feeds_are_added_once(store: Store, settings: Settings) -> None:
         remove_feed(store, feed.id)
     assert ensure_default_feeds(store, settings) == []
     assert list_feeds(store) == []
+
+
+def test_a_429_waits_as_long_as_the_server_asks(
+    store: Store, settings: Settings, server: LocalServer
+) -> None:
+    server.route("/busy", Reply(status=429, headers={"Retry-After": "7200"}))
+    server.route(
+        "/down", Reply(status=503, headers={"Retry-After": "Mon, 12 Jan 2026 06:10:00 GMT"})
+    )
+    server.route("/vague", Reply(status=429, headers={"Retry-After": "soon"}))
+    busy, down, vague = feed_ids(store, server, "/busy", "/down", "/vague")
+
+    report = poll_feeds(store, settings, now=NOW)
+
+    error = str(rows(report)["busy"]["error"])
+    assert "HTTP 429" in error and "asked us to wait 2.0 h" in error
+    by_id = {feed_id: get_feed(store, feed_id) for feed_id in (busy, down, vague)}
+    assert by_id[busy] is not None and by_id[busy].next_poll_at == NOW + timedelta(hours=2)
+    # A shorter request than our own backoff does not bring the next try forward.
+    assert by_id[down] is not None and by_id[down].next_poll_at == NOW + backoff(settings, 1)
+    assert "asked us to wait 10 min" in str(rows(report)["down"]["error"])
+    assert by_id[vague] is not None and by_id[vague].next_poll_at == NOW + backoff(settings, 1)
+    assert "asked us" not in str(rows(report)["vague"]["error"])

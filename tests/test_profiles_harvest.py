@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from bot.config import Settings, load_settings
+from bot.profiles import harvest
 from bot.profiles.crossref import harvest_crossref
 from bot.profiles.harvest import HarvestError, PubsWindow, harvest_pubs
 from bot.store import Store
@@ -202,3 +203,45 @@ def test_a_recurring_harvest_fetches_only_what_is_new(store: Store, env: dict[st
     assert paths[0] == "/pubs/biorxiv/2023-06-02/2024-06-01/0"
     assert paths[1] == "/pubs/biorxiv/2024-05-30/2024-06-08/0"  # two days of overlap
     assert (second.n_added, second.n_duplicates) == (0, 30)
+
+
+def test_a_429_is_retried_after_the_wait_the_server_asks_for(
+    store: Store, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pauses: list[float] = []
+    monkeypatch.setattr(harvest, "sleep", pauses.append)
+    pages = _pubs_pages(150)
+    answers = iter([Reply(status=429, headers={"Retry-After": "42"})])
+
+    def busy_once(request: Request) -> Reply:
+        if request.path.endswith("/100"):
+            return next(answers, None) or pages(request)
+        return pages(request)
+
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/2024-01-01/2024-01-31/", busy_once)
+        report = harvest_pubs(store, _settings(env, server, RXRADAR_HOST_DELAY="0"), WINDOW)
+        cursors = [r.path.rsplit("/", 1)[1] for r in server.requests]
+    assert cursors == ["0", "100", "100"]
+    assert 42.0 in pauses
+    assert report.n_added == 150
+
+
+def test_a_long_retry_after_stops_the_harvest_with_a_resume_hint(
+    store: Store, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(harvest, "sleep", lambda seconds: None)
+    pages = _pubs_pages(150)
+
+    def busy(request: Request) -> Reply:
+        if request.path.endswith("/100"):
+            return Reply(status=429, headers={"Retry-After": "3600"})
+        return pages(request)
+
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/2024-01-01/2024-01-31/", busy)
+        settings = _settings(env, server)
+        with pytest.raises(HarvestError, match=r"HTTP 429.*wait 60 min.*resume"):
+            harvest_pubs(store, settings, WINDOW)
+    with store.session() as session:
+        assert sum(s.n_papers for s in list_profiles(session)) == 100  # the first page stays

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +27,26 @@ ACCEPT = (
 )
 PERMANENT_REDIRECTS = (301, 308)
 MAX_WORKERS = 8
+SLOW_DOWN = (429, 503)  # the statuses that may carry a Retry-After
+
+
+def retry_after(headers: Mapping[str, str], now: datetime) -> timedelta | None:
+    """The wait a 429/503 answer asks for: `Retry-After: 120` or an HTTP date; None if absent.
+
+    Unreadable values are ignored (the caller's own backoff applies); past dates mean 0.
+    """
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when - now, timedelta(0))
 
 
 class FetchError(RuntimeError):
@@ -55,6 +77,10 @@ class FetchResult:
     moved_to: str | None = None  # the target of 301/308 redirects, to poll from now on
     error: str | None = None
     headers: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def retry_after(self, now: datetime) -> timedelta | None:
+        """How long the server asked us to wait (429/503 with Retry-After), else None."""
+        return retry_after(self.headers, now) if self.status in SLOW_DOWN else None
 
     @property
     def not_modified(self) -> bool:

@@ -68,6 +68,15 @@ class PollReport:
         return tuple(dict.fromkeys(ids))
 
 
+def _duration(wait: timedelta) -> str:
+    seconds = int(wait.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 2 * 3600:
+        return f"{seconds // 60} min"
+    return f"{seconds / 3600:.1f} h"
+
+
 def backoff(settings: Settings, failures: int) -> timedelta:
     """How long a feed rests after its n-th failure in a row: doubling, capped at a day."""
     return min(settings.poll_interval * (2 ** min(failures, 16)), MAX_BACKOFF)
@@ -194,7 +203,12 @@ def _fail(
     parsed: ParsedFeed | None = None,
 ) -> FeedPollResult:
     failures = feed.consecutive_failures + 1
-    retry_at = now + backoff(settings, failures)
+    wait = backoff(settings, failures)
+    asked = fetched.retry_after(now)
+    if asked is not None:  # the server said when to come back: never earlier than that
+        message = f"{message}; the server asked us to wait {_duration(asked)}"
+        wait = max(wait, min(asked, MAX_BACKOFF))
+    retry_at = now + wait
     text = f"{message} (failure {failures} in a row; next try after {retry_at:%Y-%m-%d %H:%M} UTC)"
     outcome = FeedOutcome(
         polled_at=now,

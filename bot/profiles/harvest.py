@@ -13,12 +13,13 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 
 from bot.config import Settings
+from bot.feeds.fetch import retry_after
 from bot.profiles.records import Paper
 from bot.profiles.text import strip_markup
 from bot.store.db import Store
@@ -34,7 +35,9 @@ log = logging.getLogger(__name__)
 
 SERVERS = ("biorxiv", "medrxiv")
 PAGE_SIZE = 100
-ATTEMPTS = 3  # per page, for timeouts and 5xx answers
+ATTEMPTS = 3  # per page, for timeouts, 5xx and 429 answers
+MAX_RETRY_AFTER = timedelta(minutes=5)  # longer requested waits end the run (resumable)
+sleep = time.sleep  # module attribute so tests can record the pauses
 
 Progress = Callable[[int, int], None]  # (records done, total records)
 
@@ -85,20 +88,35 @@ def http_client(settings: Settings) -> httpx.Client:
 
 
 def get_json(client: httpx.Client, url: str, delay: float, what: str) -> Any:
-    """GET a JSON document, retrying timeouts and 5xx answers with a growing pause."""
+    """GET a JSON document, retrying timeouts, 5xx and 429 answers with a growing pause.
+
+    A `Retry-After` on 429/503 is obeyed; one longer than MAX_RETRY_AFTER ends the harvest
+    with a message saying when to resume (the cursor is saved, nothing is lost).
+    """
     for attempt in range(1, ATTEMPTS + 1):
+        wait = delay * 2**attempt
         try:
             response = client.get(url)
-            if response.status_code < 500 or attempt == ATTEMPTS:
+            retryable = response.status_code >= 500 or response.status_code == 429
+            if not retryable or attempt == ATTEMPTS:
                 response.raise_for_status()
                 return response.json()
+            asked = retry_after(response.headers, datetime.now(UTC))
+            if asked is not None:
+                if asked > MAX_RETRY_AFTER:
+                    raise HarvestError(
+                        f"{what} answered HTTP {response.status_code} and asks us to wait "
+                        f"{asked.total_seconds() / 60:.0f} min; run the same command after "
+                        "that to resume where this one stopped"
+                    )
+                wait = asked.total_seconds()
         except httpx.HTTPStatusError as exc:
             raise HarvestError(f"{what} answered HTTP {exc.response.status_code}") from exc
         except (httpx.TransportError, ValueError) as exc:
             if attempt == ATTEMPTS:
                 raise HarvestError(f"{what} could not be read: {exc}") from exc
-        log.info("retrying %s (attempt %d of %d)", url, attempt + 1, ATTEMPTS)
-        time.sleep(delay * 2**attempt)
+        log.info("retrying %s in %.0f s (attempt %d of %d)", url, wait, attempt + 1, ATTEMPTS)
+        sleep(wait)
     raise AssertionError("unreachable")
 
 
