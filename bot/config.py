@@ -65,6 +65,7 @@ class Settings:
     feeds: tuple[str, ...] = ("biorxiv:all", "medrxiv:all")
     score_window_days: int = 90
     score_retention_days: int = 365
+    keep_models: int = 3  # model versions kept on disk (the active one always among them)
     poll_interval: timedelta = timedelta(minutes=30)
     scheduler_tick: timedelta = timedelta(seconds=60)
     # How long a process holds a digest it is sending. After a crash the digest waits this
@@ -261,6 +262,7 @@ def load_settings(
         feeds=feeds,
         score_window_days=read.integer("SCORE_WINDOW_DAYS", 90, minimum=1),
         score_retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
+        keep_models=read.integer("KEEP_MODELS", 3, minimum=2),
         poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
         scheduler_tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
         delivery_lease=read.duration("DELIVERY_LEASE", timedelta(minutes=15)),

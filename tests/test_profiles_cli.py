@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -204,6 +205,24 @@ def test_retraining_switches_the_active_version_and_old_scores_keep_theirs(
     settings = load_settings(env)
     assert (settings.models_dir / first / "manifest.json").is_file()
     assert (settings.models_dir / second / "manifest.json").is_file()
+
+
+def test_old_model_files_are_pruned_but_every_version_stays_on_record(
+    trained: dict[str, object], env: dict[str, str], store: Store
+) -> None:
+    settings = load_settings(env)  # RXRADAR_KEEP_MODELS defaults to 3
+    crashed = settings.models_dir / ".20200101T000000Z-dead00.partial"
+    crashed.mkdir()
+    old_time = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+    os.utime(crashed, (old_time, old_time))
+    versions = [str(trained["version"])]
+    versions += [str(_json(env, "train")["version"]) for _ in range(3)]  # type: ignore[index]
+    on_disk = {p.name for p in settings.models_dir.iterdir()}
+    assert on_disk == set(versions[1:])  # the oldest and the crashed leftover are gone
+    with store.session() as session:
+        rows = {v.id: v.active for v in session.scalars(select(ModelVersion))}
+    assert set(rows) == set(versions) and rows[versions[-1]]
+    assert load_active_model(store) is not None
 
 
 def test_a_poll_scores_new_preprints_with_the_active_model(

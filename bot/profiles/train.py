@@ -23,11 +23,12 @@ from bot.profiles.scorer import ActiveModel, rescore_window
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
 from bot.store.profiles import list_profiles, training_papers
-from bot.store.scores import activate_model_version, add_model_version
+from bot.store.scores import activate_model_version, add_model_version, model_versions
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+STALE_PARTIAL_SECONDS = 24 * 3600  # a half-written artefact this old is from a crashed run
 
 
 class TrainError(RuntimeError):
@@ -108,6 +109,36 @@ def _activate(
     return n_rescored
 
 
+def prune_model_directories(store: Store, settings: Settings) -> list[Path]:
+    """Delete the files of all but the newest `keep_models` versions (never the active one)
+    and leftovers of trainings that crashed; returns what was removed.
+
+    The database keeps every version's row and manifest, so "which version scored what"
+    stays answerable; only the model files go. Keeping at least two means a process that
+    has just read the previous active version can still load it.
+    """
+    with store.session() as session:
+        versions = model_versions(session)
+    # The manifest's creation time has microseconds; ids only sort to the second.
+    versions.sort(key=lambda v: (str(v.manifest.get("created", "")), v.id))
+    keep = {v.id for v in versions[-settings.keep_models :]} | {v.id for v in versions if v.active}
+    removed: list[Path] = []
+    root = settings.models_dir
+    known = {v.id for v in versions}
+    for directory in sorted(root.iterdir()) if root.is_dir() else []:
+        name = directory.name
+        stale_partial = name.startswith(".") and name.endswith(".partial")
+        if not directory.is_dir() or not (stale_partial or (name in known and name not in keep)):
+            continue
+        if stale_partial and time.time() - directory.stat().st_mtime < STALE_PARTIAL_SECONDS:
+            continue  # another process may be writing it right now
+        shutil.rmtree(directory, ignore_errors=True)
+        removed.append(directory)
+    if removed:
+        log.info("removed %d old model directories under %s", len(removed), root)
+    return removed
+
+
 def train_from_store(
     store: Store,
     settings: Settings,
@@ -138,6 +169,7 @@ def train_from_store(
     active = ActiveModel(version=version, model=model, path=directory)
     n_rescored = _activate(store, settings, active, manifest, today)
     log.info("model %s active: %d journals, %d papers", version, len(model.journals), len(papers))
+    prune_model_directories(store, settings)
     return TrainReport(
         version=version,
         path=directory,
