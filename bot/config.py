@@ -7,6 +7,7 @@ wrapped in `Secret` so they never show up in logs or reprs.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import secrets
@@ -66,6 +67,7 @@ class Settings:
     score_window_days: int = 90
     score_retention_days: int = 365
     keep_models: int = 3  # model versions kept on disk (the active one always among them)
+    embedding_model: str = ""  # sentence-transformers model for the optional embedding space
     poll_interval: timedelta = timedelta(minutes=30)
     scheduler_tick: timedelta = timedelta(seconds=60)
     # How long a process holds a digest it is sending. After a crash the digest waits this
@@ -229,6 +231,16 @@ def _email_ok(value: str) -> bool:
     return bool(re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", value))
 
 
+def _embedding_model(value: str | None) -> str:
+    """Set only when the extra is installed: fail at start-up, not at the first training."""
+    if value and importlib.util.find_spec("sentence_transformers") is None:
+        raise ConfigError(
+            f"{PREFIX}EMBEDDING_MODEL={value!r} needs sentence-transformers: "
+            "pip install 'rxradar[embeddings]' (or unset the variable)"
+        )
+    return value or ""
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, dotenv_path: Path | None = None
 ) -> Settings:
@@ -263,6 +275,7 @@ def load_settings(
         score_window_days=read.integer("SCORE_WINDOW_DAYS", 90, minimum=1),
         score_retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
         keep_models=read.integer("KEEP_MODELS", 3, minimum=2),
+        embedding_model=_embedding_model(read.text("EMBEDDING_MODEL")),
         poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
         scheduler_tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
         delivery_lease=read.duration("DELIVERY_LEASE", timedelta(minutes=15)),

@@ -53,4 +53,12 @@ _register()
 
 
 def main() -> None:
-    app()
+    from bot.scoring.errors import EmbeddingError
+
+    try:
+        app()
+    except EmbeddingError as exc:  # raised wherever a model with embeddings embeds text
+        from bot.cli.common import err_console
+
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise SystemExit(2) from None

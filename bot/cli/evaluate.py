@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
-from bot.cli.common import err_console, fail, out_console, print_json
+from bot.cli.common import err_console, fail, out_console, print_json, settings
 from bot.profiles.files import PaperFileError, read_papers
 from bot.profiles.records import Paper
 
@@ -92,14 +92,25 @@ def evaluate_command(
     predictions: Path | None = typer.Option(
         None, "--predictions", help="Write one JSON line per evaluated test paper here."
     ),
+    embeddings: str | None = typer.Option(
+        None,
+        "--embeddings",
+        help="Add a sentence-embedding space from this sentence-transformers model or "
+        "directory (needs the embeddings extra; default: RXRADAR_EMBEDDING_MODEL or none).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
 ) -> None:
     """Train on one labelled file, evaluate on another; model and baselines side by side."""
     from bot.scoring.evaluate import run_evaluation
+    from bot.scoring.params import ModelParams
 
+    model_name = embeddings if embeddings is not None else settings().embedding_model
+    params = ModelParams(embedding_model=model_name)
     train_papers, test_papers = _inputs(train, test, split)
     try:
-        result = run_evaluation(train_papers, test_papers, min_papers, progress=_progress)
+        result = run_evaluation(
+            train_papers, test_papers, min_papers, params=params, progress=_progress
+        )
     except ValueError as exc:
         fail(str(exc))
     if predictions is not None:

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.profiles.scorer import ActiveModel, rescore_window
+from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
 from bot.store.profiles import list_profiles, training_papers
@@ -159,7 +160,11 @@ def train_from_store(
             f"only {len(set(labels))} journal(s) have at least {min_papers} papers; add papers "
             "(`rxradar profiles import FILE` or `profiles harvest`) or lower --min-papers"
         )
-    model = train_model(papers, labels, params, progress)
+    params = params or ModelParams(embedding_model=settings.embedding_model)
+    try:
+        model = train_model(papers, labels, params, progress)
+    except EmbeddingError as exc:
+        raise TrainError(str(exc)) from exc
     seconds = time.perf_counter() - started
     version = new_version_id(datetime.now(UTC))
     names = {k: p.name for k, p in journals.items()}

@@ -31,11 +31,20 @@ from bot.scoring.calibration import (
     fit_weights,
     softmax,
 )
+from bot.scoring.embeddings import EmbeddingSpace
 from bot.scoring.features import TextVectorizer, category_key, smooth_idf, weigh
 from bot.scoring.metrics import Metrics, evaluate
 from bot.scoring.params import ModelParams
 from bot.scoring.prefixes import PrefixVectorizer
-from bot.scoring.tables import Sums, Tables, component_scores, prune_rows, sums, tables
+from bot.scoring.tables import (
+    Sums,
+    Tables,
+    component_scores,
+    cosines,
+    prune_rows,
+    sums,
+    tables,
+)
 
 __all__ = [
     "JournalModel",
@@ -46,7 +55,8 @@ __all__ = [
 ]
 
 Progress = Callable[[str], None]
-Vectorizer = TextVectorizer | PrefixVectorizer
+SparseVectorizer = TextVectorizer | PrefixVectorizer
+Vectorizer = SparseVectorizer | EmbeddingSpace
 LOGIT_BLOCK = 1000
 
 
@@ -78,6 +88,9 @@ class JournalModel:
             block = out[rows]
             block[:] = w[-1] * self.tables.log_prior + w[-2] * self.tables.category[cats[rows]]
             for k, (x, centroid) in enumerate(zip(spaces, self.tables.centroids, strict=True)):
+                if is_dense(self.vectorizers[k]):
+                    block += w[k] * cosines(x[rows], centroid)
+                    continue
                 cosine = sp.csr_matrix(x[rows] @ centroid.T)
                 cosine.data *= w[k]
                 block += cosine.toarray()
@@ -117,7 +130,14 @@ def _vectorizer(params: ModelParams, prefix: int) -> Vectorizer:
 
 
 def _vectorizers(params: ModelParams) -> list[Vectorizer]:
-    return [_vectorizer(params, prefix) for prefix in params.spaces]
+    spaces: list[Vectorizer] = [_vectorizer(params, prefix) for prefix in params.spaces]
+    if params.embedding_model:
+        spaces.append(EmbeddingSpace(params.embedding_model))
+    return spaces
+
+
+def is_dense(vectorizer: Vectorizer) -> bool:
+    return isinstance(vectorizer, EmbeddingSpace)
 
 
 def _calibration_scores(
@@ -148,14 +168,14 @@ def _calibration_scores(
         rest_spaces = [weigh(tf[rest], idf) for tf, idf in zip(frequencies, idfs, strict=True)]
         held_spaces = [weigh(tf[held], idf) for tf, idf in zip(frequencies, idfs, strict=True)]
         stats = sums(rest_spaces, y[rest], cats[rest], n_journals, n_categories)
-        table = tables(stats, params)
+        table = tables(stats, params, [is_dense(v) for v in vectorizers])
         blocks.append(component_scores(held_spaces, cats[held], table))
         labels.append(y[held])
     return np.concatenate(blocks), np.concatenate(labels)
 
 
 def _loo_weighted(
-    tf: sp.csr_matrix, vectorizer: Vectorizer
+    tf: sp.csr_matrix, vectorizer: SparseVectorizer
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(full, held-out) unit TF-IDF values on `tf`'s pattern, and each entry's row.
 
@@ -216,6 +236,8 @@ def _leave_one_out_scores(
     for k, (vectorizer, tf_all, text_sums, centroid) in enumerate(spaces):
         tf = sp.csr_matrix(tf_all[chosen])
         tf.sort_indices()
+        if isinstance(vectorizer, EmbeddingSpace):  # train_model refuses this combination
+            raise TypeError("leave-one-out scores need sparse TF-IDF spaces only")
         full, loo, rows = _loo_weighted(tf, vectorizer)
         x_loo = sp.csr_matrix((loo.astype(np.float32), tf.indices, tf.indptr), shape=tf.shape)
         out[:, :, k] = (x_loo @ centroid.T).toarray()
@@ -269,7 +291,8 @@ def train_model(
         raise ValueError("train_model needs papers from at least two journals")
     index = {j: i for i, j in enumerate(journals)}
     y = np.array([index[label] for label in labels], dtype=np.int64)
-    say(f"features for {len(papers):,} papers")
+    embedding = f" (and {params.embedding_model} embeddings)" if params.embedding_model else ""
+    say(f"features for {len(papers):,} papers{embedding}")
     texts = [paper.text for paper in papers]
     vectorizers = [v.fit(texts) for v in _vectorizers(params)]
     frequencies = [v.term_frequencies(texts) for v in vectorizers]
@@ -278,11 +301,16 @@ def train_model(
     categories = {key: i for i, key in enumerate(keys)} if params.use_category else {}
     cats = category_indices(papers, categories, params)
     totals = sums(spaces, y, cats, len(journals), len(categories))
-    table = tables(totals, params)
+    table = tables(totals, params, [is_dense(v) for v in vectorizers])
     say("held-out scores for calibration")
     if params.calibration_folds:
         scores, held_labels = _calibration_scores(
             vectorizers, frequencies, y, cats, len(categories), params
+        )
+    elif any(is_dense(v) for v in vectorizers):
+        raise ValueError(
+            "leave-one-out calibration (calibration_folds=0) does not support sentence "
+            "embeddings; use calibration_folds of 2 or more"
         )
     else:
         scores, held_labels = _leave_one_out_scores(

@@ -104,8 +104,14 @@ def centroids(
     return sp.csr_matrix(by_term.T, dtype=np.float32)
 
 
-def tables(stats: Sums, params: ModelParams) -> Tables:
-    def centroid(text_sums: sp.csr_matrix) -> sp.csr_matrix:
+def tables(stats: Sums, params: ModelParams, dense: Sequence[bool] = ()) -> Tables:
+    """The model's tables; spaces flagged in `dense` (sentence embeddings) keep every entry
+    of their centroids (pruning by weight would cut their negative half)."""
+    flags = tuple(dense) or (False,) * len(stats.text)
+
+    def centroid(text_sums: sp.csr_matrix, is_dense: bool) -> sp.csr_matrix:
+        if is_dense:
+            return sp.csr_matrix(normalize_rows(text_sums), dtype=np.float32)
         return centroids(
             text_sums,
             stats.counts,
@@ -116,7 +122,7 @@ def tables(stats: Sums, params: ModelParams) -> Tables:
 
     smoothing = params.category_smoothing
     return Tables(
-        centroids=tuple(centroid(s) for s in stats.text),
+        centroids=tuple(centroid(s, d) for s, d in zip(stats.text, flags, strict=True)),
         category=category_log_ratios(stats.category, stats.counts, smoothing),
         log_prior=log_prior(stats.counts),
         category_totals=stats.category.sum(axis=1),
@@ -128,10 +134,16 @@ def component_scores(
 ) -> np.ndarray:
     """papers × journals × components: cosines per space, category term, log prior."""
     n, n_journals = spaces[0].shape[0] if spaces else len(categories), len(table.log_prior)
-    parts = [
-        np.asarray((x @ c.T).toarray(), dtype=np.float32)
-        for x, c in zip(spaces, table.centroids, strict=True)
-    ]
+    parts = [cosines(x, c) for x, c in zip(spaces, table.centroids, strict=True)]
     parts.append(table.category[categories].astype(np.float32))
     parts.append(np.broadcast_to(table.log_prior.astype(np.float32), (n, n_journals)))
     return np.stack(parts, axis=2)
+
+
+def cosines(x: sp.csr_matrix, centroid: sp.csr_matrix) -> np.ndarray:
+    """papers × journals dot products; dense BLAS when `x` is dense (embeddings), where a
+    sparse product would be many times slower."""
+    n_cells = x.shape[0] * x.shape[1]
+    if n_cells and x.nnz > 0.5 * n_cells:
+        return np.asarray(x.toarray() @ centroid.toarray().T, dtype=np.float32)
+    return np.asarray((x @ centroid.T).toarray(), dtype=np.float32)

