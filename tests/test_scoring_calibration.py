@@ -8,6 +8,7 @@ import pytest
 from bot.scoring.calibration import (
     apply_temperature,
     apply_top_label,
+    fit_biases,
     fit_temperature,
     fit_top_label,
     fit_weights,
@@ -100,3 +101,27 @@ def test_a_platt_only_map_from_an_older_model_still_applies() -> None:
     probabilities = softmax(np.random.default_rng(6).normal(size=(50, 6)) * 2)
     old_style = apply_top_label(probabilities, (0.0, 1.0))
     assert np.allclose(old_style, probabilities)
+
+
+def test_journal_offsets_recover_what_the_shared_logits_miss() -> None:
+    rng = np.random.default_rng(7)
+    logits = rng.normal(size=(20000, 6)) * 2
+    truth = np.array([0.8, -0.6, 0.0, 0.0, 0.3, -0.5])
+    labels = _sample(logits + truth, rng)
+    biases = fit_biases(logits[:10000], labels[:10000], l2=1e-5)
+    assert np.allclose(biases - biases.mean(), truth - truth.mean(), atol=0.08)
+    rows = np.arange(10000, 20000)
+    before = -np.log(softmax(logits[rows])[np.arange(10000), labels[rows]]).mean()
+    after = -np.log(softmax(logits[rows] + biases)[np.arange(10000), labels[rows]]).mean()
+    assert after < before - 0.02
+
+
+def test_the_ridge_holds_back_a_journal_with_little_evidence() -> None:
+    rng = np.random.default_rng(8)
+    logits = rng.normal(size=(3000, 5))
+    labels = _sample(logits, rng)
+    labels[np.flatnonzero(labels == 4)[2:]] = 0  # journal 4: only 2 held-out papers left
+    free = fit_biases(logits, labels, l2=0.0)
+    ridged = fit_biases(logits, labels, l2=20.0 / len(labels))
+    assert free[4] < -2.0  # taken at face value, journal 4 almost never fits
+    assert free[4] < ridged[4] < 0.0  # the ridge keeps it closer to what the centroids say

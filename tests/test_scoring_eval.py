@@ -117,13 +117,13 @@ def test_the_model_meets_the_dev_targets_on_the_real_data() -> None:
     train, test = dev_split(list(read_papers(path, skip_bad_rows=True)))
     result = run_evaluation(train, test, min_papers=10)
     assert result.n_test > 350 and result.n_journals > 35
-    assert result.model.mrr >= 0.43
-    assert result.model.acc_at_10 >= 0.83
-    # ECE of ~420 top-1 predictions is noisy: labels drawn from the model's own top-1
-    # probabilities (a perfectly calibrated model) score 0.036 on average, 90% of draws
-    # between 0.018 and 0.058, ≤ 0.03 only 36% of the time (README). The 0.03 is
-    # checked on pooled cross-validation of the training part instead (next test).
-    assert result.model.ece <= 0.06
+    # The targets for the default model: beat every baseline of evaluation.md
+    # (MRR ≥ 0.42, acc@10 ≥ 0.82) with ECE ≤ 0.03. Deterministic (seeds fixed), but read the
+    # margins with the noise in mind: ~0.02 on MRR, and a perfectly calibrated model shows
+    # ECE 0.036 on average on ~420 papers (README: each residue in the test role).
+    assert result.model.mrr >= 0.42
+    assert result.model.acc_at_10 >= 0.82
+    assert result.model.ece <= 0.03
     assert result.model.mrr > result.baselines["knn"].mrr
     assert result.model.mrr > result.baselines["prior"].mrr
 

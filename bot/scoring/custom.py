@@ -66,6 +66,8 @@ def score_custom(
         return np.zeros((len(papers), len(profiles)))
     spaces, cats = model.features(papers)
     journal_logits = component_scores(spaces, cats, model.tables) @ model.weights
+    if model.biases is not None:  # a custom profile has no offset of its own: 0, the ridge's centre
+        journal_logits = journal_logits + model.biases
     others = logsumexp(journal_logits.astype(np.float64), axis=1)
     out = np.zeros((len(papers), len(profiles)))
     for i, profile in enumerate(profiles):

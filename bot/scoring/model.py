@@ -27,6 +27,7 @@ from bot.profiles.records import Paper
 from bot.scoring.calibration import (
     TOP_LABEL_IDENTITY,
     apply_top_label,
+    fit_biases,
     fit_top_label,
     fit_weights,
     softmax,
@@ -69,6 +70,7 @@ class JournalModel:
     tables: Tables
     weights: np.ndarray  # one per component
     counts: np.ndarray  # training papers per journal ("based on N papers")
+    biases: np.ndarray | None = None  # per-journal logit offsets (None in older models)
     top_label: tuple[float, ...] = TOP_LABEL_IDENTITY  # the top-1 map (calibration.py)
     cv_metrics: Metrics | None = None
     info: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +89,8 @@ class JournalModel:
             rows = slice(start, start + LOGIT_BLOCK)
             block = out[rows]
             block[:] = w[-1] * self.tables.log_prior + w[-2] * self.tables.category[cats[rows]]
+            if self.biases is not None:
+                block += self.biases
             for k, (x, centroid) in enumerate(zip(spaces, self.tables.centroids, strict=True)):
                 if is_dense(self.vectorizers[k]):
                     block += w[k] * cosines(x[rows], centroid)
@@ -317,7 +321,12 @@ def train_model(
             vectorizers, frequencies, y, cats, totals, table, params
         )
     weights = fit_weights(scores, held_labels, params.calibration_l2)
-    held_out = softmax(scores.astype(np.float64) @ weights)
+    held_logits = scores.astype(np.float64) @ weights
+    biases = np.zeros(len(journals))
+    if params.journal_bias_prior > 0:  # ridge in pseudo-papers, whatever the data size
+        ridge = params.journal_bias_prior / len(held_labels)
+        biases = fit_biases(held_logits, held_labels, ridge)
+    held_out = softmax(held_logits + biases)
     top = fit_top_label(held_out, held_labels) if params.top_label else TOP_LABEL_IDENTITY
     cv = evaluate(apply_top_label(held_out, top), held_labels)
     say(f"calibrated: weights {np.round(weights, 3).tolist()}, held-out MRR {cv.mrr:.3f}")
@@ -328,6 +337,7 @@ def train_model(
         categories=categories,
         tables=table,
         weights=weights,
+        biases=biases,
         top_label=top,
         counts=totals.counts.copy(),
         cv_metrics=cv,
