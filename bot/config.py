@@ -83,6 +83,7 @@ class Settings:
     smtp_security: str = "starttls"
     smtp_from: str = "rxradar <rxradar@localhost>"
     smtp_timeout: float = 30.0
+    smtp_ca_file: Path | None = None  # trust this CA for the SMTP server's certificate
     slack_bot_token: Secret | None = field(default=None, repr=False)
     slack_signing_secret: Secret | None = field(default=None, repr=False)
     slack_app_token: Secret | None = field(default=None, repr=False)
@@ -231,6 +232,15 @@ def _email_ok(value: str) -> bool:
     return bool(re.match(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$", value))
 
 
+def _existing_file(value: str | None, key: str) -> Path | None:
+    if not value:
+        return None
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ConfigError(f"{PREFIX}{key}={value!r}: no such file")
+    return path
+
+
 def _embedding_model(value: str | None) -> str:
     """Set only when the extra is installed: fail at start-up, not at the first training."""
     if value and importlib.util.find_spec("sentence_transformers") is None:
@@ -289,6 +299,7 @@ def load_settings(
         smtp_security=smtp_security,
         smtp_from=read.text("SMTP_FROM", "rxradar <rxradar@localhost>") or "",
         smtp_timeout=read.number("SMTP_TIMEOUT", 30.0, minimum=0.1),
+        smtp_ca_file=_existing_file(read.text("SMTP_CA_FILE"), "SMTP_CA_FILE"),
         slack_bot_token=read.secret("SLACK_BOT_TOKEN"),
         slack_signing_secret=read.secret("SLACK_SIGNING_SECRET"),
         slack_app_token=read.secret("SLACK_APP_TOKEN"),

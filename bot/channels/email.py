@@ -74,7 +74,7 @@ class EmailChannel:
         if not s.smtp_host:
             raise DeliveryError(False, "RXRADAR_SMTP_HOST is not set; set it to send email")
         port = s.smtp_port or 587
-        context = ssl.create_default_context()
+        context = ssl.create_default_context(cafile=s.smtp_ca_file)
         smtp: smtplib.SMTP
         if s.smtp_security == "ssl":
             smtp = smtplib.SMTP_SSL(s.smtp_host, port, timeout=s.smtp_timeout, context=context)
@@ -98,6 +98,20 @@ class EmailChannel:
                 ) from exc
             except smtplib.SMTPResponseException as exc:
                 raise _reply_error(exc.smtp_code, exc.smtp_error, "on connect") from exc
+            except ssl.SSLCertVerificationError as exc:
+                raise DeliveryError(
+                    False,
+                    f"the SMTP server's TLS certificate was not accepted ({exc.verify_message}); "
+                    "check that RXRADAR_SMTP_HOST is the name on its certificate, or set "
+                    "RXRADAR_SMTP_CA_FILE to the CA that signed it",
+                ) from exc
+            except smtplib.SMTPNotSupportedError as exc:
+                raise DeliveryError(
+                    False,
+                    f"the SMTP server lacks a feature rxradar was told to use ({exc}): "
+                    "RXRADAR_SMTP_SECURITY=starttls needs STARTTLS (use ssl for port 465, "
+                    "none only on a trusted network); RXRADAR_SMTP_USERNAME needs AUTH",
+                ) from exc
             except (OSError, smtplib.SMTPException) as exc:
                 raise DeliveryError(False, f"cannot reach the SMTP server: {exc}") from exc
         return self._smtp

@@ -6,6 +6,11 @@
         ... send ...
         smtp.messages  # list[email.message.EmailMessage]
 
+    SmtpPeer(security="starttls", cert=ca.issue_cert("127.0.0.1"), users={"ada": "pw"})
+        offers (and requires) STARTTLS, or speaks TLS from the first byte with "ssl"; with
+        `users`, AUTH LOGIN/PLAIN is required, over TLS only. `tls_sessions` counts the
+        messages that arrived over TLS, `logins` the accepted user names.
+
 aiosmtpd cannot bind port 0, so a free port is picked first; hostname is given so it
 binds IPv4 rather than ::1.
 """
@@ -14,12 +19,17 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+if TYPE_CHECKING:
+    import trustme
 
 
 def free_port() -> int:
@@ -57,6 +67,11 @@ class _Handler:
         with self.peer.lock:
             if self.peer.fail_data:
                 return self.peer.fail_data.pop(0)
+            # STARTTLS marks the session; implicit TLS shows on the transport.
+            transport = getattr(server, "transport", None)
+            over_tls = transport is not None and transport.get_extra_info("ssl_object")
+            if session.ssl is not None or over_tls:
+                self.peer.tls_sessions += 1
             parsed = message_from_bytes(envelope.content, policy=policy.default)
             self.peer.messages.append(parsed)  # type: ignore[arg-type]
             self.peer.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
@@ -64,23 +79,58 @@ class _Handler:
 
 
 class SmtpPeer:
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        security: str = "none",
+        cert: trustme.LeafCert | None = None,
+        users: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
+        self.security = security
         self.messages: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_rcpt: dict[str, str] = {}
         self.fail_data: list[str] = []
         self.rcpt_delay = 0.0  # seconds before answering RCPT (slow servers, crash windows)
         self.rcpts_started = 0  # RCPT commands received, answered or not
+        self.tls_sessions = 0  # messages received over TLS
+        self.logins: list[str] = []
+        self.users = users
         self.lock = threading.Lock()
         self.connections = 0
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if security != "none":
+            if cert is None:
+                raise ValueError("a TLS peer needs a certificate (trustme CA.issue_cert)")
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            cert.configure_cert(context)
+            if security == "starttls":
+                options.update(tls_context=context, require_starttls=True)
+            else:
+                options.update(ssl_context=context)
+        if users is not None:
+            options.update(authenticator=self._authenticate, auth_require_tls=True)
+        self.controller = Controller(
+            _Handler(self), hostname="127.0.0.1", port=self.port, **options
+        )
+
+    def _authenticate(
+        self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
+    ) -> AuthResult:
+        if not isinstance(auth_data, LoginPassword) or self.users is None:
+            return AuthResult(success=False, handled=False)
+        user = auth_data.login.decode()
+        ok = self.users.get(user) == auth_data.password.decode()
+        if ok:
+            with self.lock:
+                self.logins.append(user)
+        return AuthResult(success=ok, handled=False)
 
     def env(self) -> dict[str, str]:
         return {
             "RXRADAR_SMTP_HOST": "127.0.0.1",
             "RXRADAR_SMTP_PORT": str(self.port),
-            "RXRADAR_SMTP_SECURITY": "none",
+            "RXRADAR_SMTP_SECURITY": self.security,
             "RXRADAR_SMTP_FROM": "rxradar digests <digests@rxradar.test>",
             "RXRADAR_SMTP_TIMEOUT": "5",
         }
