@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from bot.store import Store
 from bot.store.db import make_engine, upgrade
+from tests.peers.http import LocalServer
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_URL = os.environ.get("RXRADAR_TEST_DATABASE_URL")
@@ -121,3 +122,18 @@ def env(tmp_path: Path, database_url: str) -> dict[str, str]:
         "RXRADAR_SECRET_KEY": "test-secret-key-not-for-production",
         "RXRADAR_PUBLIC_URL": "http://rxradar.test",
     }
+
+
+@pytest.fixture(scope="module")
+def shared_server() -> Iterator[LocalServer]:
+    """One local HTTP server per test module: shutting one down takes ~0.5 s."""
+    with LocalServer() as running:
+        yield running
+
+
+@pytest.fixture
+def server(shared_server: LocalServer) -> LocalServer:
+    """The module's server with no routes and no recorded requests."""
+    shared_server.routes.clear()
+    shared_server.requests.clear()
+    return shared_server

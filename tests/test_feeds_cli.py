@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -28,20 +27,13 @@ PREPRINT_KEYS = {
 }
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[LocalServer]:
-    with LocalServer() as running:
-        yield running
-
-
 @pytest.fixture
-def server(shared_server: LocalServer) -> LocalServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    shared_server.route("/bio", Reply(body=(FIXTURES / "biorxiv_neuroscience.rdf").read_bytes()))
-    shared_server.route("/arxiv", Reply(body=(FIXTURES / "arxiv_cs_lg.xml").read_bytes()))
-    shared_server.route("/broken", Reply(status=500))
-    return shared_server
+def server(server: LocalServer) -> LocalServer:
+    """conftest's cleared server, with the three feeds these commands poll."""
+    server.route("/bio", Reply(body=(FIXTURES / "biorxiv_neuroscience.rdf").read_bytes()))
+    server.route("/arxiv", Reply(body=(FIXTURES / "arxiv_cs_lg.xml").read_bytes()))
+    server.route("/broken", Reply(status=500))
+    return server
 
 
 @pytest.fixture

@@ -28,19 +28,6 @@ def make_settings(tmp_path: Path, **extra: str) -> Settings:
     return load_settings(env)
 
 
-@pytest.fixture(scope="module")
-def shared_server() -> Iterator[LocalServer]:
-    with LocalServer() as running:  # one per module: shutting a server down takes ~0.5 s
-        yield running
-
-
-@pytest.fixture
-def server(shared_server: LocalServer) -> LocalServer:
-    shared_server.routes.clear()
-    shared_server.requests.clear()
-    return shared_server
-
-
 @pytest.fixture
 def fetcher(tmp_path: Path) -> Iterator[Fetcher]:
     with Fetcher(make_settings(tmp_path, RXRADAR_MAX_FEED_BYTES="100KB")) as client:
