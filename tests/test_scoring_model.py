@@ -116,6 +116,22 @@ def test_a_saved_model_loads_with_identical_probabilities(
     assert loaded.journals == model.journals
 
 
+def test_a_model_saved_by_the_previous_release_still_scores(corpus: Corpus, tmp_path: Path) -> None:
+    """Saved before per-journal offsets and the three-input top-1 map: no `biases`
+    attribute, Platt's two coefficients. It must load and score as it did then."""
+    old = train_model(
+        corpus.papers[:1500], corpus.labels[:1500], ModelParams(journal_bias_prior=0.0)
+    )
+    old.top_label = old.top_label[:2]  # what a Platt-only map looked like
+    del old.__dict__["biases"]
+    papers = corpus.papers[2000:2100]
+    before = old.predict_proba(papers)
+    save_model(old, tmp_path / "old", {})
+    loaded = load_model(tmp_path / "old")
+    assert loaded.biases is None
+    assert np.allclose(loaded.predict_proba(papers), before)
+
+
 def test_the_manifest_records_every_hyper_parameter(model: JournalModel, tmp_path: Path) -> None:
     save_model(model, tmp_path / "v1", {"version": "v1"})
     manifest = read_manifest(tmp_path / "v1")
