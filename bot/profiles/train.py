@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.profiles.scorer import ActiveModel, rescore_window
+from bot.profiles.scorer import ActiveModel, predict_window, store_scores, store_stats
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
@@ -104,10 +104,14 @@ def _activate(
     """Register, re-score the window and activate in one transaction; returns preprints scored."""
     window_start = (today or datetime.now(UTC).date()) - timedelta(days=settings.score_window_days)
     with store.session() as session:
+        # Predict before the first write: on SQLite the write lock is taken at the first
+        # flush, and predicting a 90-day window can take minutes with sentence embeddings.
+        window = predict_window(session, active, window_start)
         add_model_version(session, active.version, str(active.path), manifest)
-        n_rescored = rescore_window(session, active, window_start, settings.score_window_days)
+        store_scores(session, active, window)
+        store_stats(session, active, window, window_start, settings.score_window_days)
         activate_model_version(session, active.version)
-    return n_rescored
+    return len(window.ids)
 
 
 def prune_model_directories(store: Store, settings: Settings) -> list[Path]:
