@@ -9,7 +9,9 @@ weights package are installed, and is skipped otherwise (CI installs neither).
 from __future__ import annotations
 
 import hashlib
+import os
 import random
+import subprocess
 import sys
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from bot.scoring.errors import EmbeddingError
 from bot.scoring.metrics import evaluate
 from bot.scoring.model import ModelParams, load_model, save_model, train_model
 from bot.scoring.synthetic import Corpus, synthetic_corpus
+from bot.store import Store
+from bot.store.scores import activate_model_version, add_model_version
 
 DIMENSIONS = 24
 
@@ -144,6 +148,33 @@ def test_the_setting_is_refused_at_start_up_without_the_extra(
     with pytest.raises(ConfigError, match=r"RXRADAR_EMBEDDING_MODEL.*rxradar\[embeddings\]"):
         load_settings(env)
     assert load_settings({"RXRADAR_DATA_DIR": str(tmp_path)}).embedding_model == ""
+
+
+def test_a_command_that_cannot_embed_fails_with_one_readable_line(
+    corpus: Corpus, encoder_loads: list[str], store: Store, env: dict[str, str]
+) -> None:
+    """The active model was trained with an encoder this process cannot load (CI: no
+    sentence-transformers at all; with the extra: no model of that name)."""
+    model = train_model(
+        corpus.papers[:300], corpus.labels[:300], ModelParams(embedding_model="stand-in")
+    )
+    directory = load_settings(env).models_dir / "v-embedded"
+    save_model(model, directory, {})
+    with store.session() as session:
+        add_model_version(session, "v-embedded", str(directory), {})
+        activate_model_version(session, "v-embedded")
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "match", "--text", "a preprint"],
+        env={**os.environ, **env, "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "error:" in result.stderr
+    either = ("pip install 'rxradar[embeddings]'", "cannot load the embedding model")
+    assert any(text in " ".join(result.stderr.split()) for text in either)
 
 
 # ------------------------------------------------------------ the real MiniLM (optional)

@@ -58,7 +58,7 @@ def main() -> None:
     try:
         app()
     except EmbeddingError as exc:  # raised wherever a model with embeddings embeds text
-        from bot.cli.common import err_console
+        from bot.cli.common import print_error
 
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        print_error(str(exc))
         raise SystemExit(2) from None

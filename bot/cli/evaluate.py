@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import err_console, fail, out_console, print_json, settings
@@ -24,7 +25,7 @@ class Split(StrEnum):
 
 
 def _progress(message: str) -> None:
-    err_console.print(f"[dim]{message}…[/]", highlight=False)
+    err_console.print(f"[dim]{escape(message)}…[/]", highlight=False)
 
 
 def _read(path: Path) -> list[Paper]:

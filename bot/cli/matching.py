@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -93,7 +94,7 @@ def train_command(
                 store,
                 config,
                 min_papers=min_papers,
-                progress=lambda message: err_console.print(f"[dim]{message}[/]"),
+                progress=lambda message: err_console.print(f"[dim]{escape(message)}[/]"),
             )
         except TrainError as exc:
             fail(str(exc))
