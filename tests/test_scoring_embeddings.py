@@ -115,6 +115,7 @@ def test_each_distinct_text_is_embedded_once(encoder_loads: list[str]) -> None:
     assert batches == [1, 1, 1]  # the probe ("a b"), then "c d", then "e f"
     assert np.allclose(first[0], first[2]) and np.allclose(first[1], again[0])
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0)
+    assert space.transform([]).shape == (0, DIMENSIONS) and batches == [1, 1, 1]
 
 
 def test_leave_one_out_calibration_refuses_embeddings(

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -70,20 +71,18 @@ class EmbeddingSpace:
         self.idf = np.ones(0)
         self._encoder = encoder
         self._cache: dict[bytes, np.ndarray] = {}
+        self._lock = threading.Lock()  # the scheduler and the web server share one model
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_encoder"] = None  # torch models are not pickled; reloaded by name
         state["_cache"] = {}
+        del state["_lock"]
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-
-    def use_encoder(self, encoder: Encoder) -> None:
-        """Embed with this function instead of loading `model_name` (tests, benchmarks)."""
-        self._encoder = encoder
-        self._cache = {}
+        self._lock = threading.Lock()
 
     def fit(self, texts: Sequence[str]) -> EmbeddingSpace:
         probe = self._embed(list(texts[:1]) or ["x"])
@@ -102,6 +101,12 @@ class EmbeddingSpace:
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         """Vectors for `texts`, encoding each distinct text not seen before once."""
+        if not texts:
+            return np.zeros((0, self.n_features), dtype=np.float32)
+        with self._lock:
+            return self._embed_locked(texts)
+
+    def _embed_locked(self, texts: list[str]) -> np.ndarray:
         keys = [hashlib.blake2b(t.encode(), digest_size=16).digest() for t in texts]
         todo = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._cache}
         fresh = dict(zip(todo, self._encode(list(todo.values())), strict=True)) if todo else {}
