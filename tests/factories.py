@@ -120,3 +120,18 @@ def settings(tmp_path: object, **env: str) -> object:
         "RXRADAR_PUBLIC_URL": "http://rxradar.test",
     }
     return load_settings({**base, **env})
+
+
+def email_message(address: str = "ada@example.org") -> object:
+    """One rendered digest addressed to `address`, as the email channel receives it."""
+    from bot.channels.base import DigestMessage
+    from bot.digest.model import Target
+
+    return DigestMessage(
+        target=Target("email", address=address),
+        subject="New preprints for Medical Image Analysis: 1 preprint",
+        text="plain text",
+        html="<p>html</p>",
+        message_id="<fixed.1@rxradar.test>",
+        unsubscribe_url="http://rxradar.test/unsubscribe/TOKEN",
+    )

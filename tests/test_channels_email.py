@@ -9,20 +9,12 @@ import pytest
 from bot.channels.base import DeliveryError, DigestMessage
 from bot.channels.email import EmailChannel, build_email
 from bot.config import Settings
-from bot.digest.model import Target
 from tests import factories
 from tests.peers.smtp import SmtpPeer, free_port
 
 
 def _message(address: str = "ada@example.org") -> DigestMessage:
-    return DigestMessage(
-        target=Target("email", address=address),
-        subject="New preprints for Medical Image Analysis: 1 preprint",
-        text="plain text",
-        html="<p>html</p>",
-        message_id="<fixed.1@rxradar.test>",
-        unsubscribe_url="http://rxradar.test/unsubscribe/TOKEN",
-    )
+    return factories.email_message(address)  # type: ignore[return-value]
 
 
 def _settings(tmp_path: Path, **env: str) -> Settings:

@@ -12,20 +12,12 @@ import trustme
 from bot.channels.base import DeliveryError, DigestMessage
 from bot.channels.email import EmailChannel
 from bot.config import ConfigError, load_settings
-from bot.digest.model import Target
 from tests import factories
 from tests.peers.smtp import SmtpPeer
 
 
 def _message(address: str = "ada@example.org") -> DigestMessage:
-    return DigestMessage(
-        target=Target("email", address=address),
-        subject="New preprints for eLife: 1 preprint",
-        text="plain text",
-        html="<p>html</p>",
-        message_id="<tls.1@rxradar.test>",
-        unsubscribe_url="http://rxradar.test/unsubscribe/TOKEN",
-    )
+    return factories.email_message(address)  # type: ignore[return-value]
 
 
 @pytest.fixture(scope="module")
