@@ -103,6 +103,11 @@ class Settings:
     def models_dir(self) -> Path:
         return self.data_dir / "models"
 
+    @property
+    def embeddings_dir(self) -> Path:
+        """Sentence-embedding vectors kept between runs (only with RXRADAR_EMBEDDING_MODEL)."""
+        return self.data_dir / "embeddings"
+
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}

@@ -118,6 +118,50 @@ def test_each_distinct_text_is_embedded_once(encoder_loads: list[str]) -> None:
     assert space.transform([]).shape == (0, DIMENSIONS) and batches == [1, 1, 1]
 
 
+def test_vectors_kept_on_disk_are_not_encoded_again(tmp_path: Path) -> None:
+    encoded: list[str] = []
+
+    def counting(texts: list[str]) -> np.ndarray:
+        encoded.extend(texts)
+        return _stand_in_encoder(texts)
+
+    first = embeddings.EmbeddingSpace("stand-in", encoder=counting)
+    first.keep_vectors_in(tmp_path / "embeddings")
+    before = first.fit(["a b"]).transform(["a b", "c d"]).toarray()
+    # A new process: new space, empty memory, same directory.
+    second = embeddings.EmbeddingSpace("stand-in", encoder=counting)
+    second.keep_vectors_in(tmp_path / "embeddings")
+    after = second.transform(["c d", "a b", "e f"]).toarray()
+    assert encoded == ["a b", "c d", "e f"]  # each text once, across both
+    assert np.array_equal(after[:2], before[::-1])
+    other = embeddings.EmbeddingSpace("another-encoder", encoder=counting)
+    other.keep_vectors_in(tmp_path / "embeddings")
+    other.transform(["a b"])
+    assert encoded[-1] == "a b"  # vectors of one encoder never serve another
+    assert len(list((tmp_path / "embeddings").glob("*.sqlite"))) == 2
+
+
+def test_the_active_model_keeps_its_vectors_under_the_data_directory(
+    corpus: Corpus, encoder_loads: list[str], store: Store, env: dict[str, str]
+) -> None:
+    from bot.profiles import scorer
+
+    settings = load_settings(env)
+    model = train_model(corpus.papers[:300], corpus.labels[:300], ModelParams(embedding_model="x"))
+    directory = settings.models_dir / "v-embedded"
+    save_model(model, directory, {})
+    with store.session() as session:
+        add_model_version(session, "v-embedded", str(directory), {})
+        activate_model_version(session, "v-embedded")
+    scorer._loaded.clear()
+    active = scorer.load_active_model(store)
+    assert active is not None
+    active.model.predict_proba(corpus.papers[300:310])
+    (stored,) = settings.embeddings_dir.glob("*.sqlite")
+    assert stored.name.startswith("x-")
+    scorer._loaded.clear()
+
+
 def test_leave_one_out_calibration_refuses_embeddings(
     corpus: Corpus, encoder_loads: list[str]
 ) -> None:

@@ -105,12 +105,18 @@ def evaluate_command(
     from bot.scoring.evaluate import run_evaluation
     from bot.scoring.params import ModelParams
 
-    model_name = embeddings if embeddings is not None else settings().embedding_model
+    config = settings()
+    model_name = embeddings if embeddings is not None else config.embedding_model
     params = ModelParams(embedding_model=model_name)
     train_papers, test_papers = _inputs(train, test, split)
     try:
         result = run_evaluation(
-            train_papers, test_papers, min_papers, params=params, progress=_progress
+            train_papers,
+            test_papers,
+            min_papers,
+            params=params,
+            progress=_progress,
+            vector_store=config.embeddings_dir if model_name else None,
         )
     except ValueError as exc:
         fail(str(exc))

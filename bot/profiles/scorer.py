@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.profiles.records import Paper
 from bot.scoring import stats as window_stats
 from bot.scoring.custom import CustomProfile, build_custom_profile, score_custom
+from bot.scoring.embeddings import attach_vector_store
 from bot.scoring.model import JournalModel, load_model
 from bot.store.db import Store
 from bot.store.profiles import ProfileSummary, list_profiles, paper_counts, profile_papers
@@ -74,6 +75,8 @@ def load_active_model(store: Store) -> ActiveModel | None:
         if info.id not in _loaded:
             _loaded.clear()  # keep one model in memory
             model = load_model(Path(info.path))
+            # <data dir>/models/<version> → <data dir>/embeddings (Settings.embeddings_dir)
+            attach_vector_store(model.vectorizers, Path(info.path).parent.parent / "embeddings")
             _loaded[info.id] = ActiveModel(info.id, model, Path(info.path))
         return _loaded[info.id]
 

@@ -166,7 +166,7 @@ def train_from_store(
         )
     params = params or ModelParams(embedding_model=settings.embedding_model)
     try:
-        model = train_model(papers, labels, params, progress)
+        model = train_model(papers, labels, params, progress, settings.embeddings_dir)
     except EmbeddingError as exc:
         raise TrainError(str(exc)) from exc
     seconds = time.perf_counter() - started

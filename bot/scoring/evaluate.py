@@ -13,6 +13,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,6 +98,7 @@ def run_evaluation(
     min_papers: int = 10,
     params: ModelParams | None = None,
     progress: Progress | None = None,
+    vector_store: Path | None = None,
 ) -> Evaluation:
     params = params or ModelParams()
     say = progress or (lambda message: None)
@@ -115,7 +117,7 @@ def run_evaluation(
         raise ValueError("no test paper belongs to a trained journal; check the test file")
     say(f"training on {len(train):,} papers, {len(keys)} journals")
     started = time.perf_counter()
-    model = train_model([p for p, _ in train], [k for _, k in train], params, say)
+    model = train_model([p for p, _ in train], [k for _, k in train], params, say, vector_store)
     seconds_train = time.perf_counter() - started
     say(f"scoring {len(test):,} test papers")
     started = time.perf_counter()

@@ -32,7 +32,7 @@ from bot.scoring.calibration import (
     fit_weights,
     softmax,
 )
-from bot.scoring.embeddings import EmbeddingSpace
+from bot.scoring.embeddings import EmbeddingSpace, attach_vector_store
 from bot.scoring.features import TextVectorizer, category_key, smooth_idf, weigh
 from bot.scoring.metrics import Metrics, evaluate
 from bot.scoring.params import ModelParams
@@ -284,8 +284,13 @@ def train_model(
     labels: Sequence[str],
     params: ModelParams | None = None,
     progress: Progress | None = None,
+    vector_store: Path | None = None,
 ) -> JournalModel:
-    """Fit on papers labelled with journal keys (every label becomes a journal)."""
+    """Fit on papers labelled with journal keys (every label becomes a journal).
+
+    `vector_store`: a directory where sentence-embedding vectors are kept between runs
+    (only used when `params.embedding_model` is set).
+    """
     params = params or ModelParams()
     say = progress or (lambda message: None)
     if len(papers) != len(labels) or not papers:
@@ -298,7 +303,10 @@ def train_model(
     embedding = f" (and {params.embedding_model} embeddings)" if params.embedding_model else ""
     say(f"features for {len(papers):,} papers{embedding}")
     texts = [paper.text for paper in papers]
-    vectorizers = [v.fit(texts) for v in _vectorizers(params)]
+    vectorizers = _vectorizers(params)
+    if vector_store is not None:
+        attach_vector_store(vectorizers, vector_store)
+    vectorizers = [v.fit(texts) for v in vectorizers]
     frequencies = [v.term_frequencies(texts) for v in vectorizers]
     spaces = [weigh(tf, v.idf) for v, tf in zip(vectorizers, frequencies, strict=True)]
     keys = sorted({category_key(p.category) for p in papers} - {""})
