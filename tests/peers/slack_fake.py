@@ -152,7 +152,9 @@ class SlackFake:
             "conversations.replies": self._conversations_replies,
             "users.info": self._users_info,
             "oauth.v2.access": self._oauth_v2_access,
+            "apps.connections.open": self._apps_connections_open,
         }
+        self.socket_url: str | None = None  # what apps.connections.open hands out
         self.open_methods = {"oauth.v2.access"}  # authenticated by client id/secret instead
         self.tokens: set[str] = set()  # further accepted tokens (e.g. minted by installs)
         self.user_tz: dict[str, str] = {}
@@ -330,6 +332,11 @@ class SlackFake:
             "is_enterprise_install": False, "authed_user": {"id": "UINSTALLER"},
         }  # fmt: skip
 
+    def _apps_connections_open(self, params: Json) -> Json:
+        if self.socket_url is None:
+            return {"ok": False, "error": "socket_mode_not_enabled"}
+        return {"ok": True, "url": self.socket_url}
+
     def _record_response(self, name: str, raw: bytes) -> None:
         with self._lock:
             self._responses.setdefault(name, []).append(json.loads(raw or b"{}"))
@@ -373,6 +380,8 @@ class SlackFake:
                 and (method not in self.open_methods)
             ):
                 result = (200, {"ok": False, "error": "invalid_auth"}, {})
+            elif method == "apps.connections.open" and not (token or "").startswith("xapp-"):
+                result = (200, {"ok": False, "error": "not_allowed_token_type"}, {})
             elif method not in self.handlers:
                 result = (404, {"ok": False, "error": "unknown_method"}, {})
             else:
