@@ -23,6 +23,7 @@ import hashlib
 import logging
 import re
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 Encoder = Callable[[list[str]], np.ndarray]  # texts → n × d unit vectors
 BATCH = 32
+PROGRESS_FROM = 500  # texts in one call before a progress bar is worth showing
 CACHE_LIMIT = 50_000  # vectors remembered per space (≈ 77 MB at 384 dimensions)
 
 
@@ -59,8 +61,10 @@ def load_encoder(model_name: str) -> Encoder:
         ) from exc
 
     def encode(texts: list[str]) -> np.ndarray:
+        # Thousands of texts take minutes: show the encoder's bar to a person at a terminal.
+        bar = len(texts) >= PROGRESS_FROM and sys.stderr.isatty()
         vectors = model.encode(
-            texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=False
+            texts, batch_size=BATCH, normalize_embeddings=True, show_progress_bar=bar
         )
         return np.asarray(vectors, dtype=np.float32)
 
