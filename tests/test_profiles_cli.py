@@ -236,6 +236,24 @@ def test_a_poll_scores_new_preprints_with_the_active_model(
     assert fresh.doi in [i["doi"] for i in page["preprints"]]  # type: ignore[index]
 
 
+def test_preprints_whose_scoring_failed_are_scored_by_the_next_poll(
+    trained: dict[str, object], env: dict[str, str], store: Store
+) -> None:
+    rng = random.Random(4)
+    missed = [_preprint(600 + n, "Virus Reports", TODAY, rng) for n in range(3)]
+    upsert_preprints(store, missed)  # stored by a poll whose scoring then failed
+    report = score_after_poll(store, load_settings(env), [])  # a later poll, nothing new
+    assert report.n_scored == 3
+    with store.session() as session:
+        versions = {
+            s.model_version
+            for s in session.scalars(select(Score))
+            if s.preprint_id in {p.id for p in missed}
+        }
+    assert versions == {str(trained["version"])}
+    assert score_after_poll(store, load_settings(env), []).n_scored == 0  # then a no-op
+
+
 def test_a_custom_profile_is_scored_on_the_journals_scale_at_once(
     trained: dict[str, object], env: dict[str, str], tmp_path: Path
 ) -> None:

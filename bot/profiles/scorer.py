@@ -37,6 +37,7 @@ from bot.store.scores import (
     replace_scores,
     save_profile_stats,
     scored_preprint_ids,
+    unscored_window_ids,
     window_papers,
 )
 
@@ -289,10 +290,13 @@ def score_after_poll(
     if active is None:
         log.info("no trained model yet: %d preprints left unscored", len(preprint_ids))
         return ScoreReport(None, 0, 0, 0)
-    if not preprint_ids:  # nothing new: the window's statistics stand as they are
-        return ScoreReport(active.version, 0, 0, 0)
     since = window_start(settings, today)
-    wanted = set(preprint_ids)
+    with store.session() as session:
+        # A poll whose scoring failed (database hiccup, encoder missing) left its preprints
+        # unscored; they are picked up here, so nothing stays unscored for good.
+        wanted = set(preprint_ids) | unscored_window_ids(session, since, active.version)
+    if not wanted:  # nothing new: the window's statistics stand as they are
+        return ScoreReport(active.version, 0, 0, 0)
     with store.session() as session:
         window = predict_window(session, active, since)
         inside = window.subset(wanted)

@@ -321,6 +321,15 @@ def window_papers(session: Session, since: date) -> list[Paper]:
     return [_paper(row) for row in session.execute(query)]
 
 
+def unscored_window_ids(session: Session, since: date, version_id: str) -> set[str]:
+    """Preprints of the window without any score of `version_id` (a scoring that failed)."""
+    scored = select(Score.preprint_id).where(
+        Score.preprint_id == Preprint.id, Score.model_version == version_id
+    )
+    query = select(Preprint.id).where(Preprint.posted >= since, ~scored.exists())
+    return set(session.scalars(query))
+
+
 def window_preprint_ids(session: Session, since: date) -> list[str]:
     query = select(Preprint.id).where(Preprint.posted >= since).order_by(Preprint.id)
     return list(session.scalars(query))
