@@ -242,7 +242,9 @@ def _existing_file(value: str | None, key: str) -> Path | None:
         return None
     path = Path(value).expanduser()
     if not path.is_file():
-        raise ConfigError(f"{PREFIX}{key}={value!r}: no such file")
+        raise ConfigError(
+            f"{PREFIX}{key}={value!r}: no such file; give an existing path or unset it"
+        )
     return path
 
 

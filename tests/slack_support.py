@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -34,6 +33,7 @@ from bot.store.scores import (
 from bot.web.app import create_web_app
 from tests.peers.http import LocalServer
 from tests.peers.slack_fake import SlackFake
+from tests.peers.waiting import wait_for
 from tests.peers.web import UvicornThread, post_signed, slash_body
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -127,17 +127,6 @@ class Harness:
 
     def post(self, body: str, timestamp: int | None = None) -> Any:
         return post_signed(self.server.url("/slack/events"), body, SECRET, timestamp)
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
-    """Poll until `check()` is truthy (lazy listeners answer after the 200)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("timed out waiting for the app to answer")
 
 
 @pytest.fixture

@@ -262,7 +262,13 @@ def store_stats(
 
 def rescore_window(session: Session, active: ActiveModel, since: date, window_days: int) -> int:
     """Score every preprint in the window and recompute the statistics (after training)."""
-    window = predict_window(session, active, since)
+    return store_window(session, active, predict_window(session, active, since), since, window_days)
+
+
+def store_window(
+    session: Session, active: ActiveModel, window: Predictions, since: date, window_days: int
+) -> int:
+    """Store a predicted window's scores and statistics; returns the preprints stored."""
     store_scores(session, active, window)
     store_stats(session, active, window, since, window_days)
     return len(window.ids)

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.profiles.scorer import ActiveModel, predict_window, store_scores, store_stats
+from bot.profiles.scorer import ActiveModel, predict_window, store_window
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
@@ -108,10 +108,9 @@ def _activate(
         # flush, and predicting a 90-day window can take minutes with sentence embeddings.
         window = predict_window(session, active, window_start)
         add_model_version(session, active.version, str(active.path), manifest)
-        store_scores(session, active, window)
-        store_stats(session, active, window, window_start, settings.score_window_days)
+        n_rescored = store_window(session, active, window, window_start, settings.score_window_days)
         activate_model_version(session, active.version)
-    return len(window.ids)
+    return n_rescored
 
 
 def prune_model_directories(store: Store, settings: Settings) -> list[Path]:

@@ -92,12 +92,7 @@ class JournalModel:
             if self.biases is not None:
                 block += self.biases
             for k, (x, centroid) in enumerate(zip(spaces, self.tables.centroids, strict=True)):
-                if is_dense(self.vectorizers[k]):
-                    block += w[k] * cosines(x[rows], centroid)
-                    continue
-                cosine = sp.csr_matrix(x[rows] @ centroid.T)
-                cosine.data *= w[k]
-                block += cosine.toarray()
+                block += w[k] * cosines(x[rows], centroid)
         return out
 
     def predict_proba(self, papers: Sequence[Paper]) -> np.ndarray:

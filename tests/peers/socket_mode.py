@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-import time
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+
+from tests.peers.waiting import wait_for
 
 Json = dict[str, Any]
 
@@ -82,7 +83,7 @@ class SocketModePeer:
                 self._clients.discard(connection)
 
     def wait_connected(self, timeout: float = 10.0) -> None:
-        self._wait(lambda: self._clients, timeout, "the app never opened the websocket")
+        wait_for(lambda: self._clients, timeout, "the app to open the websocket")
 
     def push(self, envelope: Json) -> None:
         """Send one envelope to every connected client (Slack picks one; we have one)."""
@@ -102,15 +103,5 @@ class SocketModePeer:
             with self._lock:
                 return next((m for m in self.received if m.get("envelope_id") == envelope_id), None)
 
-        found = self._wait(find, timeout, f"no acknowledgement for envelope {envelope_id}")
+        found = wait_for(find, timeout, f"the acknowledgement of envelope {envelope_id}")
         return found  # type: ignore[no-any-return]
-
-    @staticmethod
-    def _wait(check: Any, timeout: float, message: str) -> Any:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = check()
-            if value:
-                return value
-            time.sleep(0.02)
-        raise AssertionError(message)
