@@ -24,9 +24,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from bot.channels.base import DigestBody, DigestLinks, Message
+from bot.channels.email import digest_context, render_email
+from bot.channels.slack import digest_posts
 from bot.digest.build import build_digest
-from bot.digest.model import Candidate, Digest, History, ProfileSummary, Rules
-from bot.digest.render import Links, render_digest, render_email_html
+from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.records.rules import DigestRules
+from bot.records.target import Target
+from bot.templating import render
 
 NOW = datetime(2026, 10, 26, 8, tzinfo=UTC)
 WORDS = [
@@ -59,14 +64,14 @@ WORDS = [
     "ecology",
     "climate",
 ]
-LINKS = Links("https://rxradar.example.org/unsubscribe/TOKEN")
+LINKS = DigestLinks("https://rxradar.example.org/unsubscribe/TOKEN")
 
 
 @dataclass(frozen=True)
 class World:
-    profiles: list[ProfileSummary]
+    profiles: list[ProfileWindow]
     by_profile: dict[int, list[Candidate]]
-    rules: list[tuple[Rules, list[int]]]
+    rules: list[tuple[int, DigestRules, list[int]]]  # subscription id, its rules, followed
 
 
 def _text(rng: random.Random, n: int) -> str:
@@ -77,7 +82,7 @@ def make_world(n_subs: int, n_journals: int, n_preprints: int, per_preprint: int
     rng = random.Random(7)
     quantiles = tuple(sorted(rng.betavariate(0.3, 40) for _ in range(101)))
     profiles = [
-        ProfileSummary(
+        ProfileWindow(
             j,
             f"Journal of {_text(rng, 2).title()} {j}",
             "journal",
@@ -115,14 +120,24 @@ def make_world(n_subs: int, n_journals: int, n_preprints: int, per_preprint: int
     for s in range(n_subs):
         followed = rng.sample(range(1, n_journals + 1), rng.choice((1, 1, 1, 2, 3)))
         keywords = (rng.choice(WORDS),) if s % 5 == 0 else ()
-        rules.append((Rules(s, top=10, keywords=keywords), followed))
+        rules.append((s, DigestRules(top=10, keywords=keywords), followed))
     return World(profiles, by_profile, rules)
 
 
-def build_one(world: World, rules: Rules, followed: list[int]) -> Digest:
+def build_one(world: World, sub: int, rules: DigestRules, followed: list[int]) -> Digest:
     profiles = [world.profiles[j - 1] for j in followed]
     candidates = [c for j in followed for c in world.by_profile[j]]
-    return build_digest(rules, profiles, candidates, History(), NOW, "2026-10-26", 5000)
+    return build_digest(sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000)
+
+
+def _message(digest: Digest) -> Message:
+    return Message(Target("email", "a@example.org"), DigestBody(digest, LINKS), "<id@x>")
+
+
+def render_all(digest: Digest) -> int:
+    """Both renderings, as delivery makes them; returns the Slack message count."""
+    render_email(_message(digest))
+    return len(digest_posts(digest))
 
 
 def _timed(label: str, count: int, action: Callable[[], object]) -> tuple[str, int, float]:
@@ -137,21 +152,24 @@ def bench_pure(world: World) -> tuple[list[tuple[str, int, float]], list[Digest]
         _timed(
             "build (pure)",
             len(world.rules),
-            lambda: digests.extend(build_one(world, r, f) for r, f in world.rules),
+            lambda: digests.extend(build_one(world, s, r, f) for s, r, f in world.rules),
         )
     ]
     rows.append(
         _timed(
             "render all (html+inline, text, slack)",
             len(digests),
-            lambda: [render_digest(d, LINKS) for d in digests],
+            lambda: [render_all(d) for d in digests],
         )
     )
     rows.append(
         _timed(
             "render one template (email html)",
             len(digests),
-            lambda: [render_email_html(d, LINKS) for d in digests],
+            lambda: [
+                render("email/digest.html.j2", **digest_context(DigestBody(d, LINKS)))
+                for d in digests
+            ],
         )
     )
     return rows, digests
@@ -163,9 +181,11 @@ def bench_store(world: World, sample: int) -> list[tuple[str, int, float]]:
     import io
 
     from bot.channels.console import ConsoleChannel
+    from bot.channels.email import preview_text
     from bot.channels.registry import Registry
     from bot.config import load_settings
-    from bot.delivery import prepare_due, send_pending
+    from bot.delivery.preparing import prepare_due
+    from bot.delivery.sending import send_pending
     from bot.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -173,17 +193,19 @@ def bench_store(world: World, sample: int) -> list[tuple[str, int, float]]:
         _fill(store, world)
         _subscriptions(store, world, sample)
         settings = load_settings({"RXRADAR_DATA_DIR": tmp, "RXRADAR_SECRET_KEY": "bench"})
-        sink = Registry({"email": lambda: ConsoleChannel(io.StringIO())})
+        sink = Registry(
+            {"email": lambda: ConsoleChannel(preview_text, io.StringIO(), io.StringIO())}
+        )
         rows = [
             _timed(
                 "send-due: claim, read, build, record (SQLite)",
                 sample,
-                lambda: prepare_due(store, settings, NOW),
+                lambda: prepare_due(store, settings.public_url, False, NOW),
             ),
             _timed(
                 "send-due: render, hand over, record (SQLite)",
                 sample,
-                lambda: send_pending(store, settings, sink, NOW),
+                lambda: send_pending(store, settings.delivery, settings.links(), sink, NOW),
             ),
         ]
         store.close()
@@ -202,22 +224,22 @@ def _subscriptions(store: object, world: World, sample: int) -> None:
             insert(Subscriber),
             [
                 {
-                    "id": r.subscription_id + 1,
-                    "key": f"email:user{r.subscription_id}@example.org",
+                    "id": sub + 1,
+                    "key": f"email:user{sub}@example.org",
                     "kind": "email",
-                    "address": f"user{r.subscription_id}@example.org",
+                    "address": f"user{sub}@example.org",
                     "confirmed": True,
                     "created_at": created,
                 }
-                for r, _ in chosen
+                for sub, r, _ in chosen
             ],
         )
         session.execute(
             insert(Subscription),
             [
                 {
-                    "id": r.subscription_id + 1,
-                    "subscriber_id": r.subscription_id + 1,
+                    "id": sub + 1,
+                    "subscriber_id": sub + 1,
                     "top": r.top,
                     "keywords": list(r.keywords),
                     "exclude": [],
@@ -232,14 +254,14 @@ def _subscriptions(store: object, world: World, sample: int) -> None:
                     "owner": "cli",
                     "created_at": created,
                 }
-                for r, _ in chosen
+                for sub, r, _ in chosen
             ],
         )
         session.execute(
             insert(SubscriptionProfile),
             [
-                {"subscription_id": r.subscription_id + 1, "profile_id": j}
-                for r, followed in chosen
+                {"subscription_id": sub + 1, "profile_id": j}
+                for sub, r, followed in chosen
                 for j in followed
             ],
         )
@@ -248,8 +270,8 @@ def _subscriptions(store: object, world: World, sample: int) -> None:
 def _fill(store: object, world: World) -> None:
     from sqlalchemy import insert
 
-    from bot.profiles.names import journal_key
-    from bot.store.models import Preprint
+    from bot.records.names import journal_key
+    from bot.store.models import PreprintRow
     from bot.store.profile_models import ModelVersion, Profile, ProfileStats, Score
 
     preprints: dict[str, Candidate] = {}
@@ -282,7 +304,7 @@ def _fill(store: object, world: World) -> None:
             ],
         )
         session.execute(
-            insert(Preprint),
+            insert(PreprintRow),
             [
                 {
                     "id": c.preprint_id,

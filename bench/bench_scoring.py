@@ -28,7 +28,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 from bot.scoring.model import train_model
 from bot.scoring.synthetic import synthetic_corpus
 

@@ -54,59 +54,111 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class HttpSettings:
+    """How rxradar talks to feeds and APIs."""
+
+    user_agent: str = "rxradar/0.1 (+https://github.com/rxradar/rxradar)"
+    timeout: float = 30.0  # seconds for connect and each read
+    max_bytes: int = 20 * MB  # larger bodies are aborted
+    host_delay: float = 1.0  # seconds between requests to one host
+
+
+@dataclass(frozen=True)
+class SourceSettings:
+    """Where preprints and profile papers come from, and how often."""
+
+    biorxiv_api_url: str = "https://api.biorxiv.org"
+    crossref_api_url: str = "https://api.crossref.org"
+    feeds: tuple[str, ...] = ("biorxiv:all", "medrxiv:all")  # added on first use
+    poll_interval: timedelta = timedelta(minutes=30)
+    harvest_days: int = 365  # how far back journal profiles are harvested
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Where models live and which preprints their scores describe."""
+
+    models_dir: Path
+    embeddings_dir: Path  # sentence-embedding vectors kept between runs
+    window_days: int = 90  # window for percentiles, lift and `rxradar top`
+    retention_days: int = 365  # scores of older preprints are pruned
+    keep_models: int = 3  # model versions kept on disk (the active one always among them)
+    embedding_model: str = ""  # sentence-transformers model for the optional embedding space
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: Secret | None = field(default=None, repr=False)
+    security: str = "starttls"  # starttls | ssl | none
+    sender: str = "rxradar <rxradar@localhost>"
+    timeout: float = 30.0
+    ca_file: Path | None = None  # trust this CA for the SMTP server's certificate
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    api_url: str = "https://slack.com/api/"
+    bot_token: Secret | None = field(default=None, repr=False)
+    signing_secret: Secret | None = field(default=None, repr=False)
+    app_token: Secret | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: Secret | None = field(default=None, repr=False)
+    command: str = "/preprints"
+    timeout: float = 30.0
+
+    @property
+    def oauth(self) -> bool:
+        """Installed in many workspaces through OAuth (tokens in the installation store)."""
+        return bool(self.client_id) and not self.bot_token
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token or self.client_id)
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    tick: timedelta = timedelta(seconds=60)  # how often due digests are looked for
+    # How long a process holds a digest it is sending. After a crash the digest waits this
+    # long before another run retries it; it must outlast one send (SMTP/Slack timeouts).
+    lease: timedelta = timedelta(minutes=15)
+    empty_digest_message: bool = False
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """The base of every link rxradar sends, and the key that signs them."""
+
+    public_url: str
+    secret: Secret = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Settings:
     data_dir: Path
     database_url: str
-    max_feed_bytes: int = 20 * MB
-    contact_email: str | None = None
-    host_delay: float = 1.0
-    http_timeout: float = 30.0
-    biorxiv_api_url: str = "https://api.biorxiv.org"
-    crossref_api_url: str = "https://api.crossref.org"
-    feeds: tuple[str, ...] = ("biorxiv:all", "medrxiv:all")
-    score_window_days: int = 90
-    score_retention_days: int = 365
-    keep_models: int = 3  # model versions kept on disk (the active one always among them)
-    embedding_model: str = ""  # sentence-transformers model for the optional embedding space
-    poll_interval: timedelta = timedelta(minutes=30)
-    scheduler_tick: timedelta = timedelta(seconds=60)
-    # How long a process holds a digest it is sending. After a crash the digest waits this
-    # long before another run retries it; it must outlast one send (SMTP/Slack timeouts).
-    delivery_lease: timedelta = timedelta(minutes=15)
-    harvest_days: int = 365
+    model: ModelSettings
+    http: HttpSettings = field(default_factory=HttpSettings)
+    sources: SourceSettings = field(default_factory=SourceSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     public_url: str = "http://127.0.0.1:8080"
     secret_key: Secret | None = field(default=None, repr=False)
-    smtp_host: str | None = None
-    smtp_port: int | None = None
-    smtp_username: str | None = None
-    smtp_password: Secret | None = field(default=None, repr=False)
-    smtp_security: str = "starttls"
-    smtp_from: str = "rxradar <rxradar@localhost>"
-    smtp_timeout: float = 30.0
-    smtp_ca_file: Path | None = None  # trust this CA for the SMTP server's certificate
-    slack_bot_token: Secret | None = field(default=None, repr=False)
-    slack_signing_secret: Secret | None = field(default=None, repr=False)
-    slack_app_token: Secret | None = field(default=None, repr=False)
-    slack_client_id: str | None = None
-    slack_client_secret: Secret | None = field(default=None, repr=False)
-    slack_api_url: str = "https://slack.com/api/"
-    slack_command: str = "/preprints"
-    empty_digest_message: bool = False
+    contact_email: str | None = None
     log_format: str = "text"
 
-    @property
-    def user_agent(self) -> str:
-        contact = f"; mailto:{self.contact_email}" if self.contact_email else ""
-        return f"rxradar/0.1 (+https://github.com/rxradar/rxradar{contact})"
+    def links(self) -> LinkSettings:
+        """The public URL and the signing key (generated into the data dir on first use)."""
+        return LinkSettings(self.public_url, ensure_secret_key(self))
 
-    @property
-    def models_dir(self) -> Path:
-        return self.data_dir / "models"
 
-    @property
-    def embeddings_dir(self) -> Path:
-        """Sentence-embedding vectors kept between runs (only with RXRADAR_EMBEDDING_MODEL)."""
-        return self.data_dir / "embeddings"
+def user_agent(contact_email: str | None) -> str:
+    contact = f"; mailto:{contact_email}" if contact_email else ""
+    return f"rxradar/0.1 (+https://github.com/rxradar/rxradar{contact})"
 
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
@@ -277,45 +329,74 @@ def load_settings(
     # Set but empty means "no default feeds" (tests, or operators who add feeds by hand).
     feeds_raw = read.env.get(PREFIX + "FEEDS", "biorxiv:all,medrxiv:all")
     feeds = tuple(part.strip() for part in feeds_raw.split(",") if part.strip())
-    smtp_security = read.choice("SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
-    default_port = {"starttls": 587, "ssl": 465, "none": 25}[smtp_security]
+    http_timeout = read.number("HTTP_TIMEOUT", 30.0, minimum=0.1)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
-        max_feed_bytes=read.size("MAX_FEED_BYTES", 20 * MB),
-        contact_email=contact,
-        host_delay=read.number("HOST_DELAY", 1.0),
-        http_timeout=read.number("HTTP_TIMEOUT", 30.0, minimum=0.1),
-        biorxiv_api_url=read.url("BIORXIV_API_URL", "https://api.biorxiv.org").rstrip("/"),
-        crossref_api_url=read.url("CROSSREF_API_URL", "https://api.crossref.org").rstrip("/"),
-        feeds=feeds,
-        score_window_days=read.integer("SCORE_WINDOW_DAYS", 90, minimum=1),
-        score_retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
-        keep_models=read.integer("KEEP_MODELS", 3, minimum=2),
-        embedding_model=_embedding_model(read.text("EMBEDDING_MODEL")),
-        poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
-        scheduler_tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
-        delivery_lease=read.duration("DELIVERY_LEASE", timedelta(minutes=15)),
-        harvest_days=read.integer("HARVEST_DAYS", 365, minimum=1),
+        model=_model(read, data_dir),
+        http=HttpSettings(
+            user_agent=user_agent(contact),
+            timeout=http_timeout,
+            max_bytes=read.size("MAX_FEED_BYTES", 20 * MB),
+            host_delay=read.number("HOST_DELAY", 1.0),
+        ),
+        sources=SourceSettings(
+            biorxiv_api_url=read.url("BIORXIV_API_URL", "https://api.biorxiv.org").rstrip("/"),
+            crossref_api_url=read.url("CROSSREF_API_URL", "https://api.crossref.org").rstrip("/"),
+            feeds=feeds,
+            poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
+            harvest_days=read.integer("HARVEST_DAYS", 365, minimum=1),
+        ),
+        smtp=_smtp(read),
+        slack=_slack(read, http_timeout),
+        delivery=DeliverySettings(
+            tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
+            lease=read.duration("DELIVERY_LEASE", timedelta(minutes=15)),
+            empty_digest_message=read.flag("EMPTY_DIGEST_MESSAGE", False),
+        ),
         public_url=read.url("PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/"),
         secret_key=read.secret("SECRET_KEY"),
-        smtp_host=read.text("SMTP_HOST"),
-        smtp_port=read.integer("SMTP_PORT", default_port, minimum=1),
-        smtp_username=read.text("SMTP_USERNAME"),
-        smtp_password=read.secret("SMTP_PASSWORD"),
-        smtp_security=smtp_security,
-        smtp_from=read.text("SMTP_FROM", "rxradar <rxradar@localhost>") or "",
-        smtp_timeout=read.number("SMTP_TIMEOUT", 30.0, minimum=0.1),
-        smtp_ca_file=_existing_file(read.text("SMTP_CA_FILE"), "SMTP_CA_FILE"),
-        slack_bot_token=read.secret("SLACK_BOT_TOKEN"),
-        slack_signing_secret=read.secret("SLACK_SIGNING_SECRET"),
-        slack_app_token=read.secret("SLACK_APP_TOKEN"),
-        slack_client_id=read.text("SLACK_CLIENT_ID"),
-        slack_client_secret=read.secret("SLACK_CLIENT_SECRET"),
-        slack_api_url=read.url("SLACK_API_URL", "https://slack.com/api/"),
-        slack_command=read.text("SLACK_COMMAND", "/preprints") or "/preprints",
-        empty_digest_message=read.flag("EMPTY_DIGEST_MESSAGE", False),
+        contact_email=contact,
         log_format=read.choice("LOG_FORMAT", "text", ("text", "json")),
+    )
+
+
+def _model(read: _Reader, data_dir: Path) -> ModelSettings:
+    return ModelSettings(
+        models_dir=data_dir / "models",
+        embeddings_dir=data_dir / "embeddings",
+        window_days=read.integer("SCORE_WINDOW_DAYS", 90, minimum=1),
+        retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
+        keep_models=read.integer("KEEP_MODELS", 3, minimum=2),
+        embedding_model=_embedding_model(read.text("EMBEDDING_MODEL")),
+    )
+
+
+def _smtp(read: _Reader) -> SmtpSettings:
+    security = read.choice("SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
+    default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
+    return SmtpSettings(
+        host=read.text("SMTP_HOST"),
+        port=read.integer("SMTP_PORT", default_port, minimum=1),
+        username=read.text("SMTP_USERNAME"),
+        password=read.secret("SMTP_PASSWORD"),
+        security=security,
+        sender=read.text("SMTP_FROM", "rxradar <rxradar@localhost>") or "",
+        timeout=read.number("SMTP_TIMEOUT", 30.0, minimum=0.1),
+        ca_file=_existing_file(read.text("SMTP_CA_FILE"), "SMTP_CA_FILE"),
+    )
+
+
+def _slack(read: _Reader, timeout: float) -> SlackSettings:
+    return SlackSettings(
+        api_url=read.url("SLACK_API_URL", "https://slack.com/api/"),
+        bot_token=read.secret("SLACK_BOT_TOKEN"),
+        signing_secret=read.secret("SLACK_SIGNING_SECRET"),
+        app_token=read.secret("SLACK_APP_TOKEN"),
+        client_id=read.text("SLACK_CLIENT_ID"),
+        client_secret=read.secret("SLACK_CLIENT_SECRET"),
+        command=read.text("SLACK_COMMAND", "/preprints") or "/preprints",
+        timeout=timeout,
     )
 
 

@@ -1,7 +1,8 @@
 """Subscription services shared by the CLI, the Slack app and the web pages.
 
 These are the verbs: subscribe, list, unsubscribe (by id, by journal, by signed link),
-confirm an email address, record a vote. Each takes the store and an injected `now`.
+confirm an address, record a vote. Each takes the store and an injected `now`; every
+setting arrives as `DigestRules`, already parsed by the edge.
 """
 
 from __future__ import annotations
@@ -11,19 +12,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from bot.channels.registry import Registry
-from bot.config import Settings, ensure_secret_key
-from bot.digest.cadence import due_slot, next_slot_after
-from bot.digest.model import Target
-from bot.notices import send_confirmation
-from bot.profiles.names import journal_key
+from bot.channels.registry import Registry, spec
+from bot.config import LinkSettings
+from bot.delivery.notices import send_confirmation
+from bot.records.cadence import due_slot, next_slot_after
+from bot.records.names import journal_key
+from bot.records.rules import DigestRules
+from bot.records.target import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.delivery_models import DigestItem, Subscriber, Vote
 from bot.store.profiles import Suggestions, find_profile
-from bot.store.subscriptions import FollowedProfile, Options, SubscriptionRecord
+from bot.store.subscriptions import FollowedProfile, LastDigest, SubscriptionRecord
 from bot.tokens import CONFIRM, UNSUBSCRIBE, TokenError, binding_for, verify_token
 
 CONFIRMATION_EVERY = timedelta(days=1)
@@ -53,7 +52,7 @@ def resolve_profiles(
         else:
             found.append(FollowedProfile(match.id, match.name, match.kind))
     if problems:
-        raise SubscribeError(" ".join(problems) + " (list names with `rxradar profiles list`)")
+        raise SubscribeError(" ".join(problems) + " (`rxradar journals search WORD` lists names)")
     if not found:
         raise SubscribeError("follow at least one journal (--journal NAME) or profile")
     return found
@@ -66,7 +65,7 @@ def subscribe(
     now: datetime,
     *,
     profiles: Sequence[str] = (),
-    options: Options | None = None,
+    rules: DigestRules | None = None,
     owner: str = "cli",
     confirmed: bool = True,
 ) -> SubscriptionRecord:
@@ -83,40 +82,41 @@ def subscribe(
         for old in same:
             subs.unsubscribe(session, old.id, now)  # replaced by the new settings
         created = subs.create_subscription(
-            session, subscriber, ids, options or Options(), owner, now
+            session, subscriber, ids, rules or DigestRules(), owner, now
         )
         record = subs.subscription(session, created)
     assert record is not None
     return record
 
 
-def subscribe_email_from_slack(
+def subscribe_for_someone(
     store: Store,
-    settings: Settings,
+    links: LinkSettings,
     registry: Registry,
-    address: str,
+    target: Target,
     journals: Sequence[str],
     now: datetime,
     *,
     requester: str,
     owner: str,
-    options: Options | None = None,
+    rules: DigestRules | None = None,
 ) -> SubscriptionRecord:
-    """An address given by someone else: stored unconfirmed, and asked to confirm by email.
+    """A target given by someone other than its owner (an email address typed in Slack).
 
-    Nothing is sent to it until the link in that email is opened (`confirm_email`).
+    When its channel asks for consent, it is stored unconfirmed and asked to confirm;
+    nothing is sent to it until that link is opened (`confirm`).
     """
-    target = Target("email", address=address.strip().lower())
-    record = subscribe(store, target, journals, now, options=options, owner=owner, confirmed=False)
+    needs_consent = spec(target.kind).confirm_first
+    record = subscribe(
+        store, target, journals, now, rules=rules, owner=owner, confirmed=not needs_consent
+    )
+    if not needs_consent:
+        return record
     with store.session() as session:
-        row = session.get_one(Subscriber, record.subscriber_id)
-        last = row.confirmation_sent_at
-        # one request a day at most, so Slack cannot be used to flood someone's inbox
-        due = not row.confirmed and (last is None or now - last >= CONFIRMATION_EVERY)
-        if due:
-            row.confirmation_sent_at = now
+        # one request a day at most, so nobody can flood someone's inbox through us
+        due = subs.confirmation_due(session, record.subscriber_id, now, CONFIRMATION_EVERY)
     if due:
-        send_confirmation(store, settings, registry, record, requester, now)
+        send_confirmation(store, links, registry, record, requester, now)
     return record
 
 
@@ -154,23 +154,22 @@ def unsubscribe_target(
     return stopped
 
 
-def confirm_email(store: Store, settings: Settings, token: str, now: datetime) -> Target:
+def confirm(store: Store, links: LinkSettings, token: str, now: datetime) -> Target:
     """Confirm the address a /confirm/<token> link was sent to; raise TokenError if invalid."""
-    claims = verify_token(ensure_secret_key(settings).get(), CONFIRM, token, now)
+    claims = verify_token(links.secret.get(), CONFIRM, token, now)
     with store.session() as session:
         key = subs.subscriber_key(session, claims.subject)
         if key is None or binding_for(key) != claims.binding:
             raise TokenError("this link is for an address that is no longer subscribed")
         subs.confirm_subscriber(session, claims.subject, key, now)
-        row = session.get_one(Subscriber, claims.subject)
-        return subs.target_of(row)
+    return Target.from_key(key)
 
 
 def unsubscribe_by_token(
-    store: Store, settings: Settings, token: str, now: datetime
+    store: Store, links: LinkSettings, token: str, now: datetime
 ) -> SubscriptionRecord:
     """Stop the subscription an /unsubscribe/<token> link names (idempotent)."""
-    claims = verify_token(ensure_secret_key(settings).get(), UNSUBSCRIBE, token, now)
+    claims = verify_token(links.secret.get(), UNSUBSCRIBE, token, now)
     with store.session() as session:
         record = subs.subscription(session, claims.subject)
         if record is None or binding_for(record.target.key) != claims.binding:
@@ -189,30 +188,7 @@ def record_vote(
         record = subs.subscription(session, subscription_id)
         if record is None:
             raise SubscribeError(f"there is no subscription {subscription_id}")
-        item = session.scalar(
-            select(DigestItem)
-            .where(DigestItem.subscriber_id == record.subscriber_id)
-            .where(DigestItem.preprint_id == preprint_id)
-            .order_by(DigestItem.id.desc())
-        )
-        vote = session.scalar(
-            select(Vote).where(
-                Vote.subscriber_id == record.subscriber_id,
-                Vote.preprint_id == preprint_id,
-                Vote.voter == voter,
-            )
-        )
-        if vote is None:
-            vote = Vote(
-                subscriber_id=record.subscriber_id,
-                preprint_id=preprint_id,
-                voter=voter,
-                created_at=now,
-            )
-            session.add(vote)
-        vote.value, vote.updated_at = value, now
-        vote.profile_id = item.profile_id if item else None
-        vote.digest_item_id = item.id if item else None
+        subs.record_vote(session, record.subscriber_id, preprint_id, voter, value, now)
     return VoteResult(subscription_id, preprint_id, value)
 
 
@@ -220,41 +196,44 @@ def next_digest(record: SubscriptionRecord, claimed: set[str], now: datetime) ->
     """When the next digest goes out: the current slot if still unsent, else the next one."""
     if not record.sendable:
         return None
-    cadence = record.options.cadence
+    cadence = record.rules.cadence
     slot = due_slot(cadence, record.created_at, now)
     if slot is not None and slot.period not in claimed:
         return slot.at
     return next_slot_after(cadence, max(now, record.created_at)).at
 
 
+def _row(
+    record: SubscriptionRecord, last: LastDigest | None, upcoming: datetime | None
+) -> dict[str, Any]:
+    rules = record.rules.to_json()
+    if rules["cadence"] != "weekly":
+        rules["day"] = None
+    return {
+        "id": record.id,
+        "target": record.target.to_json(),
+        "journals": record.journals,
+        "profiles": record.custom_profiles,
+        **rules,
+        "active": record.active,
+        "paused": record.paused_reason is not None or not record.confirmed,
+        "paused_reason": record.paused_reason
+        or (None if record.confirmed else "waiting for email confirmation"),
+        "next_digest": upcoming,
+        "last_result": None if last is None else {
+            "period": last.period, "status": last.status, "items": last.items,
+            "error": last.error, "retry_at": last.retry_at,
+        },
+    }  # fmt: skip
+
+
 def describe(store: Store, now: datetime, include_inactive: bool = False) -> list[dict[str, Any]]:
     """The rows of `subscriptions list --json` (the pinned shape)."""
     with store.session() as session:
         records = subs.subscriptions(session, include_inactive=include_inactive)
-        last = subs.last_results(session, [r.id for r in records])
-        claimed = {r.id: subs.periods_claimed(session, r.id) for r in records}
-    rows = []
-    for r in records:
-        o = r.options
-        rows.append(
-            {
-                "id": r.id,
-                "target": r.target.to_json(),
-                "journals": r.journals,
-                "profiles": r.custom_profiles,
-                "cadence": o.cadence.kind,
-                "day": o.cadence.day if o.cadence.kind == "weekly" else None,
-                "time": o.cadence.at,
-                "tz": o.cadence.tz,
-                "top": o.top,
-                "min_percentile": o.min_percentile,
-                "min_probability": o.min_probability,
-                "active": r.active,
-                "paused": r.paused_reason is not None or not r.confirmed,
-                "paused_reason": r.paused_reason
-                or (None if r.confirmed else "waiting for email confirmation"),
-                "next_digest": next_digest(r, claimed[r.id], now),
-                "last_result": last.get(r.id),
-            }
-        )
-    return rows
+        last = subs.last_digests(session, [r.id for r in records])
+        claimed = subs.claimed_periods(session, subscription_ids=[r.id for r in records])
+    return [
+        _row(r, last.get(r.id), next_digest(r, {p for s, p in claimed if s == r.id}, now))
+        for r in records
+    ]

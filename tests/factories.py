@@ -9,9 +9,18 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from pathlib import Path
 
+from bot.channels.base import DigestBody, DigestLinks, Message
+from bot.channels.registry import Registry, live
+from bot.config import Settings, load_settings
+from bot.delivery import sending
+from bot.delivery.results import DeliveryResult
+from bot.records.digest import Digest, Entry, Section
+from bot.records.names import journal_key
+from bot.records.target import Target
 from bot.store import Store
-from bot.store.models import Preprint
+from bot.store.models import PreprintRow
 from bot.store.profile_models import ModelVersion, Profile, ProfileStats, Score
 
 MODEL = "test-model"
@@ -29,8 +38,6 @@ def model_version(store: Store) -> str:
 def journal(
     store: Store, name: str, n_papers: int = 33, mean: float = 0.0006, kind: str = "journal"
 ) -> int:
-    from bot.profiles.names import journal_key
-
     model_version(store)
     key = journal_key(name) if kind == "journal" else f"custom:{journal_key(name)}"
     with store.session() as session:
@@ -67,9 +74,9 @@ def preprint(
 ) -> str:
     content_hash = hashlib.sha256(f"{title}\n{abstract}".encode()).hexdigest()
     with store.session() as session:
-        row = session.get(Preprint, pid)
+        row = session.get(PreprintRow, pid)
         if row is None:
-            row = Preprint(id=pid)
+            row = PreprintRow(id=pid)
             session.add(row)
         row.version, row.doi, row.title, row.abstract = version, pid, title, abstract
         row.authors, row.categories, row.server = list(authors), list(categories), server
@@ -108,12 +115,8 @@ def scored(
     return pid
 
 
-def settings(tmp_path: object, **env: str) -> object:
+def settings(tmp_path: object, **env: str) -> Settings:
     """Settings for delivery tests: a test secret, a public URL, plus any overrides."""
-    from pathlib import Path
-
-    from bot.config import load_settings
-
     base = {
         "RXRADAR_DATA_DIR": str(Path(str(tmp_path)) / "data"),
         "RXRADAR_SECRET_KEY": "test-secret-key-not-for-production",
@@ -122,16 +125,30 @@ def settings(tmp_path: object, **env: str) -> object:
     return load_settings({**base, **env})
 
 
-def email_message(address: str = "ada@example.org") -> object:
-    """One rendered digest addressed to `address`, as the email channel receives it."""
-    from bot.channels.base import DigestMessage
-    from bot.digest.model import Target
+def send_due(
+    store: Store, config: Settings, now: datetime, registry: Registry | None = None
+) -> list[DeliveryResult]:
+    """What the scheduler's send-due job does, with the live channels unless told otherwise."""
+    channels = registry or live(config, store)
+    return sending.send_due(store, config.delivery, config.links(), channels, now)
 
-    return DigestMessage(
-        target=Target("email", address=address),
-        subject="New preprints for Medical Image Analysis: 1 preprint",
-        text="plain text",
-        html="<p>html</p>",
-        message_id="<fixed.1@rxradar.test>",
-        unsubscribe_url="http://rxradar.test/unsubscribe/TOKEN",
-    )
+
+def small_digest(subscription_id: int = 1) -> Digest:
+    """A one-entry digest (for channel tests that do not care about its content)."""
+    entry = Entry(
+        preprint_id="10.1101/2026.10.21.1", profile_id=1, title="A preprint on cardiac MRI",
+        url="https://www.medrxiv.org/content/10.1101/2026.10.21.1v1", authors="Xu, R.",
+        date="2026-10-21", server="medRxiv", category="cardiovascular medicine",
+        doi="10.1101/2026.10.21.1", probability=0.523, probability_text="52.3%",
+        top_text="Top 0.1%", lift_text="870× the average preprint", abstract="An abstract.",
+        updated=False, fingerprint="f", rank=1,
+    )  # fmt: skip
+    section = Section(1, "Medical Image Analysis", "journal", 33, "0.06%", (entry,))
+    start, end = datetime(2026, 10, 19, 8, tzinfo=UTC), datetime(2026, 10, 26, 8, tzinfo=UTC)
+    return Digest(subscription_id, "2026-10-26", start, end, 98, (section,))
+
+
+def email_message(address: str = "ada@example.org") -> Message:
+    """One digest addressed to `address`, as the email channel receives it."""
+    body = DigestBody(small_digest(), DigestLinks("http://rxradar.test/unsubscribe/TOKEN"))
+    return Message(Target("email", address), body, "<fixed.1@rxradar.test>")

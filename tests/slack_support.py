@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from bot.config import Settings, load_settings
-from bot.feeds.records import Preprint
+from bot.records.preprint import Preprint
 from bot.slack_app.app import create_app
 from bot.store import Store
 from bot.store.preprints import upsert_preprints

@@ -6,19 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.base import DeliveryError, DigestMessage
+from bot.channels.base import DeliveryError, Message
 from bot.channels.email import EmailChannel, build_email
-from bot.config import Settings
+from bot.config import Settings, SmtpSettings
 from tests import factories
 from tests.peers.smtp import SmtpPeer, free_port
 
 
-def _message(address: str = "ada@example.org") -> DigestMessage:
-    return factories.email_message(address)  # type: ignore[return-value]
+def _message(address: str = "ada@example.org") -> Message:
+    return factories.email_message(address)
+
+
+def _smtp(tmp_path: Path, **env: str) -> SmtpSettings:
+    return factories.settings(tmp_path, **env).smtp
 
 
 def _settings(tmp_path: Path, **env: str) -> Settings:
-    return factories.settings(tmp_path, **env)  # type: ignore[return-value]
+    return factories.settings(tmp_path, **env)
 
 
 @pytest.fixture
@@ -28,7 +32,7 @@ def smtp() -> object:
 
 
 def test_the_message_has_both_parts_and_one_click_unsubscribe(tmp_path: Path) -> None:
-    email = build_email(_settings(tmp_path, RXRADAR_SMTP_FROM="digests@rxradar.test"), _message())
+    email = build_email(_smtp(tmp_path, RXRADAR_SMTP_FROM="digests@rxradar.test"), _message())
 
     assert email.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in email.iter_parts()] == ["text/plain", "text/html"]
@@ -39,7 +43,7 @@ def test_the_message_has_both_parts_and_one_click_unsubscribe(tmp_path: Path) ->
 
 
 def test_several_messages_share_one_connection(smtp: SmtpPeer, tmp_path: Path) -> None:
-    channel = EmailChannel(_settings(tmp_path, **smtp.env()))
+    channel = EmailChannel(_smtp(tmp_path, **smtp.env()))
     try:
         for address in ("a@example.org", "b@example.org", "c@example.org"):
             channel.send(_message(address))
@@ -67,7 +71,7 @@ def test_smtp_replies_map_to_permanent_or_temporary(
         smtp.refuse_rcpt["ada@example.org"] = refusal
     else:
         smtp.fail_data = [refusal]
-    channel = EmailChannel(_settings(tmp_path, **smtp.env()))
+    channel = EmailChannel(_smtp(tmp_path, **smtp.env()))
 
     with pytest.raises(DeliveryError) as caught:
         channel.send(_message())
@@ -79,7 +83,7 @@ def test_smtp_replies_map_to_permanent_or_temporary(
 
 def test_an_unreachable_server_is_temporary(tmp_path: Path) -> None:
     channel = EmailChannel(
-        _settings(
+        _smtp(
             tmp_path,
             RXRADAR_SMTP_HOST="127.0.0.1",
             RXRADAR_SMTP_PORT=str(free_port()),
@@ -96,4 +100,4 @@ def test_an_unreachable_server_is_temporary(tmp_path: Path) -> None:
 
 def test_a_missing_host_says_which_setting_to_set(tmp_path: Path) -> None:
     with pytest.raises(DeliveryError, match="RXRADAR_SMTP_HOST"):
-        EmailChannel(_settings(tmp_path)).send(_message())
+        EmailChannel(_smtp(tmp_path)).send(_message())

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bot.channels.base import DeliveryError, DigestMessage
+from bot.channels.base import DeliveryError, Message
 from bot.channels.email import EmailChannel
 from bot.config import ConfigError, load_settings
 from tests import factories
 from tests.peers.smtp import SmtpPeer
 
 
-def _message(address: str = "ada@example.org") -> DigestMessage:
-    return factories.email_message(address)  # type: ignore[return-value]
+def _message(address: str = "ada@example.org") -> Message:
+    return factories.email_message(address)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +33,7 @@ def ca_file(ca: trustme.CA, tmp_path: Path) -> Path:
 
 
 def _send(peer: SmtpPeer, tmp_path: Path, **env: str) -> None:
-    channel = EmailChannel(factories.settings(tmp_path, **{**peer.env(), **env}))
+    channel = EmailChannel(factories.settings(tmp_path, **{**peer.env(), **env}).smtp)
     try:
         channel.send(_message())
     finally:

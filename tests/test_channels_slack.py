@@ -8,19 +8,16 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.registry import live_channels
-from bot.config import Settings
-from bot.delivery import send_due
-from bot.digest.cadence import Cadence
-from bot.digest.model import Target
-from bot.digest.render import (
+from bot.channels.slack import (
     ACTION_SHOW_ABSTRACT,
     ACTION_UNSUBSCRIBE,
     ACTION_VOTE_NOT_RELEVANT,
     ACTION_VOTE_RELEVANT,
+    slack_target,
 )
+from bot.config import Settings
+from bot.records.rules import Cadence, DigestRules
 from bot.store import Store
-from bot.store.subscriptions import Options
 from bot.subscribing import describe, subscribe
 from tests import factories
 from tests.peers.slack_fake import SlackFake
@@ -39,7 +36,7 @@ def slack() -> object:
 
 
 def _settings(tmp_path: Path, slack: SlackFake, token: str = "xoxb-test") -> Settings:
-    return factories.settings(  # type: ignore[return-value]
+    return factories.settings(
         tmp_path,
         RXRADAR_SLACK_BOT_TOKEN=token,
         RXRADAR_SLACK_API_URL=slack.url,
@@ -60,10 +57,10 @@ def _setup(store: Store, n: int = 3, top: int = 10, channel: str = CHANNEL) -> i
         )
     record = subscribe(
         store,
-        Target("slack", team="T0TEST", channel=channel),
+        slack_target("T0TEST", channel),
         ["Medical Image Analysis"],
         CREATED,
-        options=Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"), top=top),
+        rules=DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"), top=top),
         owner="slack:T0TEST:U0OWNER",
     )
     return record.id
@@ -75,7 +72,7 @@ def test_a_digest_is_posted_with_blocks_fallback_text_and_metadata(
     sub_id = _setup(store)
     config = _settings(tmp_path, slack)
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
+    [result] = factories.send_due(store, config, MONDAY)
 
     [message] = slack.messages(CHANNEL)
     assert result.status == "sent" and result.message_id == message["ts"]
@@ -106,7 +103,7 @@ def test_a_long_digest_is_split_into_a_thread_within_block_kit_limits(
     _setup(store, n=40, top=40)
     config = _settings(tmp_path, slack)
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
+    [result] = factories.send_due(store, config, MONDAY)
 
     first, *rest = slack.messages(CHANNEL)
     assert result.status == "sent" and result.items == 40
@@ -122,8 +119,8 @@ def test_channel_not_found_pauses_the_subscription_and_tells_the_owner(
     sub_id = _setup(store, channel="C0GONE")
     config = _settings(tmp_path, slack)
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
-    later = send_due(store, config, live_channels(config), MONDAY + timedelta(days=7))
+    [result] = factories.send_due(store, config, MONDAY)
+    later = factories.send_due(store, config, MONDAY + timedelta(days=7))
 
     assert result.status == "failed" and "channel_not_found" in (result.error or "")
     assert later == []
@@ -140,9 +137,9 @@ def test_a_5xx_storm_is_retried_once_successfully_on_a_later_run(
     config = _settings(tmp_path, slack)
     slack.fail("chat.postMessage", status=500, times=2)  # the SDK retries once itself
 
-    [failed] = send_due(store, config, live_channels(config), MONDAY)
-    [retried] = send_due(store, config, live_channels(config), MONDAY + timedelta(minutes=6))
-    nothing = send_due(store, config, live_channels(config), MONDAY + timedelta(hours=3))
+    [failed] = factories.send_due(store, config, MONDAY)
+    [retried] = factories.send_due(store, config, MONDAY + timedelta(minutes=6))
+    nothing = factories.send_due(store, config, MONDAY + timedelta(hours=3))
 
     assert failed.status == "pending" and failed.retry_at == MONDAY + timedelta(minutes=5)
     assert retried.status == "sent" and nothing == []
@@ -156,7 +153,7 @@ def test_a_rate_limited_post_waits_for_retry_after_and_succeeds(
     config = _settings(tmp_path, slack)
     slack.fail("chat.postMessage", error="ratelimited", status=429, headers={"Retry-After": "1"})
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
+    [result] = factories.send_due(store, config, MONDAY)
 
     assert result.status == "sent"
     assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
@@ -181,7 +178,7 @@ def test_a_revoked_token_is_permanent(store: Store, slack: SlackFake, tmp_path: 
     _setup(store)
     config = _settings(tmp_path, slack, token="xoxb-revoked")
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
+    [result] = factories.send_due(store, config, MONDAY)
 
     assert result.status == "failed" and "invalid_auth" in (result.error or "")
 
@@ -196,9 +193,11 @@ def test_each_workspace_posts_with_its_own_installed_token(
     slack.token = "xoxb-installed-for-T0TEST"
     config = _settings(tmp_path, slack, token="xoxb-other-workspace")
     tokens = {"T0TEST": "xoxb-installed-for-T0TEST"}
-    registry = Registry({"slack": lambda: SlackChannel(config, token_for=tokens.get)})
+    registry = Registry(
+        {"slack": lambda: SlackChannel(config.slack, token_for=lambda team: tokens.get(team or ""))}
+    )
 
-    [result] = send_due(store, config, registry, MONDAY)
+    [result] = factories.send_due(store, config, MONDAY, registry)
 
     assert result.status == "sent"
     assert slack.calls_to("chat.postMessage")[0].token == "xoxb-installed-for-T0TEST"
@@ -211,8 +210,8 @@ def test_a_half_posted_thread_is_completed_on_retry_not_repeated(
     config = _settings(tmp_path, slack)
     slack.fail("chat.postMessage", status=500, times=2, after=2)  # the third part fails
 
-    [failed] = send_due(store, config, live_channels(config), MONDAY)
-    [retried] = send_due(store, config, live_channels(config), MONDAY + timedelta(minutes=6))
+    [failed] = factories.send_due(store, config, MONDAY)
+    [retried] = factories.send_due(store, config, MONDAY + timedelta(minutes=6))
 
     first, *rest = slack.messages(CHANNEL)
     parts = [m["metadata"]["event_payload"]["part"] for m in [first, *rest]]

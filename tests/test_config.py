@@ -11,9 +11,9 @@ from bot.config import ConfigError, ensure_secret_key, load_settings
 def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path) -> None:
     settings = load_settings({"RXRADAR_DATA_DIR": str(tmp_path)})
     assert settings.database_url == f"sqlite:///{tmp_path / 'rxradar.db'}"
-    assert settings.feeds == ("biorxiv:all", "medrxiv:all")
-    assert settings.max_feed_bytes == 20 * 1024 * 1024
-    assert settings.poll_interval == timedelta(minutes=30)
+    assert settings.sources.feeds == ("biorxiv:all", "medrxiv:all")
+    assert settings.http.max_bytes == 20 * 1024 * 1024
+    assert settings.sources.poll_interval == timedelta(minutes=30)
 
 
 @pytest.mark.parametrize(
@@ -35,8 +35,8 @@ def test_it_names_the_bad_variable(name: str, value: str) -> None:
 
 def test_durations_accept_seconds_and_units() -> None:
     settings = load_settings({"RXRADAR_POLL_INTERVAL": "90", "RXRADAR_SCHEDULER_TICK": "2m"})
-    assert settings.poll_interval == timedelta(seconds=90)
-    assert settings.scheduler_tick == timedelta(minutes=2)
+    assert settings.sources.poll_interval == timedelta(seconds=90)
+    assert settings.delivery.tick == timedelta(minutes=2)
 
 
 def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:
@@ -48,10 +48,10 @@ def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:
             "RXRADAR_SMTP_PASSWORD_FILE": str(secret_file),
         }
     )
-    assert settings.smtp_password is not None and settings.smtp_password.get() == "hunter2"
-    assert settings.slack_bot_token is not None
-    assert settings.slack_bot_token.get() == "xoxb-very-secret"
-    text = repr(settings) + str(settings.slack_bot_token)
+    assert settings.smtp.password is not None and settings.smtp.password.get() == "hunter2"
+    assert settings.slack.bot_token is not None
+    assert settings.slack.bot_token.get() == "xoxb-very-secret"
+    text = repr(settings) + str(settings.slack.bot_token)
     assert "hunter2" not in text and "xoxb-very-secret" not in text
 
 
@@ -62,9 +62,9 @@ def test_dotenv_is_read_but_the_environment_wins(
     dotenv.write_text("RXRADAR_HOST_DELAY=3\nRXRADAR_CONTACT_EMAIL=lab@example.org\n")
     monkeypatch.setenv("RXRADAR_HOST_DELAY", "5")
     settings = load_settings(dotenv_path=dotenv)
-    assert settings.host_delay == 5.0
+    assert settings.http.host_delay == 5.0
     assert settings.contact_email == "lab@example.org"
-    assert "mailto:lab@example.org" in settings.user_agent
+    assert "mailto:lab@example.org" in settings.http.user_agent
 
 
 def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
@@ -76,5 +76,5 @@ def test_secret_key_is_generated_once_and_kept(tmp_path: Path) -> None:
 
 
 def test_an_empty_feed_list_means_no_default_feeds() -> None:
-    assert load_settings({"RXRADAR_FEEDS": ""}).feeds == ()
-    assert load_settings({}).feeds == ("biorxiv:all", "medrxiv:all")
+    assert load_settings({"RXRADAR_FEEDS": ""}).sources.feeds == ()
+    assert load_settings({}).sources.feeds == ("biorxiv:all", "medrxiv:all")

@@ -56,7 +56,7 @@ def _subscribe(env: dict[str, str], *extra: str) -> dict[str, object]:
         "--json",
     )
     assert code == 0, err
-    return json.loads(out)  # type: ignore[no-any-return]
+    return json.loads(out)
 
 
 def test_subscriptions_list_json_has_the_pinned_shape(env: dict[str, str], journal: int) -> None:
@@ -79,6 +79,11 @@ def test_subscriptions_list_json_has_the_pinned_shape(env: dict[str, str], journ
         "top",
         "min_percentile",
         "min_probability",
+        "keywords",
+        "exclude",
+        "servers",
+        "categories",
+        "lookback_days",
         "active",
         "paused",
         "paused_reason",
@@ -142,7 +147,8 @@ def test_dry_run_prints_the_digest_and_keeps_nothing(
     real_code, real, _ = _run(env, "send-due", "--now", MONDAY_SLOT, "--json")
 
     assert code == 0, err
-    assert "=== to ada@example.org" in out and "52.3%" in out and "CorSeg" in out
+    assert "=== to ada@example.org" in err and "52.3%" in out and "CorSeg" in out
+    assert "=== to" not in out  # the rendered digest alone on stdout: it can be piped
     assert json.loads(listed)[0]["last_result"] is None  # the dry run left no trace
     assert real_code == 0 and json.loads(real)[0]["status"] == "sent"
     assert len(smtp.messages) == 1

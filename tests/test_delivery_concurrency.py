@@ -8,19 +8,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.registry import live_channels
-from bot.config import Settings
-from bot.delivery import DeliveryResult, send_due
-from bot.digest.cadence import Cadence
-from bot.digest.model import Target
+from bot.config import DeliverySettings, Settings
+from bot.delivery.results import DeliveryResult
+from bot.records.rules import Cadence, DigestRules
+from bot.records.target import Target
 from bot.store import Store
-from bot.store.subscriptions import Options
 from bot.subscribing import subscribe
 from tests import factories
 from tests.peers.smtp import SmtpPeer
 
 CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
 MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
+
+
+LEASE = DeliverySettings().lease
 
 
 def test_concurrent_runs_send_each_digest_once(
@@ -30,23 +31,23 @@ def test_concurrent_runs_send_each_digest_once(
         pytest.skip("SQLite deployments run a single scheduler; concurrency is PostgreSQL's")
     mia = factories.journal(store, "Medical Image Analysis")
     factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
-    weekly = Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
     for n in range(8):
         subscribe(
             store,
-            Target("email", address=f"user{n}@example.org"),
+            Target("email", f"user{n}@example.org"),
             ["Medical Image Analysis"],
             CREATED,
-            options=weekly,
+            rules=weekly,
         )
     results: list[DeliveryResult] = []
     with SmtpPeer() as smtp:
-        config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
+        config: Settings = factories.settings(tmp_path, **smtp.env())
 
         def run() -> None:
             other = Store.open(database_url, migrate=False)  # its own pool, like a process
             try:
-                results.extend(send_due(other, config, live_channels(config), MONDAY))
+                results.extend(factories.send_due(other, config, MONDAY))
             finally:
                 other.close()
 
@@ -63,14 +64,12 @@ def test_concurrent_runs_send_each_digest_once(
 def test_a_lease_is_exclusive_until_it_expires(store: Store) -> None:
     from datetime import timedelta
 
-    from bot.digest.cadence import Slot
-    from bot.digest.model import Digest
+    from bot.records.cadence import Slot
+    from bot.records.digest import Digest
     from bot.store import digests as ledger
 
     factories.journal(store, "Medical Image Analysis")
-    record = subscribe(
-        store, Target("email", address="a@b.org"), ["Medical Image Analysis"], CREATED
-    )
+    record = subscribe(store, Target("email", "a@b.org"), ["Medical Image Analysis"], CREATED)
     with store.session() as session:
         digest_id = ledger.claim(session, record.id, Slot(MONDAY, "2026-10-26"), MONDAY)
         assert digest_id is not None
@@ -80,8 +79,8 @@ def test_a_lease_is_exclusive_until_it_expires(store: Store) -> None:
 
     def lease(run: str, at: datetime) -> bool:
         with store.session() as session:
-            return ledger.take_lease(session, digest_id, run, at)
+            return ledger.take_lease(session, digest_id, run, at, LEASE)
 
     assert lease("run-a", MONDAY)
     assert not lease("run-b", MONDAY + timedelta(minutes=14))
-    assert lease("run-b", MONDAY + ledger.LEASE)
+    assert lease("run-b", MONDAY + LEASE)

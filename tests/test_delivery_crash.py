@@ -11,16 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.base import Channel, DigestMessage, Receipt
+from bot.channels.base import Channel, Message, Receipt
 from bot.channels.email import EmailChannel
-from bot.channels.registry import Registry, live_channels
-from bot.channels.slack import SlackChannel
+from bot.channels.registry import Registry
+from bot.channels.slack import SlackChannel, slack_target
 from bot.config import Settings
-from bot.delivery import send_due
-from bot.digest.cadence import Cadence
-from bot.digest.model import Target
+from bot.records.rules import Cadence, DigestRules
+from bot.records.target import Target
 from bot.store import Store
-from bot.store.subscriptions import Options
 from bot.subscribing import subscribe
 from tests import factories
 from tests.peers.slack_fake import SlackFake
@@ -36,7 +34,7 @@ class DiesAfterSending:
         self.inner = channel
         self.kind = channel.kind
 
-    def send(self, message: DigestMessage) -> Receipt:
+    def send(self, message: Message) -> Receipt:
         self.inner.send(message)
         raise KeyboardInterrupt("the process died before recording the outcome")
 
@@ -52,7 +50,7 @@ def _setup(store: Store, target: Target) -> None:
         target,
         ["Medical Image Analysis"],
         CREATED,
-        options=Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London")),
+        rules=DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London")),
     )
 
 
@@ -61,16 +59,16 @@ def test_slack_recognises_its_own_message_and_does_not_post_twice(
 ) -> None:
     with SlackFake(token="xoxb-test", min_interval=0) as slack:
         slack.add_channel("C1")
-        _setup(store, Target("slack", team="T1", channel="C1"))
-        config: Settings = factories.settings(  # type: ignore[assignment]
+        _setup(store, slack_target("T1", "C1"))
+        config: Settings = factories.settings(
             tmp_path, RXRADAR_SLACK_BOT_TOKEN="xoxb-test", RXRADAR_SLACK_API_URL=slack.url
         )
-        dying = Registry({"slack": lambda: DiesAfterSending(SlackChannel(config))})
+        dying = Registry({"slack": lambda: DiesAfterSending(SlackChannel(config.slack))})
 
         with pytest.raises(KeyboardInterrupt):
-            send_due(store, config, dying, MONDAY)
-        during_lease = send_due(store, config, live_channels(config), MONDAY + timedelta(minutes=5))
-        [recovered] = send_due(store, config, live_channels(config), AFTER_LEASE)
+            factories.send_due(store, config, MONDAY, dying)
+        during_lease = factories.send_due(store, config, MONDAY + timedelta(minutes=5))
+        [recovered] = factories.send_due(store, config, AFTER_LEASE)
 
         assert during_lease == []
         assert recovered.status == "sent"
@@ -80,14 +78,14 @@ def test_slack_recognises_its_own_message_and_does_not_post_twice(
 
 def test_email_is_sent_again_with_the_same_message_id(store: Store, tmp_path: Path) -> None:
     with SmtpPeer() as smtp:
-        _setup(store, Target("email", address="ada@example.org"))
-        config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
-        dying = Registry({"email": lambda: DiesAfterSending(EmailChannel(config))})
+        _setup(store, Target("email", "ada@example.org"))
+        config: Settings = factories.settings(tmp_path, **smtp.env())
+        dying = Registry({"email": lambda: DiesAfterSending(EmailChannel(config.smtp))})
 
         with pytest.raises(KeyboardInterrupt):
-            send_due(store, config, dying, MONDAY)
-        [recovered] = send_due(store, config, live_channels(config), AFTER_LEASE)
-        later = send_due(store, config, live_channels(config), AFTER_LEASE + timedelta(hours=1))
+            factories.send_due(store, config, MONDAY, dying)
+        [recovered] = factories.send_due(store, config, AFTER_LEASE)
+        later = factories.send_due(store, config, AFTER_LEASE + timedelta(hours=1))
 
         assert recovered.status == "sent" and later == []
         # the one duplicate SMTP allows; receivers can drop it by its identical Message-ID

@@ -7,21 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from bot.channels.registry import live_channels
 from bot.config import Settings
-from bot.delivery import send_due
-from bot.digest.cadence import Cadence
-from bot.digest.model import Target
+from bot.records.rules import Cadence, DigestRules
+from bot.records.target import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.subscriptions import Options
 from bot.subscribing import describe, subscribe, unsubscribe_by_token
 from tests import factories
-from tests.peers.smtp import SmtpPeer
+from tests.peers.smtp import SmtpPeer, part_text
 
 CREATED = datetime(2026, 10, 20, 12, 0, tzinfo=UTC)
 MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)  # 08:05 GMT, just after the slot
-WEEKLY = Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+WEEKLY = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
 
 
 @pytest.fixture
@@ -31,7 +28,7 @@ def smtp() -> object:
 
 
 def _settings(tmp_path: Path, smtp: SmtpPeer) -> Settings:
-    return factories.settings(tmp_path, **smtp.env())  # type: ignore[return-value]
+    return factories.settings(tmp_path, **smtp.env())
 
 
 def _journal_with_preprints(store: Store) -> int:
@@ -67,14 +64,10 @@ def _journal_with_preprints(store: Store) -> int:
 
 
 def _subscribe(store: Store, address: str, **kw: object) -> int:
-    options = kw.pop("options", WEEKLY)
-    record = subscribe(
-        store,
-        Target("email", address=address),
-        ["Medical Image Analysis"],
-        CREATED,
-        options=options,
-    )  # type: ignore[arg-type]
+    rules = kw.pop("rules", WEEKLY)
+    assert isinstance(rules, DigestRules)
+    record = subscribe(store, Target("email", address), ["Medical Image Analysis"], CREATED,
+                       rules=rules)  # fmt: skip
     return record.id
 
 
@@ -83,11 +76,11 @@ def test_two_subscribers_get_their_own_digest_and_a_second_run_sends_nothing(
 ) -> None:
     _journal_with_preprints(store)
     _subscribe(store, "ada@example.org")
-    _subscribe(store, "bob@example.org", options=Options(cadence=WEEKLY.cadence, top=1))
+    _subscribe(store, "bob@example.org", rules=DigestRules(cadence=WEEKLY.cadence, top=1))
     config = _settings(tmp_path, smtp)
 
-    first = send_due(store, config, live_channels(config), MONDAY)
-    second = send_due(store, config, live_channels(config), MONDAY.replace(hour=20))
+    first = factories.send_due(store, config, MONDAY)
+    second = factories.send_due(store, config, MONDAY.replace(hour=20))
 
     assert sorted((r.target.address, r.status, r.items) for r in first) == [
         ("ada@example.org", "sent", 3),
@@ -105,7 +98,7 @@ def test_the_email_is_multipart_with_one_click_unsubscribe_and_the_right_numbers
     sub_id = _subscribe(store, "ada@example.org")
     config = _settings(tmp_path, smtp)
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
+    [result] = factories.send_due(store, config, MONDAY)
 
     [mail] = smtp.messages
     assert mail.get_content_type() == "multipart/alternative"
@@ -115,8 +108,8 @@ def test_the_email_is_multipart_with_one_click_unsubscribe_and_the_right_numbers
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = mail["List-Unsubscribe"].strip("<>")
     assert link.startswith("http://rxradar.test/unsubscribe/")
-    text = mail.get_body(("plain",)).get_content()
-    html = mail.get_body(("html",)).get_content()
+    text = part_text(mail, "plain")
+    html = part_text(mail, "html")
     for body in (text, html):
         assert "52.3%" in body and "43.4%" in body
         assert "Top 0.1%" in body
@@ -129,7 +122,7 @@ def test_the_email_is_multipart_with_one_click_unsubscribe_and_the_right_numbers
     assert text.index("CorSeg") < text.index("Causal graphs")
     assert "Causal graphs for cardiac &lt;networks&gt; &amp; more" in html
     assert 'style="' in html  # css inlined
-    record = unsubscribe_by_token(store, config, link.rsplit("/", 1)[1], MONDAY)
+    record = unsubscribe_by_token(store, config.links(), link.rsplit("/", 1)[1], MONDAY)
     assert record.id == sub_id
     with store.session() as session:
         assert subs.subscription(session, sub_id).active is False  # type: ignore[union-attr]
@@ -143,11 +136,11 @@ def test_a_451_is_retried_on_a_later_run_with_the_same_message_id(
     config = _settings(tmp_path, smtp)
     smtp.fail_data = ["451 4.3.0 Try again later"]
 
-    [failed] = send_due(store, config, live_channels(config), MONDAY)
-    same_run_again = send_due(store, config, live_channels(config), MONDAY)
-    too_early = send_due(store, config, live_channels(config), MONDAY.replace(minute=9))
-    [retried] = send_due(store, config, live_channels(config), MONDAY.replace(minute=11))
-    after = send_due(store, config, live_channels(config), MONDAY.replace(hour=12))
+    [failed] = factories.send_due(store, config, MONDAY)
+    same_run_again = factories.send_due(store, config, MONDAY)
+    too_early = factories.send_due(store, config, MONDAY.replace(minute=9))
+    [retried] = factories.send_due(store, config, MONDAY.replace(minute=11))
+    after = factories.send_due(store, config, MONDAY.replace(hour=12))
 
     assert failed.status == "pending" and "451" in (failed.error or "")
     assert failed.retry_at == MONDAY.replace(minute=10)
@@ -166,8 +159,8 @@ def test_a_550_pauses_the_subscription_with_the_reason(
     config = _settings(tmp_path, smtp)
     smtp.refuse_rcpt["gone@example.org"] = "550 5.1.1 No such user"
 
-    [result] = send_due(store, config, live_channels(config), MONDAY)
-    later = send_due(store, config, live_channels(config), MONDAY.replace(day=27))
+    [result] = factories.send_due(store, config, MONDAY)
+    later = factories.send_due(store, config, MONDAY.replace(day=27))
 
     assert result.status == "failed" and "550" in (result.error or "")
     assert later == []
@@ -187,10 +180,10 @@ def test_temporary_failures_give_up_after_a_day(
     results = []
     when = MONDAY
     for _ in range(40):
-        results += send_due(store, config, live_channels(config), when)
+        results += factories.send_due(store, config, when)
         if results and results[-1].status == "failed":
             break
-        when = results[-1].retry_at or when  # type: ignore[assignment]
+        when = results[-1].retry_at or when
 
     statuses = [r.status for r in results]
     assert statuses[-1] == "failed" and set(statuses[:-1]) == {"pending"}
@@ -209,12 +202,12 @@ def test_a_paused_subscription_can_be_resumed(store: Store, smtp: SmtpPeer, tmp_
     sub_id = _subscribe(store, "ada@example.org")
     config = _settings(tmp_path, smtp)
     smtp.refuse_rcpt["ada@example.org"] = "550 5.2.1 Mailbox disabled"
-    send_due(store, config, live_channels(config), MONDAY)
+    factories.send_due(store, config, MONDAY)
     del smtp.refuse_rcpt["ada@example.org"]
 
     assert resume(store, sub_id)
-    same_period = send_due(store, config, live_channels(config), MONDAY.replace(day=27))
-    [sent] = send_due(store, config, live_channels(config), MONDAY.replace(month=11, day=2))
+    same_period = factories.send_due(store, config, MONDAY.replace(day=27))
+    [sent] = factories.send_due(store, config, MONDAY.replace(month=11, day=2))
 
     assert same_period == []  # that period's digest failed for good; its items are not lost:
     assert sent.status == "sent" and sent.period == "2026-11-02" and sent.items == 3
@@ -230,10 +223,10 @@ def test_hourly_runs_across_the_october_dst_change_send_one_digest_per_week(
         factories.scored(store, mia, f"10.1101/{day}", 0.3, posted)
     subscribe(
         store,
-        Target("email", address="ada@example.org"),
+        Target("email", "ada@example.org"),
         ["Medical Image Analysis"],
         datetime(2026, 10, 15, tzinfo=UTC),
-        options=WEEKLY,
+        rules=WEEKLY,
     )  # Monday 08:00 London
     config = _settings(tmp_path, smtp)
     runs = [
@@ -243,7 +236,7 @@ def test_hourly_runs_across_the_october_dst_change_send_one_digest_per_week(
         for hour in range(24)
     ]
 
-    sent = [r for now in runs for r in send_due(store, config, live_channels(config), now)]
+    sent = [r for now in runs for r in factories.send_due(store, config, now)]
 
     assert [r.period for r in sent] == ["2026-10-19", "2026-10-26", "2026-11-02"]
     assert [m["Date"] for m in smtp.messages]  # three real emails
@@ -251,9 +244,9 @@ def test_hourly_runs_across_the_october_dst_change_send_one_digest_per_week(
     with store.session() as session:
         from sqlalchemy import select
 
-        from bot.store.delivery_models import Digest
+        from bot.store.delivery_models import DigestRow
 
-        slots = sorted(row.slot_at for row in session.scalars(select(Digest)))
+        slots = sorted(row.slot_at for row in session.scalars(select(DigestRow)))
     assert slots == [
         datetime(2026, 10, 19, 7, tzinfo=UTC),  # 08:00 BST
         datetime(2026, 10, 26, 8, tzinfo=UTC),  # 08:00 GMT, the day after the change
@@ -269,17 +262,14 @@ def test_an_empty_period_sends_nothing_unless_asked_to(
     _subscribe(store, "ada@example.org")
     _subscribe(store, "bob@example.org")
     quiet = _settings(tmp_path, smtp)
-    chatty: Settings = factories.settings(  # type: ignore[assignment]
+    chatty: Settings = factories.settings(
         tmp_path, RXRADAR_EMPTY_DIGEST_MESSAGE="true", **smtp.env()
     )
 
-    skipped = send_due(store, quiet, live_channels(quiet), MONDAY)
-    sent = send_due(store, chatty, live_channels(chatty), MONDAY.replace(month=11, day=2))
+    skipped = factories.send_due(store, quiet, MONDAY)
+    sent = factories.send_due(store, chatty, MONDAY.replace(month=11, day=2))
 
     assert [(r.status, r.items) for r in skipped] == [("skipped", 0)] * 2
     assert [(r.status, r.items) for r in sent] == [("sent", 0)] * 2
     assert smtp.messages[0]["Subject"] == "New preprints for Medical Image Analysis: 0 preprints"
-    assert (
-        "Nothing new for Medical Image Analysis"
-        in smtp.messages[0].get_body(("plain",)).get_content()
-    )
+    assert "Nothing new for Medical Image Analysis" in part_text(smtp.messages[0], "plain")

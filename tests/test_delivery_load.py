@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from bot.delivery import RunCache, load_digest
-from bot.digest.model import Target
+from bot.delivery.preparing import RunCache, load_digest
+from bot.records.rules import DigestRules
+from bot.records.target import Target
 from bot.store import Store
-from bot.store.subscriptions import Options
 from bot.subscribing import subscribe
 from tests import factories
 
@@ -31,10 +31,10 @@ def test_a_keyword_match_far_down_the_ranking_is_still_found(store: Store) -> No
     )
     record = subscribe(
         store,
-        Target("email", address="a@b.org"),
+        Target("email", "a@b.org"),
         ["Medical Image Analysis"],
         datetime(2026, 10, 1, tzinfo=UTC),
-        options=Options(top=3, keywords=("tomography",)),
+        rules=DigestRules(top=3, keywords=("tomography",)),
     )
 
     cache = RunCache()

@@ -9,31 +9,30 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.channels.registry import live_channels
+from bot.channels.registry import live, parse_target
+from bot.channels.slack import slack_target
 from bot.config import Settings
-from bot.delivery import send_due
-from bot.digest.cadence import Cadence
-from bot.digest.model import Target
+from bot.records.rules import Cadence, DigestRules
+from bot.records.target import Target
 from bot.store import Store
 from bot.store.delivery_models import Vote
-from bot.store.subscriptions import Options
 from bot.subscribing import (
     SubscribeError,
-    confirm_email,
+    confirm,
     list_for_target,
     record_vote,
     subscribe,
-    subscribe_email_from_slack,
+    subscribe_for_someone,
     unsubscribe_by_token,
     unsubscribe_target,
 )
 from bot.tokens import TokenError
 from tests import factories
-from tests.peers.smtp import SmtpPeer
+from tests.peers.smtp import SmtpPeer, part_text
 
 CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
 MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
-WEEKLY = Options(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+WEEKLY = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
 
 
 @pytest.fixture
@@ -53,33 +52,31 @@ def test_an_address_added_from_slack_gets_nothing_until_it_confirms(
     store: Store, smtp: SmtpPeer, tmp_path: Path
 ) -> None:
     _journals(store)
-    config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
-    record = subscribe_email_from_slack(
+    config: Settings = factories.settings(tmp_path, **smtp.env())
+    record = subscribe_for_someone(
         store,
-        config,
-        live_channels(config),
-        "Ada@Example.org",
+        config.links(),
+        live(config, store),
+        parse_target("email:" + "Ada@Example.org"),
         ["Medical Image Analysis"],
         CREATED,
         requester="<@U1> in #lab",
         owner="slack:T1:U1",
-        options=WEEKLY,
+        rules=WEEKLY,
     )
 
     [confirmation] = smtp.messages
-    link = re.search(
-        r"http://rxradar.test/confirm/(\S+)", confirmation.get_body(("plain",)).get_content()
-    )
-    unconfirmed_run = send_due(store, config, live_channels(config), MONDAY)
+    link = re.search(r"http://rxradar.test/confirm/(\S+)", part_text(confirmation, "plain"))
+    unconfirmed_run = factories.send_due(store, config, MONDAY)
     assert not record.confirmed and unconfirmed_run == []
     assert confirmation["To"] == "ada@example.org" and link is not None
 
     with pytest.raises(TokenError):
-        unsubscribe_by_token(store, config, link.group(1), MONDAY)  # wrong purpose
-    target = confirm_email(store, config, link.group(1), MONDAY)
-    [sent] = send_due(store, config, live_channels(config), MONDAY + timedelta(hours=1))
+        unsubscribe_by_token(store, config.links(), link.group(1), MONDAY)  # wrong purpose
+    target = confirm(store, config.links(), link.group(1), MONDAY)
+    [sent] = factories.send_due(store, config, MONDAY + timedelta(hours=1))
 
-    assert target == Target("email", address="ada@example.org")
+    assert target == Target("email", "ada@example.org")
     assert sent.status == "sent" and len(smtp.messages) == 2
 
 
@@ -87,14 +84,14 @@ def test_the_same_journals_again_update_the_subscription_instead_of_doubling_it(
     store: Store,
 ) -> None:
     _journals(store)
-    target = Target("slack", team="T1", channel="C1")
+    target = slack_target("T1", "C1")
     subscribe(store, target, ["Medical Image Analysis"], CREATED)
-    subscribe(store, target, ["medical image analysis"], CREATED, options=Options(top=3))
+    subscribe(store, target, ["medical image analysis"], CREATED, rules=DigestRules(top=3))
     subscribe(store, target, ["Radiology"], CREATED)
 
     listed = list_for_target(store, target)
 
-    assert [(r.journals, r.options.top) for r in listed] == [
+    assert [(r.journals, r.rules.top) for r in listed] == [
         (["Medical Image Analysis"], 3),
         (["Radiology"], 10),
     ]
@@ -107,12 +104,12 @@ def test_unknown_names_are_refused_with_suggestions(store: Store) -> None:
     _journals(store)
 
     with pytest.raises(SubscribeError, match="Did you mean: Radiology"):
-        subscribe(store, Target("email", address="a@b.org"), ["Radiologie"], CREATED)
+        subscribe(store, Target("email", "a@b.org"), ["Radiologie"], CREATED)
 
 
 def test_a_second_vote_by_the_same_person_replaces_the_first(store: Store) -> None:
     _journals(store)
-    record = subscribe(store, Target("slack", team="T1", channel="C1"), ["Radiology"], CREATED)
+    record = subscribe(store, slack_target("T1", "C1"), ["Radiology"], CREATED)
 
     record_vote(store, record.id, "10.1101/b", "U1", 1, MONDAY)
     record_vote(store, record.id, "10.1101/b", "U1", -1, MONDAY)
@@ -127,13 +124,13 @@ def test_confirmation_requests_are_sent_at_most_once_a_day(
     store: Store, smtp: SmtpPeer, tmp_path: Path
 ) -> None:
     _journals(store)
-    config: Settings = factories.settings(tmp_path, **smtp.env())  # type: ignore[assignment]
+    config: Settings = factories.settings(tmp_path, **smtp.env())
     for hours in (0, 1, 2, 25):
-        subscribe_email_from_slack(
+        subscribe_for_someone(
             store,
-            config,
-            live_channels(config),
-            "ada@example.org",
+            config.links(),
+            live(config, store),
+            parse_target("email:" + "ada@example.org"),
             ["Radiology"],
             CREATED + timedelta(hours=hours),
             requester="<@U1>",

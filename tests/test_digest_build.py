@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
+from bot.digest import wording
 from bot.digest.build import build_digest, fingerprint
-from bot.digest.model import Candidate, Digest, History, ProfileSummary, Rules
 from bot.digest.numbers import format_lift, format_probability, format_top, percentile
+from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.records.rules import DigestRules
 
 NOW = datetime(2026, 10, 26, 8, tzinfo=UTC)
 QUANTILES = (*(round(0.000001 * i, 9) for i in range(1000)), 0.6)  # 1,001 levels
-MIA = ProfileSummary(1, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
-RAD = ProfileSummary(2, "Radiology", "journal", 120, 0.001, QUANTILES)
+MIA = ProfileWindow(1, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
+RAD = ProfileWindow(2, "Radiology", "journal", 120, 0.001, QUANTILES)
 
 
 def _c(
@@ -35,16 +37,16 @@ def _c(
 
 
 def _build(
-    rules: Rules,
+    rules: DigestRules,
     cands: list[Candidate],
     history: History | None = None,
-    profiles: tuple[ProfileSummary, ...] = (MIA,),
+    profiles: tuple[ProfileWindow, ...] = (MIA,),
 ) -> Digest:
-    return build_digest(rules, profiles, cands, history or History(), NOW, "2026-10-26", 5000)
+    return build_digest(1, rules, profiles, cands, history or History(), NOW, "2026-10-26", 5000)
 
 
 def test_entries_are_ranked_by_probability_and_cut_to_top_n() -> None:
-    digest = _build(Rules(1, top=2), [_c("a", 0.1), _c("b", 0.5), _c("c", 0.3)])
+    digest = _build(DigestRules(top=2), [_c("a", 0.1), _c("b", 0.5), _c("c", 0.3)])
 
     assert [e.preprint_id for e in digest.entries] == ["b", "c"]
     assert [e.rank for e in digest.entries] == [1, 2]
@@ -53,11 +55,11 @@ def test_entries_are_ranked_by_probability_and_cut_to_top_n() -> None:
 def test_the_first_window_is_the_look_back_and_later_ones_start_at_the_last_digest() -> None:
     old, recent = _c("old", 0.9, date(2026, 10, 10)), _c("new", 0.2, date(2026, 10, 25))
     future = _c("future", 0.9, date(2026, 10, 27))
-    first = _build(Rules(1, lookback_days=7), [old, recent, future])
+    first = _build(DigestRules(lookback_days=7), [old, recent, future])
     later = _build(
-        Rules(1), [old, recent], History(last_window_end=datetime(2026, 10, 24, tzinfo=UTC))
+        DigestRules(), [old, recent], History(last_window_end=datetime(2026, 10, 24, tzinfo=UTC))
     )
-    journal_view = _build(Rules(1, lookback_days=90), [old, recent])
+    journal_view = _build(DigestRules(lookback_days=90), [old, recent])
 
     assert [e.preprint_id for e in first.entries] == ["new"]
     assert first.window_start == datetime(2026, 10, 19, 8, tzinfo=UTC)
@@ -69,8 +71,8 @@ def test_the_first_window_is_the_look_back_and_later_ones_start_at_the_last_dige
 def test_minimum_probability_and_percentile_cut() -> None:
     cands = [_c("high", 0.5), _c("mid", 0.005), _c("low", 0.00005)]
 
-    by_probability = _build(Rules(1, min_probability=0.01), cands)
-    by_percentile = _build(Rules(1, min_percentile=50), cands)
+    by_probability = _build(DigestRules(min_probability=0.01), cands)
+    by_percentile = _build(DigestRules(min_percentile=50), cands)
 
     assert [e.preprint_id for e in by_probability.entries] == ["high"]
     assert [e.preprint_id for e in by_percentile.entries] == ["high", "mid"]
@@ -83,16 +85,18 @@ def test_keywords_servers_and_categories_filter() -> None:
         _c("bio", 0.3, server="bioRxiv", title="MRI in mice"),
     ]
 
-    assert [e.preprint_id for e in _build(Rules(1, keywords=("mri",)), cands).entries] == [
+    assert [e.preprint_id for e in _build(DigestRules(keywords=("mri",)), cands).entries] == [
         "mri",
         "bio",
     ]
-    assert [e.preprint_id for e in _build(Rules(1, exclude=("mice",)), cands).entries] == [
+    assert [e.preprint_id for e in _build(DigestRules(exclude=("mice",)), cands).entries] == [
         "mri",
         "ct",
     ]
-    assert [e.preprint_id for e in _build(Rules(1, servers=("biorxiv",)), cands).entries] == ["bio"]
-    none = _build(Rules(1, categories=("neuroscience",)), cands)
+    assert [e.preprint_id for e in _build(DigestRules(servers=("biorxiv",)), cands).entries] == [
+        "bio"
+    ]
+    none = _build(DigestRules(categories=("neuroscience",)), cands)
     assert none.is_empty
 
 
@@ -108,7 +112,7 @@ def test_already_delivered_preprints_are_left_out_unless_their_text_changed() ->
         }
     )
 
-    digest = _build(Rules(1), [same, retitled, cosmetic], history)
+    digest = _build(DigestRules(), [same, retitled, cosmetic], history)
 
     [entry] = digest.entries
     assert entry.preprint_id == "edited" and entry.updated and entry.date == "2026-10-24"
@@ -117,18 +121,18 @@ def test_already_delivered_preprints_are_left_out_unless_their_text_changed() ->
 def test_several_journals_are_grouped_and_a_shared_preprint_appears_once() -> None:
     cands = [_c("both", 0.3, profile=1), _c("both", 0.6, profile=2), _c("mia", 0.5, profile=1)]
 
-    digest = _build(Rules(1), cands, profiles=(MIA, RAD))
+    digest = _build(DigestRules(), cands, profiles=(MIA, RAD))
 
     assert [(s.name, [e.preprint_id for e in s.entries]) for s in digest.sections] == [
         ("Medical Image Analysis", ["mia"]),
         ("Radiology", ["both"]),
     ]
-    assert digest.journals == "Medical Image Analysis and Radiology"
+    assert wording.journals(digest) == "Medical Image Analysis and Radiology"
 
 
 def test_each_entry_carries_the_seed_page_numbers() -> None:
     [entry] = _build(
-        Rules(1),
+        DigestRules(),
         [_c("a", 0.523, authors=("Xu, R.", "Jiang, S.", "Zhai, Y.", "Chen, Y.", "Li, Q."))],
     ).entries
 
@@ -142,7 +146,7 @@ def test_each_entry_carries_the_seed_page_numbers() -> None:
 
 
 def test_the_digest_survives_a_round_trip_through_its_stored_payload() -> None:
-    digest = _build(Rules(1), [_c("a", 0.5), _c("b", 0.2)])
+    digest = _build(DigestRules(), [_c("a", 0.5), _c("b", 0.2)])
 
     assert Digest.from_payload(digest.to_payload()) == digest
 

@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.digest.cadence import Cadence, CadenceError, due_slot, next_slot_after, slot_at_or_before
+from bot.records.cadence import due_slot, next_slot_after, slot_at_or_before
+from bot.records.rules import Cadence, RulesError
 
 LONDON_WEEKLY = Cadence("weekly", "mon", "08:00", "Europe/London")
 
@@ -79,5 +80,5 @@ def test_a_time_inside_the_spring_gap_still_gets_a_slot_that_day() -> None:
     ],
 )
 def test_bad_cadences_say_what_is_accepted(kind: str, day: str, at: str, tz: str) -> None:
-    with pytest.raises(CadenceError):
+    with pytest.raises(RulesError):
         Cadence(kind, day, at, tz)

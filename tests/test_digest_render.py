@@ -13,22 +13,22 @@ import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from bot.channels.base import DigestBody, DigestLinks, Message
+from bot.channels.email import render_email
+from bot.channels.slack import MAX_BLOCKS, digest_posts
 from bot.digest.build import build_digest
-from bot.digest.model import Candidate, Digest, History, ProfileSummary, Rules
-from bot.digest.render import (
-    MAX_BLOCKS,
-    Links,
-    escape_mrkdwn,
-    render_digest,
-)
+from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.records.rules import DigestRules
+from bot.records.target import Target
+from bot.templating import escape_mrkdwn
 from tests.peers.slack_fake import check_blocks
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 4, 20, 7, 0, tzinfo=UTC)
-LINKS = Links("http://rxradar.test/unsubscribe/TOKEN")
+LINKS = DigestLinks("http://rxradar.test/unsubscribe/TOKEN")
 QUANTILES = (*(round(0.000001 * i, 9) for i in range(1000)), 0.6)
-MIA = ProfileSummary(7, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
-RAD = ProfileSummary(9, "Radiology: Artificial Intelligence", "journal", 120, 0.0011, QUANTILES)
+MIA = ProfileWindow(7, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
+RAD = ProfileWindow(9, "Radiology: Artificial Intelligence", "journal", 120, 0.0011, QUANTILES)
 
 SEED = [
     (
@@ -88,7 +88,11 @@ def _candidates(profile: int = 7) -> list[Candidate]:
 
 
 def seed_digest() -> Digest:
-    return build_digest(Rules(3), [MIA], _candidates(), History(), NOW, "2026-04-20", 3412)
+    return build_digest(3, DigestRules(), [MIA], _candidates(), History(), NOW, "2026-04-20", 3412)
+
+
+def _email(digest: Digest) -> Message:
+    return Message(Target("email", "ada@example.org"), DigestBody(digest, LINKS), "<id@x>")
 
 
 def _golden(name: str, actual: str) -> None:
@@ -99,23 +103,25 @@ def _golden(name: str, actual: str) -> None:
 
 
 def test_email_html_matches_the_golden_file() -> None:
-    _golden("digest_email.html", render_digest(seed_digest(), LINKS).html)
+    _golden("digest_email.html", render_email(_email(seed_digest())).html or "")
 
 
 def test_email_text_matches_the_golden_file() -> None:
-    _golden("digest_email.txt", render_digest(seed_digest(), LINKS).text)
+    _golden("digest_email.txt", render_email(_email(seed_digest())).text)
 
 
 def test_slack_blocks_match_the_golden_file() -> None:
-    posts = render_digest(seed_digest(), LINKS).slack
+    posts = digest_posts(seed_digest())
     payload = [{"text": p.text, "blocks": list(p.blocks)} for p in posts]
     _golden("digest_slack.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
 
 
 def test_a_digest_following_two_journals_is_grouped() -> None:
     candidates = _candidates(7)[:2] + _candidates(9)[2:]
-    digest = build_digest(Rules(3), [MIA, RAD], candidates, History(), NOW, "2026-04-20", 3412)
-    _golden("digest_grouped_email.txt", render_digest(digest, LINKS).text)
+    digest = build_digest(
+        3, DigestRules(), [MIA, RAD], candidates, History(), NOW, "2026-04-20", 3412
+    )
+    _golden("digest_grouped_email.txt", render_email(_email(digest)).text)
 
 
 def test_mrkdwn_escapes_only_ampersand_and_angle_brackets() -> None:
@@ -140,8 +146,8 @@ def test_every_slack_message_passes_the_block_kit_checks() -> None:
         )
         for i in range(60)
     ]
-    digest = build_digest(Rules(3, top=None), [MIA], many, History(), NOW, "p", 60)
-    posts = render_digest(digest, LINKS).slack
+    digest = build_digest(3, DigestRules(top=None), [MIA], many, History(), NOW, "p", 60)
+    posts = digest_posts(digest)
     assert len(posts) > 1 and sum(len(p.blocks) for p in posts) > MAX_BLOCKS
     for post in posts:
         check_blocks(list(post.blocks))

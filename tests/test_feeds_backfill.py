@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import Settings, load_settings
-from bot.feeds.backfill import BackfillError, backfill
+from bot.feeds.biorxiv_api import BiorxivApi
+from bot.feeds.fetch import Fetcher
+from bot.ingest.backfill import BackfillError, backfill
 from bot.store import Store
 from bot.store.preprints import get_preprints, list_preprints
 from tests.peers.http import LocalServer, Reply, Request
@@ -66,6 +68,10 @@ def api(shared_api: LocalServer) -> LocalServer:
     return shared_api
 
 
+def _api(settings: Settings) -> BiorxivApi:
+    return BiorxivApi(Fetcher(settings.http), settings.sources.biorxiv_api_url)
+
+
 def make_settings(tmp_path: Path, database_url: str, api_url: str) -> Settings:
     env = {
         "RXRADAR_DATA_DIR": str(tmp_path),
@@ -84,7 +90,7 @@ def test_it_pages_through_the_window_and_stores_every_preprint(
 
     result = backfill(
         store,
-        settings,
+        _api(settings),
         "medrxiv",
         90,
         today=date(2026, 1, 12),
@@ -104,7 +110,7 @@ def test_it_pages_through_the_window_and_stores_every_preprint(
     assert first.authors == ("Smith, J.", "Doe, J. A.") and first.abstract == "Abstract 0 & more."
     assert first.url == "https://www.medrxiv.org/content/10.64898/2026.01.00.600000v2"
 
-    again = backfill(store, settings, "medrxiv", 90, today=date(2026, 1, 12))
+    again = backfill(store, _api(settings), "medrxiv", 90, today=date(2026, 1, 12))
     assert (again.new, again.updated) == (0, 0)
 
 
@@ -113,7 +119,7 @@ def test_an_unreachable_api_is_a_readable_error(
 ) -> None:
     settings = make_settings(tmp_path, database_url, api.url("/down"))
     with pytest.raises(BackfillError, match=r"HTTP 503.*RXRADAR_BIORXIV_API_URL"):
-        backfill(store, settings, "biorxiv", 7)
+        backfill(store, _api(settings), "biorxiv", 7)
 
 
 def test_the_backfill_command_shows_progress_on_stderr(
@@ -136,7 +142,7 @@ def test_the_backfill_command_rejects_other_servers(env: dict[str, str]) -> None
 def test_stored_backfill_records_list_newest_first(
     store: Store, database_url: str, api: LocalServer, tmp_path: Path
 ) -> None:
-    backfill(store, make_settings(tmp_path, database_url, api.url("/api")), "biorxiv", 7)
+    backfill(store, _api(make_settings(tmp_path, database_url, api.url("/api"))), "biorxiv", 7)
     newest = list_preprints(store, limit=1)
     assert newest[0].updated == date(2026, 1, 9) and newest[0].version == 2
     assert len(list_preprints(store, since=date(2026, 1, 6))) == 1

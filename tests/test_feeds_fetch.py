@@ -30,7 +30,7 @@ def make_settings(tmp_path: Path, **extra: str) -> Settings:
 
 @pytest.fixture
 def fetcher(tmp_path: Path) -> Iterator[Fetcher]:
-    with Fetcher(make_settings(tmp_path, RXRADAR_MAX_FEED_BYTES="100KB")) as client:
+    with Fetcher(make_settings(tmp_path, RXRADAR_MAX_FEED_BYTES="100KB").http) as client:
         yield client
 
 
@@ -151,9 +151,9 @@ def test_get_json_raises_a_readable_error(server: LocalServer, fetcher: Fetcher)
     server.route("/api", Reply(body=b"<html>not json</html>"))
     server.route("/down", Reply(status=503))
     with pytest.raises(FetchError, match="did not return JSON"):
-        fetcher.get_json(server.url("/api"))
+        fetcher.get_json(server.url("/api"), "the test API")
     with pytest.raises(FetchError, match="HTTP 503"):
-        fetcher.get_json(server.url("/down"))
+        fetcher.get_json(server.url("/down"), "the test API")
 
 
 class FakeClock:

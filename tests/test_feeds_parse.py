@@ -10,8 +10,9 @@ import pytest
 from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.feeds.normalise import api_record, normalise_doi, parse_arxiv_id
 from bot.feeds.parse import parse_feed
-from bot.feeds.records import ARXIV_ATOM, ARXIV_RSS, BIORXIV_RDF, GENERIC, ParsedFeed, Preprint
+from bot.feeds.parsed import ARXIV_ATOM, ARXIV_RSS, BIORXIV_RDF, GENERIC, ParsedFeed
 from bot.feeds.text import clean_text, split_authors
+from bot.records.preprint import Preprint
 from tests.conftest import shared_data
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"

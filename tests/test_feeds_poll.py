@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings, load_settings
-from bot.feeds.poll import PollReport, backoff, ensure_default_feeds, poll_feeds
+from bot.ingest.poll import PollReport, backoff, ensure_default_feeds, poll_feeds
 from bot.store import Store
 from bot.store.feeds import add_feed, due_feeds, get_feed, list_feeds, remove_feed
 from bot.store.preprints import changed_since, get_preprints, list_preprints, preprint_versions
@@ -55,7 +55,7 @@ def test_a_poll_stores_clean_preprints_and_a_second_poll_adds_nothing(
     server.route("/arxiv", Reply(body=fixture("arxiv_cs_lg.xml"), headers=RSS))
     feed_ids(store, server, "/bio", "/med", "/arxiv")
 
-    first = poll_feeds(store, settings, now=NOW)
+    first = poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
     assert rows(first) == {
         "bio": {
             "feed": server.url("/bio"),
@@ -92,7 +92,9 @@ def test_a_poll_stores_clean_preprints_and_a_second_poll_adds_nothing(
     assert "cookie" not in stored["10.1101/2024.01.16.578200"].abstract
     assert stored["arxiv:2312.09999"].doi == "10.1000/jml.2024.001"
 
-    second = poll_feeds(store, settings, now=NOW + timedelta(hours=1))
+    second = poll_feeds(
+        store, settings.http, settings.sources.poll_interval, now=NOW + timedelta(hours=1)
+    )
     assert [(r.new, r.updated, r.error) for r in second.results] == [(0, 0, None)] * 3
     assert second.changed_ids == ()
     assert len(list_preprints(store)) == 10
@@ -107,10 +109,10 @@ def test_a_new_version_updates_the_row_and_records_the_version(
     ]
     server.route("/bio", versions)
     feed_ids(store, server, "/bio")
-    poll_feeds(store, settings, now=NOW)
+    poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
     later = NOW + timedelta(days=3)
 
-    report = poll_feeds(store, settings, now=later)
+    report = poll_feeds(store, settings.http, settings.sources.poll_interval, now=later)
 
     assert [(r.new, r.updated) for r in report.results] == [(0, 1)]
     assert report.changed_ids == ("10.1101/2024.01.15.578123",)
@@ -129,10 +131,12 @@ def test_an_arxiv_cross_list_of_a_stored_paper_is_not_new(
     server.route("/cs.LG", Reply(body=fixture("arxiv_cs_lg.xml")))
     server.route("/q-bio.QM", Reply(body=fixture("arxiv_q_bio_qm.xml")))
     feed_ids(store, server, "/cs.LG")
-    poll_feeds(store, settings, now=NOW)
+    poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
     feed_ids(store, server, "/q-bio.QM")
 
-    report = poll_feeds(store, settings, now=NOW + timedelta(minutes=10))  # cs.LG not due
+    report = poll_feeds(
+        store, settings.http, settings.sources.poll_interval, now=NOW + timedelta(minutes=10)
+    )  # cs.LG not due
 
     assert [(r.new, r.updated) for r in report.results] == [(1, 0)]  # only 2401.07777
     assert report.changed_ids == ("arxiv:2401.07777",)
@@ -147,8 +151,10 @@ def test_an_arxiv_replacement_updates_the_version(
         [Reply(body=fixture("arxiv_cs_lg.xml")), Reply(body=fixture("arxiv_cs_lg_next_day.xml"))],
     )
     feed_ids(store, server, "/cs.LG")
-    poll_feeds(store, settings, now=NOW)
-    report = poll_feeds(store, settings, now=NOW + timedelta(days=1))
+    poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
+    report = poll_feeds(
+        store, settings.http, settings.sources.poll_interval, now=NOW + timedelta(days=1)
+    )
     assert [(r.new, r.updated) for r in report.results] == [(0, 1)]
     (paper,) = get_preprints(store, ["arxiv:2401.01234"])
     assert paper.version == 2 and "data leak" in paper.abstract
@@ -164,8 +170,14 @@ def test_a_304_stores_nothing_and_keeps_the_validators(
     )
     server.route("/feed", [first, Reply(status=304)])
     (feed_id,) = feed_ids(store, server, "/feed")
-    poll_feeds(store, settings, now=NOW)
-    report = poll_feeds(store, settings, ignore_due_times=True, now=NOW + timedelta(minutes=1))
+    poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
+    report = poll_feeds(
+        store,
+        settings.http,
+        settings.sources.poll_interval,
+        ignore_due_times=True,
+        now=NOW + timedelta(minutes=1),
+    )
     assert [r.to_json()["status"] for r in report.results] == [304]
     assert report.results[0].new == 0 and report.results[0].error is None
     assert server.requests_to("/feed")[1].headers["if-none-match"] == '"v1"'
@@ -180,11 +192,17 @@ def test_a_301_is_followed_and_remembered(
     server.route("/old", Reply(status=301, headers={"Location": "/new"}))
     server.route("/new", Reply(body=fixture("arxiv_cs_lg.xml")))
     (feed_id,) = feed_ids(store, server, "/old")
-    report = poll_feeds(store, settings, now=NOW)
+    report = poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
     assert report.results[0].status == 200 and report.results[0].new == 4
     feed = get_feed(store, feed_id)
     assert feed is not None and feed.url == server.url("/new")
-    poll_feeds(store, settings, ignore_due_times=True, now=NOW + timedelta(minutes=1))
+    poll_feeds(
+        store,
+        settings.http,
+        settings.sources.poll_interval,
+        ignore_due_times=True,
+        now=NOW + timedelta(minutes=1),
+    )
     assert len(server.requests_to("/old")) == 1 and len(server.requests_to("/new")) == 2
 
 
@@ -193,11 +211,17 @@ def test_a_410_disables_the_feed_for_good(
 ) -> None:
     server.route("/gone", Reply(status=410))
     (feed_id,) = feed_ids(store, server, "/gone")
-    report = poll_feeds(store, settings, now=NOW)
+    report = poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
     assert report.results[0].status == 410 and "410 Gone" in (report.results[0].error or "")
     feed = get_feed(store, feed_id)
     assert feed is not None and not feed.enabled and "410" in (feed.last_error or "")
-    again = poll_feeds(store, settings, ignore_due_times=True, now=NOW + timedelta(days=2))
+    again = poll_feeds(
+        store,
+        settings.http,
+        settings.sources.poll_interval,
+        ignore_due_times=True,
+        now=NOW + timedelta(days=2),
+    )
     assert again.results == () and len(server.requests_to("/gone")) == 1
 
 
@@ -208,24 +232,28 @@ def test_a_500_backs_off_that_feed_only_while_the_others_land(
     server.route("/good", Reply(body=fixture("arxiv_cs_lg.xml")))
     broken, good = feed_ids(store, server, "/broken", "/good")
 
-    report = poll_feeds(store, settings, now=NOW)
+    report = poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
 
     assert rows(report)["good"]["new"] == 4 and rows(report)["good"]["error"] is None
     assert rows(report)["broken"]["status"] == 500
     assert "HTTP 500" in str(rows(report)["broken"]["error"])
     failing = get_feed(store, broken)
     assert failing is not None and failing.consecutive_failures == 1
-    assert failing.next_poll_at == NOW + backoff(settings, 1) == NOW + timedelta(hours=1)
-    at_next_interval = NOW + settings.poll_interval
+    assert (
+        failing.next_poll_at
+        == NOW + backoff(settings.sources.poll_interval, 1)
+        == NOW + timedelta(hours=1)
+    )
+    at_next_interval = NOW + settings.sources.poll_interval
     assert [f.id for f in due_feeds(store, at_next_interval)] == [good]
 
-    poll_feeds(store, settings, now=NOW + timedelta(hours=1))
+    poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW + timedelta(hours=1))
     failing = get_feed(store, broken)
     assert failing is not None and failing.consecutive_failures == 2
     assert failing.next_poll_at == NOW + timedelta(hours=1) + timedelta(hours=2)
 
     server.route("/broken", Reply(body=fixture("arxiv_weekend.xml")))
-    poll_feeds(store, settings, now=NOW + timedelta(hours=3))
+    poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW + timedelta(hours=3))
     recovered = get_feed(store, broken)
     assert (
         recovered is not None
@@ -253,7 +281,7 @@ def test_every_bad_feed_shows_its_error_while_the_good_feeds_land(
     paths = ["/html", "/malformed", "/slow", "/huge", "/weekend", "/encoding", "/good"]
     ids = dict(zip(paths, feed_ids(store, server, *paths), strict=True))
 
-    found = rows(poll_feeds(store, settings, now=NOW))
+    found = rows(poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW))
 
     assert "HTML web page" in str(found["html"]["error"])
     assert "malformed" in str(found["malformed"]["error"])
@@ -282,26 +310,22 @@ def test_only_due_feeds_are_polled_unless_asked_for_all(
 ) -> None:
     server.route("/feed", Reply(body=fixture("arxiv_weekend.xml")))
     feed_ids(store, server, "/feed")
-    assert len(poll_feeds(store, settings, now=NOW).results) == 1
-    assert poll_feeds(store, settings, now=NOW + timedelta(minutes=10)).results == ()
-    assert (
-        len(
-            poll_feeds(
-                store, settings, ignore_due_times=True, now=NOW + timedelta(minutes=10)
-            ).results
-        )
-        == 1
-    )
-    assert len(poll_feeds(store, settings, now=NOW + timedelta(minutes=41)).results) == 1
+
+    def poll(minutes: int, every: bool = False) -> int:
+        now = NOW + timedelta(minutes=minutes)
+        interval = settings.sources.poll_interval
+        return len(poll_feeds(store, settings.http, interval, every, now=now).results)
+
+    assert [poll(0), poll(10), poll(10, every=True), poll(41)] == [1, 0, 1, 1]
 
 
 def test_default_feeds_are_added_once(store: Store, settings: Settings) -> None:
-    added = ensure_default_feeds(store, settings)
+    added = ensure_default_feeds(store, settings.sources.feeds)
     assert [f.source for f in added] == ["biorxiv:all", "medrxiv:all"]
     assert added[0].url == "https://connect.biorxiv.org/biorxiv_xml/all"
     for feed in added:
         remove_feed(store, feed.id)
-    assert ensure_default_feeds(store, settings) == []
+    assert ensure_default_feeds(store, settings.sources.feeds) == []
     assert list_feeds(store) == []
 
 
@@ -315,14 +339,18 @@ def test_a_429_waits_as_long_as_the_server_asks(
     server.route("/vague", Reply(status=429, headers={"Retry-After": "soon"}))
     busy, down, vague = feed_ids(store, server, "/busy", "/down", "/vague")
 
-    report = poll_feeds(store, settings, now=NOW)
+    report = poll_feeds(store, settings.http, settings.sources.poll_interval, now=NOW)
 
     error = str(rows(report)["busy"]["error"])
     assert "HTTP 429" in error and "asked us to wait 2.0 h" in error
-    by_id = {feed_id: get_feed(store, feed_id) for feed_id in (busy, down, vague)}
-    assert by_id[busy] is not None and by_id[busy].next_poll_at == NOW + timedelta(hours=2)
+    next_poll = {}
+    for feed_id in (busy, down, vague):
+        feed = get_feed(store, feed_id)
+        assert feed is not None
+        next_poll[feed_id] = feed.next_poll_at
+    assert next_poll[busy] == NOW + timedelta(hours=2)
     # A shorter request than our own backoff does not bring the next try forward.
-    assert by_id[down] is not None and by_id[down].next_poll_at == NOW + backoff(settings, 1)
+    assert next_poll[down] == NOW + backoff(settings.sources.poll_interval, 1)
     assert "asked us to wait 10 min" in str(rows(report)["down"]["error"])
-    assert by_id[vague] is not None and by_id[vague].next_poll_at == NOW + backoff(settings, 1)
+    assert next_poll[vague] == NOW + backoff(settings.sources.poll_interval, 1)
     assert "asked us" not in str(rows(report)["vague"]["error"])

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.feeds.records import Preprint
+from bot.records.preprint import Preprint
 from bot.store import Store
 from bot.store.feeds import FeedExists, add_feed, get_feed, list_feeds, remove_feed
 from bot.store.preprints import (

@@ -8,10 +8,13 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot import jobs
+from bot.channels.registry import configured
 from bot.config import load_settings
+from bot.records.target import Target
 from bot.store import Store
-from bot.store.models import Preprint
+from bot.store.models import PreprintRow
 from bot.store.profile_models import Score
+from bot.subscribing import subscribe
 from tests import factories
 
 
@@ -30,21 +33,20 @@ def test_prune_drops_scores_of_preprints_older_than_the_retention_window(
     assert counts == {"scores_deleted": 1}
     with store.session() as session:
         assert session.scalars(select(Score.preprint_id)).all() == ["10.1/recent"]
-        assert len(session.scalars(select(Preprint.id)).all()) == 2  # preprints stay
+        assert len(session.scalars(select(PreprintRow.id)).all()) == 2  # preprints stay
 
 
-def test_without_smtp_or_slack_settings_digests_go_to_the_console(tmp_path: Path) -> None:
-    settings = load_settings({"RXRADAR_DATA_DIR": str(tmp_path)})
-    registry = jobs.delivery_channels(settings)
-    assert type(registry.open("email")).__name__ == "ConsoleChannel"
-    assert type(registry.open("slack")).__name__ == "ConsoleChannel"
-    configured = load_settings(
-        {
-            "RXRADAR_DATA_DIR": str(tmp_path),
-            "RXRADAR_SMTP_HOST": "127.0.0.1",
-            "RXRADAR_SLACK_BOT_TOKEN": "xoxb-1",
-        }
-    )
-    registry = jobs.delivery_channels(configured)
-    assert type(registry.open("email")).__name__ == "EmailChannel"
-    assert type(registry.open("slack")).__name__ == "SlackChannel"
+def test_a_digest_for_a_channel_that_is_not_set_up_stays_pending(
+    store: Store, tmp_path: Path
+) -> None:
+    """No console fallback under `run`: the digest waits, saying what to set."""
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/x", 0.5, date(2026, 10, 22))
+    subscribe(store, Target("email", "ada@example.org"), ["Medical Image Analysis"],
+              datetime(2026, 10, 20, tzinfo=UTC))  # fmt: skip
+    config = factories.settings(tmp_path)
+
+    [result] = factories.send_due(store, config, datetime(2026, 10, 26, 8, 5, tzinfo=UTC))
+
+    assert result.status == "pending" and "RXRADAR_SMTP_HOST" in (result.error or "")
+    assert not configured(config, "email") and configured(config, "webhook")

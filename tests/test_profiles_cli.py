@@ -7,6 +7,7 @@ import os
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,8 +15,8 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.config import load_settings
-from bot.feeds.records import Preprint
-from bot.profiles.scorer import load_active_model, score_after_poll, score_preprints
+from bot.matching.scorer import load_active_model, score_after_poll, score_preprints
+from bot.records.preprint import Preprint
 from bot.store import Store
 from bot.store.preprints import upsert_preprints
 from bot.store.profile_models import ModelVersion, Score
@@ -92,21 +93,21 @@ def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, " ".join(result.stderr.split())
 
 
-def _json(env: dict[str, str], *args: str) -> object:
+def _json(env: dict[str, str], *args: str) -> Any:
     code, out, err = _run(env, *args, "--json")
     assert code == 0, err
     return json.loads(out)
 
 
 @pytest.fixture
-def trained(env: dict[str, str], store: Store, tmp_path: Path) -> dict[str, object]:
+def trained(env: dict[str, str], store: Store, tmp_path: Path) -> dict[str, Any]:
     _add_preprints(store)
     imported = _json(env, "profiles", "import", str(_corpus(tmp_path / "corpus.jsonl")))
-    assert imported["added"] == 60  # type: ignore[index]
-    return _json(env, "train", "--min-papers", "10")  # type: ignore[return-value]
+    assert imported["added"] == 60
+    return _json(env, "train", "--min-papers", "10")
 
 
-def test_train_reports_counts_metrics_and_time(trained: dict[str, object]) -> None:
+def test_train_reports_counts_metrics_and_time(trained: dict[str, Any]) -> None:
     assert trained["journals"] == 4
     assert trained["papers"] == 60
     metrics = trained["cv_metrics"]
@@ -116,7 +117,7 @@ def test_train_reports_counts_metrics_and_time(trained: dict[str, object]) -> No
 
 
 def test_top_ranks_the_journals_own_preprints_first_with_percentile_and_lift(
-    trained: dict[str, object], env: dict[str, str]
+    trained: dict[str, Any], env: dict[str, str]
 ) -> None:
     page = _json(env, "top", "neuro letters", "--days", "90", "--limit", "5")
     assert isinstance(page, dict)
@@ -135,7 +136,7 @@ def test_top_ranks_the_journals_own_preprints_first_with_percentile_and_lift(
     assert best["percentile"] > 80 and best["top_percent"] < 20
 
 
-def test_top_prints_the_seed_page_header(trained: dict[str, object], env: dict[str, str]) -> None:
+def test_top_prints_the_seed_page_header(trained: dict[str, Any], env: dict[str, str]) -> None:
     code, out, _ = _run(env, "top", "Neuro Letters", "--limit", "3")
     assert code == 0
     assert "based on 15 papers previously published here" in out
@@ -144,7 +145,7 @@ def test_top_prints_the_seed_page_header(trained: dict[str, object], env: dict[s
 
 
 def test_an_unknown_journal_gets_suggestions_and_fails(
-    trained: dict[str, object], env: dict[str, str]
+    trained: dict[str, Any], env: dict[str, str]
 ) -> None:
     code, out, err = _run(env, "top", "Nuero Leters")
     assert code == 1
@@ -152,9 +153,7 @@ def test_an_unknown_journal_gets_suggestions_and_fails(
     assert out == ""
 
 
-def test_match_puts_the_obvious_journal_first(
-    trained: dict[str, object], env: dict[str, str]
-) -> None:
+def test_match_puts_the_obvious_journal_first(trained: dict[str, Any], env: dict[str, str]) -> None:
     result = _json(env, "match", "--text", "virus capsid replication in host cells", "--top", "3")
     assert isinstance(result, dict)
     journals = result["journals"]
@@ -163,11 +162,11 @@ def test_match_puts_the_obvious_journal_first(
     assert 0 < journals[0]["probability"] <= 1
     assert journals[0]["percentile"] is not None and journals[0]["lift"] is not None
     by_doi = _json(env, "match", "--doi", "10.1101/2026.01.00001", "--top", "1")
-    assert by_doi["journals"][0]["journal"] == "Plant Biology & Roots"  # type: ignore[index]
+    assert by_doi["journals"][0]["journal"] == "Plant Biology & Roots"
 
 
 def test_match_reads_a_text_file_or_the_first_paper_of_a_paper_file(
-    trained: dict[str, object], env: dict[str, str], tmp_path: Path
+    trained: dict[str, Any], env: dict[str, str], tmp_path: Path
 ) -> None:
     text = tmp_path / "abstract.txt"
     text.write_text("Regression estimators and bayesian variance of the likelihood.\n")
@@ -175,7 +174,7 @@ def test_match_reads_a_text_file_or_the_first_paper_of_a_paper_file(
     bib.write_text("@article{a, title={Leaf roots}, abstract={Photosynthesis in the chloroplast.}}")
     for path, journal in ((text, "Statistics Quarterly"), (bib, "Plant Biology & Roots")):
         result = _json(env, "match", "--file", str(path), "--top", "1")
-        assert result["journals"][0]["journal"] == journal  # type: ignore[index]
+        assert result["journals"][0]["journal"] == journal
     code, _, err = _run(env, "match", "--text", "a", "--doi", "10.1/x")
     assert code == 2 and "exactly one of --doi" in err
 
@@ -187,14 +186,14 @@ def test_match_without_a_model_says_to_train(env: dict[str, str], store: Store) 
 
 
 def test_retraining_switches_the_active_version_and_old_scores_keep_theirs(
-    trained: dict[str, object], env: dict[str, str], store: Store
+    trained: dict[str, Any], env: dict[str, str], store: Store
 ) -> None:
     first = str(trained["version"])
     old = "10.1101/2026.01.00099"  # outside the window: only scored on request
     active = load_active_model(store)
     assert active is not None and active.version == first
     score_preprints(store, active, [old])
-    second = str(_json(env, "train")["version"])  # type: ignore[index]
+    second = str(_json(env, "train")["version"])
     assert second != first
     with store.session() as session:
         versions = {v.id: v.active for v in session.scalars(select(ModelVersion))}
@@ -203,21 +202,21 @@ def test_retraining_switches_the_active_version_and_old_scores_keep_theirs(
     assert by_preprint[old] == first
     assert {v for p, v in by_preprint.items() if p != old} == {second}
     settings = load_settings(env)
-    assert (settings.models_dir / first / "manifest.json").is_file()
-    assert (settings.models_dir / second / "manifest.json").is_file()
+    assert (settings.model.models_dir / first / "manifest.json").is_file()
+    assert (settings.model.models_dir / second / "manifest.json").is_file()
 
 
 def test_old_model_files_are_pruned_but_every_version_stays_on_record(
-    trained: dict[str, object], env: dict[str, str], store: Store
+    trained: dict[str, Any], env: dict[str, str], store: Store
 ) -> None:
     settings = load_settings(env)  # RXRADAR_KEEP_MODELS defaults to 3
-    crashed = settings.models_dir / ".20200101T000000Z-dead00.partial"
+    crashed = settings.model.models_dir / ".20200101T000000Z-dead00.partial"
     crashed.mkdir()
     old_time = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
     os.utime(crashed, (old_time, old_time))
     versions = [str(trained["version"])]
-    versions += [str(_json(env, "train")["version"]) for _ in range(3)]  # type: ignore[index]
-    on_disk = {p.name for p in settings.models_dir.iterdir()}
+    versions += [str(_json(env, "train")["version"]) for _ in range(3)]
+    on_disk = {p.name for p in settings.model.models_dir.iterdir()}
     assert on_disk == set(versions[1:])  # the oldest and the crashed leftover are gone
     with store.session() as session:
         rows = {v.id: v.active for v in session.scalars(select(ModelVersion))}
@@ -226,23 +225,23 @@ def test_old_model_files_are_pruned_but_every_version_stays_on_record(
 
 
 def test_a_poll_scores_new_preprints_with_the_active_model(
-    trained: dict[str, object], env: dict[str, str], store: Store
+    trained: dict[str, Any], env: dict[str, str], store: Store
 ) -> None:
     fresh = _preprint(500, "Statistics Quarterly", TODAY, random.Random(3))
     upsert_preprints(store, [fresh])
-    report = score_after_poll(store, load_settings(env), [fresh.id])
+    report = score_after_poll(store, load_settings(env).model, [fresh.id])
     assert (report.n_scored, report.n_window) == (1, 41)
     page = _json(env, "top", "Statistics Quarterly", "--limit", "40")
-    assert fresh.doi in [i["doi"] for i in page["preprints"]]  # type: ignore[index]
+    assert fresh.doi in [i["doi"] for i in page["preprints"]]
 
 
 def test_preprints_whose_scoring_failed_are_scored_by_the_next_poll(
-    trained: dict[str, object], env: dict[str, str], store: Store
+    trained: dict[str, Any], env: dict[str, str], store: Store
 ) -> None:
     rng = random.Random(4)
     missed = [_preprint(600 + n, "Virus Reports", TODAY, rng) for n in range(3)]
     upsert_preprints(store, missed)  # stored by a poll whose scoring then failed
-    report = score_after_poll(store, load_settings(env), [])  # a later poll, nothing new
+    report = score_after_poll(store, load_settings(env).model, [])  # a later poll, nothing new
     assert report.n_scored == 3
     with store.session() as session:
         versions = {
@@ -251,11 +250,11 @@ def test_preprints_whose_scoring_failed_are_scored_by_the_next_poll(
             if s.preprint_id in {p.id for p in missed}
         }
     assert versions == {str(trained["version"])}
-    assert score_after_poll(store, load_settings(env), []).n_scored == 0  # then a no-op
+    assert score_after_poll(store, load_settings(env).model, []).n_scored == 0  # then a no-op
 
 
 def test_a_custom_profile_is_scored_on_the_journals_scale_at_once(
-    trained: dict[str, object], env: dict[str, str], tmp_path: Path
+    trained: dict[str, Any], env: dict[str, str], tmp_path: Path
 ) -> None:
     rng = random.Random(5)
     rows = [{"title": _text(rng, "Virus Reports", 4), "abstract": _text(rng, "Virus Reports")}]
@@ -279,11 +278,11 @@ def test_a_custom_profile_is_scored_on_the_journals_scale_at_once(
 
 
 def test_following_a_journal_fills_its_missing_window_scores(
-    trained: dict[str, object], env: dict[str, str], store: Store
+    trained: dict[str, Any], env: dict[str, str], store: Store
 ) -> None:
     from sqlalchemy import delete
 
-    from bot.profiles.scorer import follow_profile
+    from bot.matching.scorer import follow_profile
     from bot.store.profiles import ProfileSummary, find_profile
 
     found = find_profile(store, "Statistics Quarterly")
@@ -292,8 +291,8 @@ def test_following_a_journal_fills_its_missing_window_scores(
         session.execute(
             delete(Score).where(Score.profile_id == found.id, Score.preprint_id.like("%0001_"))
         )
-    added = follow_profile(store, load_settings(env), found.id)
+    added = follow_profile(store, load_settings(env).model, found.id)
     assert added == 10
-    assert follow_profile(store, load_settings(env), found.id) == 0  # nothing missing now
+    assert follow_profile(store, load_settings(env).model, found.id) == 0  # nothing missing now
     page = _json(env, "top", "Statistics Quarterly", "--limit", "100")
-    assert len(page["preprints"]) == 40  # type: ignore[index]
+    assert len(page["preprints"]) == 40

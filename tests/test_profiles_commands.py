@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.feeds.records import Preprint
+from bot.records.preprint import Preprint
 from bot.store import Store
 from bot.store.preprints import upsert_preprints
 from bot.store.profile_models import Profile, ProfilePaper
@@ -23,7 +24,7 @@ def _run(env: dict[str, str], *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, " ".join(result.stderr.split())
 
 
-def _rows(path: Path, rows: list[dict[str, object]]) -> Path:
+def _rows(path: Path, rows: Sequence[Mapping[str, object]]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 

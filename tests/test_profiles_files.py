@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from bot.profiles.files import PaperFileError, read_papers
 from tests.conftest import shared_data
 
 
-def _write_jsonl(path: Path, rows: list[object]) -> Path:
+def _write_jsonl(path: Path, rows: Sequence[object]) -> Path:
     path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     return path
 

@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
 import pytest
 
 from bot.config import Settings, load_settings
-from bot.profiles import harvest
-from bot.profiles.crossref import harvest_crossref
-from bot.profiles.harvest import HarvestError, PubsWindow, harvest_pubs
+from bot.feeds.biorxiv_api import BiorxivApi
+from bot.feeds.crossref_api import CrossrefApi
+from bot.feeds.fetch import Fetcher
+from bot.ingest.harvest import (
+    HarvestError,
+    PubsWindow,
+    harvest_crossref,
+    harvest_pubs,
+    harvest_recent,
+)
 from bot.store import Store
 from bot.store.profiles import ProfileSummary, find_profile, list_profiles
 from tests.peers.http import LocalServer, Reply, Request
@@ -50,10 +59,17 @@ def _pubs_pages(total: int, fail_at: set[int] | None = None):  # type: ignore[no
 
 
 def _settings(env: dict[str, str], server: LocalServer, **extra: str) -> Settings:
-    settings = load_settings({**env, **extra})
-    return replace(
-        settings, biorxiv_api_url=server.url(""), crossref_api_url=server.url(""), http_timeout=5
-    )
+    urls = {"RXRADAR_BIORXIV_API_URL": server.url(""), "RXRADAR_CROSSREF_API_URL": server.url("")}
+    return load_settings({**env, **urls, "RXRADAR_HTTP_TIMEOUT": "5", **extra})
+
+
+def _pubs_api(settings: Settings, sleep: Callable[[float], None] = time.sleep) -> BiorxivApi:
+    return BiorxivApi(Fetcher(settings.http, sleep=sleep), settings.sources.biorxiv_api_url)
+
+
+def _crossref_api(settings: Settings) -> CrossrefApi:
+    fetcher = Fetcher(settings.http)
+    return CrossrefApi(fetcher, settings.sources.crossref_api_url, settings.contact_email)
 
 
 def test_it_harvests_every_page_into_journal_profiles(store: Store, env: dict[str, str]) -> None:
@@ -61,7 +77,10 @@ def test_it_harvests_every_page_into_journal_profiles(store: Store, env: dict[st
     with LocalServer() as server:
         server.route("/pubs/biorxiv/2024-01-01/2024-01-31/", _pubs_pages(250))
         report = harvest_pubs(
-            store, _settings(env, server), WINDOW, progress=lambda d, t: seen.append((d, t))
+            store,
+            _pubs_api(_settings(env, server)),
+            WINDOW,
+            progress=lambda d, t: seen.append((d, t)),
         )
         cursors = [r.path.rsplit("/", 1)[1] for r in server.requests]
         agent = server.requests[0].headers["user-agent"]
@@ -80,15 +99,15 @@ def test_an_interrupted_harvest_resumes_where_it_stopped(store: Store, env: dict
         server.route(route, _pubs_pages(350, fail_at={200}))
         settings = _settings(env, server)
         with pytest.raises(HarvestError, match=r"at record 200.*run the same command again"):
-            harvest_pubs(store, settings, WINDOW)
+            harvest_pubs(store, _pubs_api(settings), WINDOW)
         with store.session() as session:
             assert sum(s.n_papers for s in list_profiles(session)) == 200
         server.requests.clear()
         server.route(route, _pubs_pages(350))
-        report = harvest_pubs(store, settings, WINDOW)
+        report = harvest_pubs(store, _pubs_api(settings), WINDOW)
         resumed = [r.path.rsplit("/", 1)[1] for r in server.requests]
         server.requests.clear()
-        again = harvest_pubs(store, settings, WINDOW)
+        again = harvest_pubs(store, _pubs_api(settings), WINDOW)
         assert server.requests == []  # a finished window is not fetched again
     assert resumed == ["200", "300"]
     assert (report.resumed_from, report.n_added, report.n_duplicates) == (200, 150, 0)
@@ -106,7 +125,9 @@ def test_records_without_journal_or_abstract_are_skipped(store: Store, env: dict
     body = {"messages": [{"count": 3, "total": 3, "cursor": 0}], "collection": records}
     with LocalServer() as server:
         server.route("/pubs/medrxiv/2024-01-01/2024-01-31/0", Reply(body=json.dumps(body)))
-        report = harvest_pubs(store, _settings(env, server), replace(WINDOW, server="medrxiv"))
+        report = harvest_pubs(
+            store, _pubs_api(_settings(env, server)), replace(WINDOW, server="medrxiv")
+        )
     assert (report.n_added, report.n_skipped) == (1, 2)
 
 
@@ -143,7 +164,7 @@ def test_crossref_harvest_strips_jats_and_pages_with_cursors(
     with LocalServer() as server:
         server.route("/journals/1361-8415/works", [Reply(body=json.dumps(p)) for p in pages])
         settings = _settings(env, server, RXRADAR_CONTACT_EMAIL="team@example.org")
-        report = harvest_crossref(store, settings, "13618415", rows=10)
+        report = harvest_crossref(store, _crossref_api(settings), "13618415", rows=10)
         queries = [r.query for r in server.requests]
     assert [q["cursor"] for q in queries] == [["*"], ["AoJ1"]]
     assert queries[0]["filter"] == ["has-abstract:true"]
@@ -163,7 +184,7 @@ def test_crossref_says_when_the_issn_is_unknown(store: Store, env: dict[str, str
     with LocalServer() as server:
         server.route("/journals/0000-0000/works", Reply(status=404, body="Resource not found."))
         with pytest.raises(HarvestError, match="no journal with ISSN 0000-0000"):
-            harvest_crossref(store, _settings(env, server), "0000-0000")
+            harvest_crossref(store, _crossref_api(_settings(env, server)), "0000-0000")
 
 
 def test_real_crossref_work_records_parse_once_they_have_an_abstract() -> None:
@@ -177,11 +198,13 @@ def test_real_crossref_work_records_parse_once_they_have_an_abstract() -> None:
         paper_from_work({**w, "abstract": "<jats:p>Text &amp; more.</jats:p>"}) for w in works
     ]
     assert all(p is not None and p.title and p.abstract == "Text & more." for p in papers)
-    assert all(p is not None and p.journal and p.doi == p.doi.lower() for p in papers)
+    assert all(
+        p is not None and p.journal and p.doi is not None and p.doi == p.doi.lower() for p in papers
+    )
 
 
 def test_covered_through_follows_unbroken_runs_of_finished_windows() -> None:
-    from bot.profiles.harvest import covered_through
+    from bot.ingest.harvest import covered_through
 
     d = date
     windows = [(d(2024, 1, 1), d(2024, 3, 1)), (d(2024, 3, 2), d(2024, 4, 1))]
@@ -192,13 +215,14 @@ def test_covered_through_follows_unbroken_runs_of_finished_windows() -> None:
 
 
 def test_a_recurring_harvest_fetches_only_what_is_new(store: Store, env: dict[str, str]) -> None:
-    from bot.profiles.harvest import harvest_recent
 
     with LocalServer() as server:
         server.route("/pubs/biorxiv/", _pubs_pages(30))
         settings = _settings(env, server)
-        harvest_recent(store, settings, "biorxiv", days=365, today=date(2024, 6, 1))
-        second = harvest_recent(store, settings, "biorxiv", days=365, today=date(2024, 6, 8))
+        harvest_recent(store, _pubs_api(settings), "biorxiv", days=365, today=date(2024, 6, 1))
+        second = harvest_recent(
+            store, _pubs_api(settings), "biorxiv", days=365, today=date(2024, 6, 8)
+        )
         paths = [r.path for r in server.requests]
     assert paths[0] == "/pubs/biorxiv/2023-06-02/2024-06-01/0"
     assert paths[1] == "/pubs/biorxiv/2024-05-30/2024-06-08/0"  # two days of overlap
@@ -209,7 +233,6 @@ def test_a_429_is_retried_after_the_wait_the_server_asks_for(
     store: Store, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pauses: list[float] = []
-    monkeypatch.setattr(harvest, "sleep", pauses.append)
     pages = _pubs_pages(150)
     answers = iter([Reply(status=429, headers={"Retry-After": "42"})])
 
@@ -220,7 +243,8 @@ def test_a_429_is_retried_after_the_wait_the_server_asks_for(
 
     with LocalServer() as server:
         server.route("/pubs/biorxiv/2024-01-01/2024-01-31/", busy_once)
-        report = harvest_pubs(store, _settings(env, server, RXRADAR_HOST_DELAY="0"), WINDOW)
+        api = _pubs_api(_settings(env, server, RXRADAR_HOST_DELAY="0"), sleep=pauses.append)
+        report = harvest_pubs(store, api, WINDOW)
         cursors = [r.path.rsplit("/", 1)[1] for r in server.requests]
     assert cursors == ["0", "100", "100"]
     assert 42.0 in pauses
@@ -230,7 +254,6 @@ def test_a_429_is_retried_after_the_wait_the_server_asks_for(
 def test_a_long_retry_after_stops_the_harvest_with_a_resume_hint(
     store: Store, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(harvest, "sleep", lambda seconds: None)
     pages = _pubs_pages(150)
 
     def busy(request: Request) -> Reply:
@@ -242,6 +265,6 @@ def test_a_long_retry_after_stops_the_harvest_with_a_resume_hint(
         server.route("/pubs/biorxiv/2024-01-01/2024-01-31/", busy)
         settings = _settings(env, server)
         with pytest.raises(HarvestError, match=r"HTTP 429.*wait 60 min.*resume"):
-            harvest_pubs(store, settings, WINDOW)
+            harvest_pubs(store, _pubs_api(settings, sleep=lambda seconds: None), WINDOW)
     with store.session() as session:
         assert sum(s.n_papers for s in list_profiles(session)) == 100  # the first page stays

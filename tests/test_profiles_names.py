@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.profiles.names import abbreviates, clean_name, display_name, journal_key
+from bot.records.names import abbreviates, clean_name, display_name, journal_key
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bot.profiles.scorer import Columns, score_rows, window_quantiles
+from bot.matching.scorer import Columns, score_rows, window_quantiles
 from bot.scoring import stats
 
 

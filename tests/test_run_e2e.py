@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from bot import jobs
+from bot.channels.slack import slack_target
 from bot.config import load_settings
-from bot.digest.cadence import Cadence
-from bot.digest.model import Target
+from bot.records.rules import Cadence, DigestRules
+from bot.records.target import Target
 from bot.store import Store
-from bot.store.subscriptions import Options
 from bot.subscribing import subscribe
 from tests.conftest import truncate_all
 from tests.e2e_world import World, rxradar, start_rxradar, stop, wait_for
@@ -35,7 +35,7 @@ pytestmark = pytest.mark.slow
 NEURO = "Journal of Neural Circuits"
 PLANT = "Plant Cell Letters"
 MICROBE = "Microbial Genomics Reports"
-DAILY = Options(cadence=Cadence(kind="daily", at="00:00", tz="UTC"), top=2)
+DAILY = DigestRules(cadence=Cadence(kind="daily", time="00:00", tz="UTC"), top=2)
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def subscribe_yesterday(database_url: str, target: Target, journal: str) -> int:
     store = Store.open(database_url, migrate=False)
     try:
         record = subscribe(
-            store, target, [journal], datetime.now(UTC) - timedelta(days=1), options=DAILY
+            store, target, [journal], datetime.now(UTC) - timedelta(days=1), rules=DAILY
         )
     finally:
         store.close()
@@ -113,12 +113,12 @@ def test_a_fresh_install_delivers_each_digest_once_by_email_and_slack(
     world.add(MICROBE, 2)
     env = run_env(database_url, tmp_path, world, smtp, slack)
     bootstrap(env)
-    subscribe_yesterday(database_url, Target("email", address="alice@lab.test"), NEURO)
-    subscribe_yesterday(database_url, Target("slack", channel="C0LAB"), PLANT)
+    subscribe_yesterday(database_url, Target("email", "alice@lab.test"), NEURO)
+    subscribe_yesterday(database_url, slack_target(None, "C0LAB"), PLANT)
 
     process = start_rxradar(["run", "--port", str(free_port())], env, tmp_path / "run.log")
     try:
-        wait_for(lambda: smtp.messages and top_level(slack.messages("C0LAB")), 60, "digests")
+        wait_for(lambda: bool(smtp.messages and top_level(slack.messages("C0LAB"))), 60, "digests")
         time.sleep(3)  # three more ticks: nothing else may arrive
     finally:
         took = stop(process)
@@ -151,7 +151,7 @@ def test_a_run_killed_while_sending_delivers_every_digest_exactly_once_after_res
     bootstrap(env)
     readers = [f"reader{i}@lab.test" for i in range(6)]
     for address in readers:
-        subscribe_yesterday(database_url, Target("email", address=address), NEURO)
+        subscribe_yesterday(database_url, Target("email", address), NEURO)
     smtp.rcpt_delay = 0.7  # slow enough that a kill lands between two messages
 
     log = tmp_path / "run.log"
@@ -187,7 +187,7 @@ def test_two_runs_on_one_postgresql_database_send_every_digest_exactly_once(
     bootstrap(env)
     readers = [f"reader{i}@lab.test" for i in range(8)]
     for address in readers:
-        subscribe_yesterday(pg_schema_url, Target("email", address=address), NEURO)
+        subscribe_yesterday(pg_schema_url, Target("email", address), NEURO)
     smtp.rcpt_delay = 0.3
 
     log = tmp_path / "run.log"
@@ -223,14 +223,15 @@ def test_faults_do_not_stop_the_jobs_and_lose_or_duplicate_nothing(
     }
     settings = load_settings(env)
     store = Store.open(database_url, migrate=False)
-    now = datetime.now(UTC)
+    # early in the day, so the 145 minutes of runs never cross into the next daily period
+    now = datetime.now(UTC).replace(hour=6, minute=0)
     try:
         jobs.bootstrap(settings, store, now)
         neuro, plant = world.add(NEURO, 2), world.add(PLANT, 2)
         polled = jobs.poll_and_score(settings, store, now)
         assert polled["feeds"] == 4 and polled["failed"] == 3 and polled["changed"] == 4
-        subscribe_yesterday(database_url, Target("email", address="alice@lab.test"), NEURO)
-        subscribe_yesterday(database_url, Target("slack", channel="C0LAB"), PLANT)
+        subscribe_yesterday(database_url, Target("email", "alice@lab.test"), NEURO)
+        subscribe_yesterday(database_url, slack_target(None, "C0LAB"), PLANT)
 
         smtp.fail_data = ["451 4.3.0 Mailbox busy, try again later"] * 2
         slack.fail("chat.postMessage", status=429, times=6, headers={"Retry-After": "0"})

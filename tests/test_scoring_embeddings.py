@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bot.config import ConfigError, load_settings
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 from bot.scoring import embeddings
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.metrics import evaluate
@@ -144,11 +144,11 @@ def test_vectors_kept_on_disk_are_not_encoded_again(tmp_path: Path) -> None:
 def test_the_active_model_keeps_its_vectors_under_the_data_directory(
     corpus: Corpus, encoder_loads: list[str], store: Store, env: dict[str, str]
 ) -> None:
-    from bot.profiles import scorer
+    from bot.matching import scorer
 
     settings = load_settings(env)
     model = train_model(corpus.papers[:300], corpus.labels[:300], ModelParams(embedding_model="x"))
-    directory = settings.models_dir / "v-embedded"
+    directory = settings.model.models_dir / "v-embedded"
     save_model(model, directory, {})
     with store.session() as session:
         add_model_version(session, "v-embedded", str(directory), {})
@@ -157,7 +157,7 @@ def test_the_active_model_keeps_its_vectors_under_the_data_directory(
     active = scorer.load_active_model(store)
     assert active is not None
     active.model.predict_proba(corpus.papers[300:310])
-    (stored,) = settings.embeddings_dir.glob("*.sqlite")
+    (stored,) = settings.model.embeddings_dir.glob("*.sqlite")
     assert stored.name.startswith("x-")
     scorer._loaded.clear()
 
@@ -192,7 +192,7 @@ def test_the_setting_is_refused_at_start_up_without_the_extra(
     env = {"RXRADAR_DATA_DIR": str(tmp_path), "RXRADAR_EMBEDDING_MODEL": "all-MiniLM-L6-v2"}
     with pytest.raises(ConfigError, match=r"RXRADAR_EMBEDDING_MODEL.*rxradar\[embeddings\]"):
         load_settings(env)
-    assert load_settings({"RXRADAR_DATA_DIR": str(tmp_path)}).embedding_model == ""
+    assert load_settings({"RXRADAR_DATA_DIR": str(tmp_path)}).model.embedding_model == ""
 
 
 def test_a_command_that_cannot_embed_fails_with_one_readable_line(
@@ -203,7 +203,7 @@ def test_a_command_that_cannot_embed_fails_with_one_readable_line(
     model = train_model(
         corpus.papers[:300], corpus.labels[:300], ModelParams(embedding_model="stand-in")
     )
-    directory = load_settings(env).models_dir / "v-embedded"
+    directory = load_settings(env).model.models_dir / "v-embedded"
     save_model(model, directory, {})
     with store.session() as session:
         add_model_version(session, "v-embedded", str(directory), {})

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 from bot.scoring.artefacts import ArtefactError, read_manifest
 from bot.scoring.calibration import softmax
 from bot.scoring.custom import build_custom_profile, score_custom

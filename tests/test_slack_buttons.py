@@ -12,9 +12,8 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import subscribing
-from bot.delivery import load_digest
-from bot.digest.model import Target
-from bot.digest.render import Links, render_digest
+from bot.channels.slack import digest_posts, slack_target
+from bot.delivery.preparing import load_digest
 from bot.store.delivery_models import Vote
 from bot.store.subscriptions import SubscriptionRecord, subscription
 from tests.peers.web import action_body
@@ -29,11 +28,11 @@ def h(harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
 def _digest_message(h: Harness) -> tuple[SubscriptionRecord, dict[str, Any]]:
     """Subscribe C0001 to NAR and render the Slack message its digest would post."""
     now = datetime.now(UTC)
-    target = Target("slack", team="T0001", channel="C0001")
+    target = slack_target("T0001", "C0001")
     record = subscribing.subscribe(h.store, target, ["Nucleic Acids Research"], now)
     digest = load_digest(h.store, record, now.date().isoformat(), now)
     assert digest.entries, "the seeded preprints should make a digest"
-    [post] = render_digest(digest, Links("http://x/unsub")).slack
+    [post] = digest_posts(digest)
     client = WebClient(token=BOT_TOKEN, base_url=h.api.url)
     sent = client.chat_postMessage(channel="C0001", text=post.text, blocks=list(post.blocks))
     return record, dict(sent["message"])

@@ -157,7 +157,7 @@ def test_subscribe_follows_an_unquoted_journal_in_the_users_time_zone(h: Harness
     assert "Subscribed <#C0001> to *Nucleic Acids Research*: weekly on Tue at 07:30" in text
     assert "(Europe/London), top 5, only the top 1%" in text
     [row] = _subscriptions(h)
-    assert row["target"] == {"kind": "slack", "team": "T0001", "channel": "C0001"}
+    assert row["target"] == {"kind": "slack", "address": "T0001:C0001"}
     assert row["journals"] == ["Nucleic Acids Research"]
     assert (row["cadence"], row["day"], row["time"], row["tz"]) == (
         "weekly", "tue", "07:30", "Europe/London",

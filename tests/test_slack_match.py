@@ -8,8 +8,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.profiles.records import Paper
-from bot.profiles.train import train_from_store
+from bot.matching.train import train_from_store
+from bot.records.paper import Paper
 from bot.store.profiles import import_papers
 from tests.peers.http import Reply
 from tests.slack_support import PREPRINTS, Harness, harness_factory  # noqa: F401
@@ -38,7 +38,7 @@ def h(harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
         for _ in range(12)
     ]
     import_papers(harness.store, papers, source="test")
-    train_from_store(harness.store, harness.settings, min_papers=5)
+    train_from_store(harness.store, harness.settings.model, min_papers=5)
     return harness
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.records.rules import Cadence, DigestRules
 from bot.slack_app.commands import (
     CommandError,
     Email,
@@ -11,13 +12,13 @@ from bot.slack_app.commands import (
     Journals,
     ListSubscriptions,
     Match,
-    Options,
     Subscribe,
     Top,
     Unsubscribe,
     parse,
     to_text,
 )
+from bot.slack_app.options import rules_from_words
 
 
 @pytest.mark.parametrize(
@@ -28,11 +29,11 @@ from bot.slack_app.commands import (
         ("subscribe Nucleic Acids Research", Subscribe(("Nucleic Acids Research",))),
         ('subscribe "Nucleic Acids Research"', Subscribe(("Nucleic Acids Research",))),
         ("subscribe “Nucleic Acids Research” daily", Subscribe(("Nucleic Acids Research",),
-                                                              Options(cadence="daily"))),
+                                                              ("daily",))),
         ("subscribe Nature, Cell", Subscribe(("Nature", "Cell"))),
         ("subscribe Alzheimer's &amp; Dementia", Subscribe(("Alzheimer's & Dementia",))),
         ("subscribe Advances in Physics weekly", Subscribe(("Advances in Physics",),
-                                                           Options(cadence="weekly"))),
+                                                           ("weekly",))),
         ("unsubscribe", Unsubscribe()),
         ("unsubscribe ALL", Unsubscribe(everything=True)),
         ('unsubscribe "all"', Unsubscribe(journal="all")),
@@ -53,11 +54,10 @@ def test_what_people_type_is_understood(text: str, expected: object) -> None:
 
 def test_options_in_any_order_after_the_name() -> None:
     command = parse("subscribe Genome Research at 7:30 tue europe/london min 99.9% top 5")
-    assert command == Subscribe(
-        ("Genome Research",),
-        Options(cadence="weekly", day="tue", time="07:30", tz="Europe/London", top=5,
-                min_percentile=99.9),
-    )  # fmt: skip
+    assert isinstance(command, Subscribe) and command.journals == ("Genome Research",)
+    assert rules_from_words(command.options) == DigestRules(
+        cadence=Cadence("weekly", "tue", "07:30", "Europe/London"), top=5, min_percentile=99.9
+    )
 
 
 def test_a_biorxiv_link_becomes_its_doi() -> None:
@@ -70,9 +70,8 @@ def test_a_biorxiv_link_becomes_its_doi() -> None:
 @pytest.mark.parametrize(
     "command",
     [
-        Subscribe(("Nucleic Acids Research", "eLife"),
-                  Options("daily", None, "07:30", "UTC", 5, 99)),
-        Email("a@b.org", ("Genes & Development",), Options(tz="Europe/Berlin")),
+        Subscribe(("Nucleic Acids Research", "eLife"), ("daily", "07:30", "UTC", "top", "5")),
+        Email("a@b.org", ("Genes & Development",), ("tz", "Europe/Berlin")),
         Top("Nature Methods", 14),
         Unsubscribe(journal="Cell Reports"),
         Unsubscribe(everything=True),

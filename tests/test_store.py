@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from sqlalchemy import select
 
 from bot.store import Store
-from bot.store.models import Feed, Preprint
+from bot.store.models import Feed, PreprintRow
 
 
 def test_times_come_back_in_utc_with_tzinfo(store: Store) -> None:
@@ -22,7 +22,7 @@ def test_times_come_back_in_utc_with_tzinfo(store: Store) -> None:
 def test_json_columns_round_trip_lists(store: Store) -> None:
     with store.session() as session:
         session.add(
-            Preprint(
+            PreprintRow(
                 id="10.1101/2024.01.15.578123",
                 title="T",
                 authors=["Kukla, D.", "Crampton, A."],
@@ -34,7 +34,7 @@ def test_json_columns_round_trip_lists(store: Store) -> None:
             )
         )
     with store.session() as session:
-        preprint = session.get(Preprint, "10.1101/2024.01.15.578123")
+        preprint = session.get(PreprintRow, "10.1101/2024.01.15.578123")
     assert preprint is not None
     assert preprint.authors == ["Kukla, D.", "Crampton, A."]
     assert preprint.categories == ["bioengineering"]

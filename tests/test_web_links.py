@@ -12,14 +12,14 @@ import pytest
 
 from bot import subscribing
 from bot.config import load_settings
-from bot.digest.model import Target
+from bot.records.target import Target
 from bot.store import Store
 from bot.store.db import make_engine
 from bot.store.models import Feed
 from bot.store.subscriptions import SubscriptionRecord
 from bot.tokens import CONFIRM, UNSUBSCRIBE, make_token
 from bot.web.app import create_web_app
-from tests.peers.smtp import SmtpPeer
+from tests.peers.smtp import SmtpPeer, part_text
 from tests.peers.web import UvicornThread
 from tests.slack_support import (  # noqa: F401
     Harness,
@@ -48,7 +48,7 @@ def h1(sqlite_harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
 
 
 def _subscribe(h: Harness, address: str = "reader@example.org") -> SubscriptionRecord:
-    target = Target("email", address=address)
+    target = Target("email", address)
     return subscribing.subscribe(h.store, target, ["eLife"], datetime.now(UTC))
 
 
@@ -72,9 +72,7 @@ def test_the_email_command_sends_a_confirmation_that_the_link_completes(
     assert "I emailed reader@example.org a confirmation link" in str(h.answer())
     [message] = smtp.messages
     assert message["To"] == "reader@example.org"
-    link = re.search(
-        r"http://rxradar\.test/confirm/\S+", message.get_body(("plain",)).get_content()
-    )
+    link = re.search(r"http://rxradar\.test/confirm/\S+", part_text(message, "plain"))
     assert link is not None
     [row] = subscribing.describe(h.store, datetime.now(UTC))
     assert row["paused_reason"] == "waiting for email confirmation"
@@ -153,7 +151,7 @@ def test_a_token_for_another_subscriber_gets_404_and_changes_nothing(h: Harness)
 
 
 def test_an_expired_confirmation_link_gets_400_and_confirms_nothing(h: Harness) -> None:
-    target = Target("email", address="late@example.org")
+    target = Target("email", "late@example.org")
     record = subscribing.subscribe(h.store, target, ["eLife"], datetime.now(UTC), confirmed=False)
     old = datetime.now(UTC) - timedelta(days=8)
     token = make_token(KEY, CONFIRM, record.subscriber_id, record.target.key, old)

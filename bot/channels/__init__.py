@@ -1,1 +1,1 @@
-"""Delivery channels (Slack, email, console) behind one `send()` interface."""
+"""Delivery channels (email, Slack, webhooks; the console for dry runs) behind one interface."""

@@ -1,37 +1,77 @@
 """One small interface for every delivery channel, and one error type.
 
-A channel takes a `DigestMessage` (already rendered for every channel kind) and either
-returns a `Receipt` (the remote side accepted it) or raises `DeliveryError`, which says
-whether the problem is permanent (pause the subscription, tell the owner) or temporary
-(retry on a later run). Channels are opened for a batch and closed after it, so email can
-reuse one SMTP connection.
+A channel is handed a `Message` — a built digest with its links, or a notice — renders it
+in its own format, and either returns a `Receipt` (the remote side accepted it) or raises
+`DeliveryError`, which says whether the problem is permanent (pause the subscription, tell
+the owner) or temporary (retry on a later run). Channels are opened for a batch and closed
+after it, so email can reuse one SMTP connection.
+
+A channel module exports a `SPEC` (`ChannelSpec`): how to open it, what it needs to be
+configured, how to read its target addresses, and how to preview a message for dry runs.
+The registry lists the specs; nothing else knows which channels exist.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from email.utils import make_msgid
+from typing import Protocol
+from urllib.parse import urlsplit
 
-from bot.digest.model import Target
-from bot.digest.render import SlackPost
+from bot.config import Settings
+from bot.digest import wording
+from bot.records.digest import Digest
+from bot.records.target import Target
+from bot.store import Store
 
 
 @dataclass(frozen=True)
-class DigestMessage:
-    target: Target
+class DigestLinks:
+    unsubscribe_url: str  # the signed page where the subscriber can stop the digest
+
+
+@dataclass(frozen=True)
+class DigestBody:
+    digest: Digest
+    links: DigestLinks
+    cadence: str = "weekly"  # daily | weekly: how the footer names the digest
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message about a subscription: `templates/notices/<name>.txt.j2` (and `.html.j2`)."""
+
+    name: str
     subject: str
-    text: str  # plain text (email part, console)
-    html: str | None = None  # email HTML part
-    slack: tuple[SlackPost, ...] = ()  # first message, then threaded follow-ups
-    message_id: str | None = None  # stable per delivery: retries reuse it
-    unsubscribe_url: str | None = None  # RFC 8058 one-click target
-    reference: dict[str, Any] = field(default_factory=dict)  # e.g. {"digest": 12}
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Message:
+    target: Target
+    body: DigestBody | Notice
+    message_id: str  # stable per delivery: a retry reuses it (email's Message-ID)
+    reference: Mapping[str, str] = field(default_factory=dict)  # {"digest": "12", …}
+    retry: bool = False  # an earlier attempt may have got through (after a crash)
+
+    @property
+    def subject(self) -> str:
+        if isinstance(self.body, Notice):
+            return self.body.subject
+        return wording.subject(self.body.digest)
+
+
+def new_message_id(public_url: str) -> str:
+    """A fresh `<…@host>` id in our public domain; stored with the delivery."""
+    domain = urlsplit(public_url).hostname or "rxradar.localhost"
+    return make_msgid(idstring="rxradar", domain=domain)
 
 
 @dataclass(frozen=True)
 class Receipt:
     message_id: str | None = None
-    external_id: str | None = None  # Slack ts of the first message
+    external_id: str | None = None  # e.g. the Slack ts of the first message
     detail: str = ""
 
 
@@ -47,6 +87,16 @@ class DeliveryError(Exception):
 class Channel(Protocol):
     kind: str
 
-    def send(self, message: DigestMessage) -> Receipt: ...
+    def send(self, message: Message) -> Receipt: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    kind: str
+    open: Callable[[Settings, Store], Channel]
+    missing: Callable[[Settings], str | None]  # what to set before it can send; None: ready
+    parse_address: Callable[[str], str]  # raises TargetError with what to write instead
+    preview: Callable[[Message], str]  # the rendered message as text, for dry runs
+    confirm_first: bool = False  # an address given by someone else must confirm first

@@ -1,33 +1,36 @@
-"""Prints what would be sent instead of sending it: this is `--dry-run`."""
+"""Prints what would be sent instead of sending it: the dry run.
+
+The rendered message goes to `out` and nothing else does, so it can be piped; a header
+naming the target and subject goes to `err`.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
-from bot.channels.base import DigestMessage, Receipt
+from bot.channels.base import Message, Receipt
 
 
 class ConsoleChannel:
     kind = "console"
 
-    def __init__(self, stream: TextIO | None = None, show: str = "text") -> None:
-        self.stream = stream or sys.stdout
-        self.show = show  # "text" (email text part / Slack fallback) or "slack" (blocks JSON)
+    def __init__(
+        self,
+        preview: Callable[[Message], str],
+        out: TextIO | None = None,
+        err: TextIO | None = None,
+    ) -> None:
+        self.preview = preview
+        self.out = out or sys.stdout
+        self.err = err or sys.stderr
 
-    def send(self, message: DigestMessage) -> Receipt:
-        out = self.stream
-        out.write(f"=== to {message.target.describe()}: {message.subject}\n")
-        if message.message_id:
-            out.write(f"Message-ID: {message.message_id}\n")
-        if self.show == "slack" and message.slack:
-            payload = [{"text": p.text, "blocks": list(p.blocks)} for p in message.slack]
-            out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
-        else:
-            out.write(message.text.rstrip("\n") + "\n")
-        out.write("=== end\n")
-        out.flush()
+    def send(self, message: Message) -> Receipt:
+        self.err.write(f"=== to {message.target.describe()}: {message.subject}\n")
+        self.err.flush()
+        self.out.write(self.preview(message).rstrip("\n") + "\n")
+        self.out.flush()
         return Receipt(message_id=message.message_id, detail="printed, not sent")
 
     def close(self) -> None:

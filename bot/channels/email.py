@@ -1,4 +1,5 @@
-"""Email over SMTP (STARTTLS, SSL or plain), one connection per batch.
+"""Email over SMTP (STARTTLS, SSL or plain), one connection per batch; renders digests and
+notices as multipart text + HTML mail.
 
 SMTP replies map onto the channel contract: 4xx and connection problems are temporary
 (retry on a later run), 5xx refusals of the recipient or the message are permanent (pause
@@ -9,51 +10,102 @@ wrong password, the operator must.
 from __future__ import annotations
 
 import contextlib
+import re
 import smtplib
 import ssl
+from dataclasses import dataclass
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
-from urllib.parse import urlsplit
+from email.utils import format_datetime, parseaddr
+from functools import cache
+from typing import Any
 
-from bot.channels.base import DeliveryError, DigestMessage, Receipt
-from bot.config import Settings
+import css_inline
+from jinja2 import TemplateNotFound
+
+from bot.channels.base import ChannelSpec, DeliveryError, DigestBody, Message, Notice, Receipt
+from bot.config import Settings, SmtpSettings
+from bot.digest import wording
+from bot.records.target import TargetError
+from bot.store import Store
 from bot.store.base import utcnow
+from bot.templating import render
+
+_ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 
-def message_id_for(settings: Settings) -> str:
-    """A fresh Message-ID in our public domain; stored with the delivery and reused on retry."""
-    domain = urlsplit(settings.public_url).hostname or "rxradar.localhost"
-    return make_msgid(idstring="rxradar", domain=domain)
+@dataclass(frozen=True)
+class EmailParts:
+    subject: str
+    text: str
+    html: str | None
 
 
-def sender(settings: Settings) -> Address:
+@cache
+def _inliner() -> css_inline.CSSInliner:
+    return css_inline.CSSInliner(load_remote_stylesheets=False, keep_at_rules=True)
+
+
+def digest_context(body: DigestBody) -> dict[str, Any]:
+    digest = body.digest
+    return {
+        "subject": wording.subject(digest),
+        "heading": wording.heading(digest),
+        "intro": wording.intro(digest),
+        "sections": [s for s in digest.sections if s.entries],
+        "grouped": len(digest.sections) > 1,
+        "entries": digest.entries,
+        "journals": wording.journals(digest),
+        "section_note": wording.section_note,
+        "empty_note": wording.empty_note(digest),
+        "cadence_word": body.cadence,
+        "unsubscribe_url": body.links.unsubscribe_url,
+    }
+
+
+def render_email(message: Message) -> EmailParts:
+    """The subject, plain-text part and (CSS-inlined) HTML part of a message."""
+    if isinstance(message.body, Notice):
+        notice = message.body
+        text = render(f"notices/{notice.name}.txt.j2", **notice.values)
+        try:
+            html: str | None = render(f"notices/{notice.name}.html.j2", **notice.values)
+        except TemplateNotFound:
+            html = None
+        return EmailParts(notice.subject, text, html)
+    context = digest_context(message.body)
+    html = _inliner().inline(render("email/digest.html.j2", **context))
+    return EmailParts(context["subject"], render("email/digest.txt.j2", **context), html)
+
+
+def sender(smtp: SmtpSettings) -> Address:
     """RXRADAR_SMTP_FROM is 'address' or 'Name <address>'."""
-    name, address = parseaddr(settings.smtp_from)
+    name, address = parseaddr(smtp.sender)
     if "@" not in address:
         raise DeliveryError(
             True,
-            f"RXRADAR_SMTP_FROM={settings.smtp_from!r} has no address; set it to "
+            f"RXRADAR_SMTP_FROM={smtp.sender!r} has no address; set it to "
             "'rxradar <digests@example.org>'",
         )
     user, domain = address.rsplit("@", 1)
     return Address(display_name=name, username=user, domain=domain)
 
 
-def build_email(settings: Settings, message: DigestMessage) -> EmailMessage:
+def build_email(smtp: SmtpSettings, message: Message) -> EmailMessage:
+    parts = render_email(message)
     email = EmailMessage()
-    email["From"] = sender(settings)
-    email["To"] = message.target.address or ""
-    email["Subject"] = message.subject
+    email["From"] = sender(smtp)
+    email["To"] = message.target.address
+    email["Subject"] = parts.subject
     email["Date"] = format_datetime(utcnow())
-    email["Message-ID"] = message.message_id or message_id_for(settings)
-    if message.unsubscribe_url:
-        email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
+    email["Message-ID"] = message.message_id
+    if isinstance(message.body, DigestBody):
+        email["List-Unsubscribe"] = f"<{message.body.links.unsubscribe_url}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.text)
-    if message.html:
-        email.add_alternative(message.html, subtype="html")
+    email.set_content(parts.text)
+    if parts.html:
+        email.add_alternative(parts.html, subtype="html")
     return email
 
 
@@ -62,67 +114,65 @@ def _reply_error(code: int, reply: bytes | str, what: str) -> DeliveryError:
     return DeliveryError(permanent=500 <= code < 600, reason=f"SMTP {code} {what}: {text}")
 
 
+def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
+    if not smtp.host:
+        raise DeliveryError(False, "RXRADAR_SMTP_HOST is not set; set it to send email")
+    context = ssl.create_default_context(cafile=smtp.ca_file)
+    client: smtplib.SMTP
+    if smtp.security == "ssl":
+        client = smtplib.SMTP_SSL(smtp.host, smtp.port, timeout=smtp.timeout, context=context)
+    else:
+        client = smtplib.SMTP(smtp.host, smtp.port, timeout=smtp.timeout)
+        if smtp.security == "starttls":
+            client.starttls(context=context)
+    if smtp.username and smtp.password:
+        client.login(smtp.username, smtp.password.get())
+    return client
+
+
+def open_session(smtp: SmtpSettings) -> smtplib.SMTP:
+    """A logged-in SMTP session; every failure is a DeliveryError saying what to check."""
+    try:
+        return _connect(smtp)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(
+            True,
+            f"SMTP login refused ({exc.smtp_code}); check RXRADAR_SMTP_USERNAME "
+            "and RXRADAR_SMTP_PASSWORD",
+        ) from exc
+    except smtplib.SMTPResponseException as exc:
+        raise _reply_error(exc.smtp_code, exc.smtp_error, "on connect") from exc
+    except ssl.SSLCertVerificationError as exc:
+        raise DeliveryError(
+            False,
+            f"the SMTP server's TLS certificate was not accepted ({exc.verify_message}); "
+            "check that RXRADAR_SMTP_HOST is the name on its certificate, or set "
+            "RXRADAR_SMTP_CA_FILE to the CA that signed it",
+        ) from exc
+    except smtplib.SMTPNotSupportedError as exc:
+        raise DeliveryError(
+            False,
+            f"the SMTP server lacks a feature rxradar was told to use ({exc}): "
+            "RXRADAR_SMTP_SECURITY=starttls needs STARTTLS (use ssl for port 465, "
+            "none only on a trusted network); RXRADAR_SMTP_USERNAME needs AUTH",
+        ) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise DeliveryError(False, f"cannot reach the SMTP server: {exc}") from exc
+
+
 class EmailChannel:
     kind = "email"
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self._smtp: smtplib.SMTP | None = None
+    def __init__(self, smtp: SmtpSettings) -> None:
+        self.smtp = smtp
+        self._session: smtplib.SMTP | None = None
 
-    def _connect(self) -> smtplib.SMTP:
-        s = self.settings
-        if not s.smtp_host:
-            raise DeliveryError(False, "RXRADAR_SMTP_HOST is not set; set it to send email")
-        port = s.smtp_port or 587
-        context = ssl.create_default_context(cafile=s.smtp_ca_file)
-        smtp: smtplib.SMTP
-        if s.smtp_security == "ssl":
-            smtp = smtplib.SMTP_SSL(s.smtp_host, port, timeout=s.smtp_timeout, context=context)
-        else:
-            smtp = smtplib.SMTP(s.smtp_host, port, timeout=s.smtp_timeout)
-            if s.smtp_security == "starttls":
-                smtp.starttls(context=context)
-        if s.smtp_username and s.smtp_password:
-            smtp.login(s.smtp_username, s.smtp_password.get())
-        return smtp
-
-    def _session(self) -> smtplib.SMTP:
-        if self._smtp is None:
-            try:
-                self._smtp = self._connect()
-            except smtplib.SMTPAuthenticationError as exc:
-                raise DeliveryError(
-                    True,
-                    f"SMTP login refused ({exc.smtp_code}); check RXRADAR_SMTP_USERNAME "
-                    "and RXRADAR_SMTP_PASSWORD",
-                ) from exc
-            except smtplib.SMTPResponseException as exc:
-                raise _reply_error(exc.smtp_code, exc.smtp_error, "on connect") from exc
-            except ssl.SSLCertVerificationError as exc:
-                raise DeliveryError(
-                    False,
-                    f"the SMTP server's TLS certificate was not accepted ({exc.verify_message}); "
-                    "check that RXRADAR_SMTP_HOST is the name on its certificate, or set "
-                    "RXRADAR_SMTP_CA_FILE to the CA that signed it",
-                ) from exc
-            except smtplib.SMTPNotSupportedError as exc:
-                raise DeliveryError(
-                    False,
-                    f"the SMTP server lacks a feature rxradar was told to use ({exc}): "
-                    "RXRADAR_SMTP_SECURITY=starttls needs STARTTLS (use ssl for port 465, "
-                    "none only on a trusted network); RXRADAR_SMTP_USERNAME needs AUTH",
-                ) from exc
-            except (OSError, smtplib.SMTPException) as exc:
-                raise DeliveryError(False, f"cannot reach the SMTP server: {exc}") from exc
-        return self._smtp
-
-    def send(self, message: DigestMessage) -> Receipt:
-        if not message.target.address:
-            raise DeliveryError(True, "the subscriber has no email address")
-        email = build_email(self.settings, message)
-        smtp = self._session()
+    def send(self, message: Message) -> Receipt:
+        email = build_email(self.smtp, message)
+        if self._session is None:
+            self._session = open_session(self.smtp)
         try:
-            refused = smtp.send_message(email)
+            refused = self._session.send_message(email)
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise _reply_error(code, reply, "recipient refused") from exc
@@ -138,16 +188,50 @@ class EmailChannel:
         return Receipt(message_id=str(email["Message-ID"]))
 
     def _drop(self) -> None:
-        smtp, self._smtp = self._smtp, None
-        if smtp is not None:
+        session, self._session = self._session, None
+        if session is not None:
             with contextlib.suppress(OSError):
-                smtp.close()
+                session.close()
 
     def close(self) -> None:
-        smtp, self._smtp = self._smtp, None
-        if smtp is None:
+        session, self._session = self._session, None
+        if session is None:
             return
         try:
-            smtp.quit()
+            session.quit()
         except (smtplib.SMTPException, OSError):
-            smtp.close()
+            session.close()
+
+
+def parse_address(text: str) -> str:
+    """One email address, lower-cased; anything else is refused."""
+    address = text.strip().removeprefix("mailto:").lower()
+    if not _ADDRESS.match(address):
+        raise TargetError(f"{text!r} is not an email address (write it as name@example.org)")
+    return address
+
+
+def _missing(settings: Settings) -> str | None:
+    return None if settings.smtp.host else "RXRADAR_SMTP_HOST is not set; set it to send email"
+
+
+def _open(settings: Settings, store: Store) -> EmailChannel:
+    return EmailChannel(settings.smtp)
+
+
+def preview_text(message: Message) -> str:
+    return render_email(message).text
+
+
+def preview_html(message: Message) -> str:
+    return render_email(message).html or ""
+
+
+SPEC = ChannelSpec(
+    kind="email",
+    open=_open,
+    missing=_missing,
+    parse_address=parse_address,
+    preview=preview_text,
+    confirm_first=True,
+)

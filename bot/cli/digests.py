@@ -11,14 +11,17 @@ from typing import Any, cast
 import typer
 from sqlalchemy.engine import Engine
 
-from bot.channels.registry import console_channels, live_channels
+from bot.channels.base import new_message_id
+from bot.channels.registry import SHOWS, live, parse_target
+from bot.channels.registry import dry_run as dry_run_channels
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
-from bot.delivery import DeliveryResult, load_digest, message_for, send_due
-from bot.digest.cadence import Cadence, CadenceError, normalise_time, parse_weekday
-from bot.digest.model import Target
+from bot.delivery.preparing import load_digest
+from bot.delivery.results import DeliveryResult
+from bot.delivery.sending import digest_message, send_due
+from bot.records.rules import DigestRules, RulesError, parse_rules
+from bot.records.target import Target, TargetError
 from bot.store import Store
 from bot.store import subscriptions as subs
-from bot.store.subscriptions import Options
 from bot.subscribing import SubscribeError, describe, resume, subscribe, unsubscribe
 
 
@@ -49,93 +52,88 @@ def preview(store: Store) -> Iterator[Store]:
         connection.close()
 
 
-def _target(email: str | None, channel: str | None, team: str | None) -> Target:
-    if bool(email) == bool(channel):
-        fail("give exactly one of --email ADDRESS or --slack-channel CHANNEL_ID")
-    if email:
-        if "@" not in email or " " in email.strip():
-            fail(f"--email {email!r} is not an email address")
-        return Target("email", address=email.strip().lower())
-    return Target("slack", team=team, channel=channel)
-
-
-def _options(
-    cadence: str,
-    day: str,
-    at: str,
-    tz: str,
-    top: int | None,
-    pct: float | None,
-    prob: float | None,
-    keywords: list[str],
-    exclude: list[str],
-    servers: list[str],
-    categories: list[str],
-    lookback: int,
-) -> Options:
-    if pct is not None and not 0 <= pct <= 100:
-        fail(f"--min-percentile {pct} must be between 0 and 100 (99 keeps the top 1%)")
-    if prob is not None and not 0 <= prob <= 1:
-        fail(f"--min-probability {prob} must be between 0 and 1 (0.05 means 5%)")
-    if top is not None and top < 1:
-        fail("--top must be at least 1")
+def _target(to: str | None, email: str | None, channel: str | None, team: str | None) -> Target:
+    given = [t for t in (to, f"email:{email}" if email else None,
+                         f"slack:{team or ''}:{channel}" if channel else None) if t]  # fmt: skip
+    if len(given) != 1:
+        fail("give exactly one of --to KIND:ADDRESS, --email ADDRESS or --slack-channel CHANNEL_ID")
     try:
-        schedule = Cadence(cadence.lower(), parse_weekday(day), normalise_time(at), tz)
-    except CadenceError as exc:
+        return parse_target(given[0])
+    except TargetError as exc:
         fail(str(exc))
-    return Options(
-        cadence=schedule,
-        top=top,
-        min_percentile=pct,
-        min_probability=prob,
-        keywords=tuple(keywords),
-        exclude=tuple(exclude),
-        servers=tuple(servers),
-        categories=tuple(categories),
-        lookback_days=lookback,
-    )
+
+
+def _rules(given: dict[str, str | list[str] | None]) -> DigestRules:
+    """The options the user gave, through the same parser Slack and the web use."""
+    present: dict[str, str | list[str]] = {k: v for k, v in given.items() if v}
+    try:
+        return parse_rules(present)
+    except RulesError as exc:
+        fail(str(exc))
 
 
 def subscribe_command(
-    email: str = typer.Option(None, "--email", help="Deliver to this email address."),
-    slack_channel: str = typer.Option(None, "--slack-channel", help="Slack channel id (C…)."),
-    team: str = typer.Option(None, "--team", help="Slack workspace (team) id, T…"),
-    journal: list[str] = typer.Option([], "--journal", help="Journal to follow (repeatable)."),
-    profile: list[str] = typer.Option([], "--profile", help="Custom profile to follow."),
-    cadence: str = typer.Option("weekly", "--cadence", help="weekly or daily."),
-    day: str = typer.Option("mon", "--day", help="Weekday for weekly digests."),
-    at: str = typer.Option("08:00", "--time", help="Local time, HH:MM."),
-    tz: str = typer.Option("UTC", "--tz", help="IANA time zone, e.g. Europe/London."),
-    top: int = typer.Option(10, "--top", help="At most this many preprints per digest."),
-    min_percentile: float = typer.Option(None, "--min-percentile", help="0–100."),
-    min_probability: float = typer.Option(None, "--min-probability", help="0–1."),
-    keyword: list[str] = typer.Option([], "--keyword", help="Keep only matching preprints."),
-    exclude: list[str] = typer.Option([], "--exclude", help="Drop matching preprints."),
-    server: list[str] = typer.Option([], "--server", help="Only these servers (bioRxiv…)."),
-    category: list[str] = typer.Option([], "--category", help="Only these categories."),
-    lookback: int = typer.Option(7, "--lookback-days", help="Window of the first digest."),
+    to: str = typer.Option(
+        None,
+        "--to",
+        metavar="KIND:ADDRESS",
+        help="Where digests go: email:ADDRESS, slack:TEAM:CHANNEL or webhook:URL.",
+    ),
+    email: str = typer.Option(
+        None, "--email", metavar="ADDRESS", help="Same as --to email:ADDRESS."
+    ),
+    slack_channel: str = typer.Option(
+        None, "--slack-channel", metavar="ID", help="Slack channel id (C…)."
+    ),
+    team: str = typer.Option(None, "--team", metavar="ID", help="Slack workspace (team) id, T…"),
+    journal: list[str] = typer.Option(
+        [], "--journal", metavar="NAME", help="Journal to follow (repeatable)."
+    ),
+    profile: list[str] = typer.Option(
+        [], "--profile", metavar="NAME", help="Custom profile to follow."
+    ),
+    cadence: str = typer.Option(None, "--cadence", metavar="weekly|daily", help="Default: weekly."),
+    day: str = typer.Option(
+        None, "--day", metavar="DAY", help="Weekday of weekly digests (default mon)."
+    ),
+    at: str = typer.Option(None, "--time", metavar="HH:MM", help="Local time (default 08:00)."),
+    tz: str = typer.Option(None, "--tz", metavar="ZONE", help="IANA time zone (default UTC)."),
+    top: str = typer.Option(None, "--top", metavar="N", help="At most N preprints (default 10)."),
+    min_percentile: str = typer.Option(
+        None, "--min-percentile", metavar="P", help="0–100: 99 keeps the top 1%."
+    ),
+    min_probability: str = typer.Option(None, "--min-probability", metavar="P", help="0–1, or 5%."),
+    keyword: list[str] = typer.Option(
+        [], "--keyword", metavar="WORD", help="Keep only matching preprints."
+    ),
+    exclude: list[str] = typer.Option(
+        [], "--exclude", metavar="WORD", help="Drop matching preprints."
+    ),
+    server: list[str] = typer.Option(
+        [], "--server", metavar="NAME", help="Only these servers (bioRxiv…)."
+    ),
+    category: list[str] = typer.Option(
+        [], "--category", metavar="NAME", help="Only these categories."
+    ),
+    lookback: str = typer.Option(
+        None, "--lookback-days", metavar="N", help="Window of the first digest (default 7)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the subscription as JSON."),
 ) -> None:
-    """Subscribe an email address or Slack channel to journals' preprint digests."""
-    target = _target(email, slack_channel, team)
-    options = _options(
-        cadence,
-        day,
-        at,
-        tz,
-        top,
-        min_percentile,
-        min_probability,
-        keyword,
-        exclude,
-        server,
-        category,
-        lookback,
-    )
+    """Subscribe an email address, Slack channel or webhook to journals' preprint digests."""
+    target = _target(to, email, slack_channel, team)
+    rules = _rules(
+        {
+            "cadence": cadence, "day": day, "time": at, "tz": tz, "top": top,
+            "min_percentile": min_percentile, "min_probability": min_probability,
+            "keywords": keyword, "exclude": exclude, "servers": server,
+            "categories": category, "lookback_days": lookback,
+        }
+    )  # fmt: skip
     now = datetime.now(UTC)
     with open_store() as store:
         try:
-            record = subscribe(store, target, journal, now, profiles=profile, options=options)
+            record = subscribe(store, target, journal, now, profiles=profile, rules=rules)
         except SubscribeError as exc:
             fail(str(exc))
         row = next(r for r in describe(store, now) if r["id"] == record.id)
@@ -143,9 +141,8 @@ def subscribe_command(
         print_json(row)
         return
     out_console.print(
-        f"subscription {record.id}: {', '.join(p.name for p in record.profiles)} → "
-        f"{target.describe()}, {options.cadence.kind} at {options.cadence.at} "
-        f"{options.cadence.tz}; next digest {row['next_digest']:%Y-%m-%d %H:%M} UTC",
+        f"subscription {record.id}: {record.names} → {target.describe()}, "
+        f"{rules.describe()}; next digest {row['next_digest']:%Y-%m-%d %H:%M} UTC",
         highlight=False,
         soft_wrap=True,
     )
@@ -169,7 +166,7 @@ def list_command(
 
 def _print_row(row: dict[str, Any]) -> None:
     t = row["target"]
-    where = t["address"] if t["kind"] == "email" else f"slack {t['team'] or ''} {t['channel']}"
+    where = Target(t["kind"], t["address"]).describe()
     state = "paused: " + row["paused_reason"] if row["paused"] else "active"
     if not row["active"]:
         state = "unsubscribed"
@@ -218,9 +215,9 @@ def send_due_command(
     config = settings()
     with open_store(config) as store:
         stream = sys.stderr if as_json else sys.stdout
-        registry = console_channels(stream) if dry_run else live_channels(config)
+        registry = dry_run_channels(stream, sys.stderr) if dry_run else live(config, store)
         with preview(store) if dry_run else nullcontext(store) as ledger_store:
-            results = send_due(ledger_store, config, registry, when)
+            results = send_due(ledger_store, config.delivery, config.links(), registry, when)
     if as_json:
         print_json([r.to_json() for r in results])
         return
@@ -245,11 +242,16 @@ def digest_command(
     subscription_id: int = typer.Argument(..., metavar="SUBSCRIPTION_ID"),
     now: str = typer.Option(None, "--now", help="ISO-8601 time (default: now)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the digest; send nothing."),
-    show: str = typer.Option("text", "--show", help="text, html or slack (blocks JSON)."),
-) -> None:
+    show: str = typer.Option(
+        "", "--show", metavar="|".join(SHOWS),
+        help="Which rendering to print (default: the target's own channel).",
+    ),
+) -> None:  # fmt: skip
     """Show the digest a subscription would get at --now (only as a dry run)."""
     if not dry_run:
         fail("`rxradar digest` only previews; add --dry-run (use `rxradar send-due` to send)")
+    if show and show not in SHOWS:
+        fail(f"--show {show!r} is not one of: {', '.join(SHOWS)}")
     when = parse_now(now)
     config = settings()
     with open_store(config) as store:
@@ -258,11 +260,10 @@ def digest_command(
         if record is None:
             fail(f"there is no subscription {subscription_id}; see `rxradar subscriptions list`")
         digest = load_digest(store, record, "preview", when)
-    message = message_for(config, record, digest, when)
-    if show == "html":
-        sys.stdout.write(message.html or "")
-        return
-    console_channels(sys.stdout, show).open(record.target.kind).send(message)
+    message = digest_message(
+        config.links(), record, digest, when, new_message_id(config.public_url)
+    )
+    dry_run_channels(sys.stdout, sys.stderr, show).open(record.target.kind).send(message)
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from bot.cli.common import err_console, fail, out_console, print_json, settings
 from bot.profiles.files import PaperFileError, read_papers
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 
 if TYPE_CHECKING:  # the model's imports (scikit-learn) load only when `eval` runs
     from bot.scoring.evaluate import Evaluation
@@ -106,7 +106,7 @@ def evaluate_command(
     from bot.scoring.params import ModelParams
 
     config = settings()
-    model_name = embeddings if embeddings is not None else config.embedding_model
+    model_name = embeddings if embeddings is not None else config.model.embedding_model
     params = ModelParams(embedding_model=model_name)
     train_papers, test_papers = _inputs(train, test, split)
     try:
@@ -116,7 +116,7 @@ def evaluate_command(
             min_papers,
             params=params,
             progress=_progress,
-            vector_store=config.embeddings_dir if model_name else None,
+            vector_store=config.model.embeddings_dir if model_name else None,
         )
     except ValueError as exc:
         fail(str(exc))

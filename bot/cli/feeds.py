@@ -6,14 +6,23 @@ from collections.abc import Sequence
 from datetime import date
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Column, Table
 
-from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.cli.common import (
+    err_console,
+    fail,
+    open_store,
+    out_console,
+    print_json,
+    progress_bar,
+    settings,
+)
 from bot.config import ConfigError, Settings
-from bot.feeds.backfill import SERVERS, BackfillError, backfill
 from bot.feeds.catalogue import UnknownSource, resolve_source
-from bot.feeds.poll import PollReport, ensure_default_feeds, poll_feeds
+from bot.ingest.backfill import BackfillError, backfill
+from bot.ingest.poll import PollReport, ensure_default_feeds, poll_feeds
+from bot.jobs import biorxiv_api
+from bot.records.servers import BIORXIV_API_SERVERS
 from bot.store.db import Store
 from bot.store.feeds import FeedExists, FeedInfo, add_feed, list_feeds, remove_feed
 from bot.store.preprints import StoredPreprint, list_preprints
@@ -31,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
 def _defaults(store: Store, config: Settings) -> None:
     try:
-        added = ensure_default_feeds(store, config)
+        added = ensure_default_feeds(store, config.sources.feeds)
     except ConfigError as exc:
         fail(str(exc))
     for feed in added:
@@ -108,7 +117,9 @@ def poll_command(
     config = settings()
     with open_store(config) as store:
         _defaults(store, config)
-        report = poll_feeds(store, config, ignore_due_times=all_feeds)
+        report = poll_feeds(
+            store, config.http, config.sources.poll_interval, ignore_due_times=all_feeds
+        )
         _score(store, config, report.changed_ids)
     if as_json:
         print_json([result.to_json() for result in report.results])
@@ -120,9 +131,9 @@ def _score(store: Store, config: Settings, changed_ids: Sequence[str]) -> None:
     """Score what the poll brought, so digests and `rxradar top` see it at once."""
     if not changed_ids:
         return
-    from bot.profiles.scorer import score_after_poll  # scikit-learn: import only when needed
+    from bot.matching.scorer import score_after_poll  # scikit-learn: import only when needed
 
-    report = score_after_poll(store, config, changed_ids)
+    report = score_after_poll(store, config.model, changed_ids)
     if report.version:
         err_console.print(f"scored {report.n_scored} preprints with model {report.version}")
 
@@ -181,25 +192,15 @@ def backfill_command(
 ) -> None:
     """Fetch the last N days from the bioRxiv/medRxiv API (about one request per second)."""
     server = server.strip().lower()
-    if server not in SERVERS:
-        fail(f"--server {server!r} is not supported; use biorxiv or medrxiv")
+    if server not in BIORXIV_API_SERVERS:
+        fail(f"--server {server!r} is not supported; use {' or '.join(BIORXIV_API_SERVERS)}")
     config = settings()
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with open_store(config) as store, Progress(*columns, console=err_console) as bar:
-        task = bar.add_task(f"{server} last {days} days", total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        try:
-            result = backfill(store, config, server, days, progress=advance)
-        except BackfillError as exc:
-            fail(str(exc))
+    with open_store(config) as store, biorxiv_api(config) as api:
+        with progress_bar(f"{server} last {days} days") as advance:
+            try:
+                result = backfill(store, api, server, days, progress=advance)
+            except BackfillError as exc:
+                fail(str(exc))
         _score(store, config, result.changed_ids)
     out_console.print(
         f"{server} {result.start}..{result.end}: {result.records} records in {result.pages} pages, "

@@ -26,7 +26,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
-class StderrHandler(logging.StreamHandler):
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever sys.stderr is at the time of the record, not at set-up.
 
     Background threads (SMTP, HTTP servers) may log after a caller swapped stderr for a

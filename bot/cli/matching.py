@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,11 +12,12 @@ from rich.table import Table
 from rich.text import Text
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.digest.numbers import Shown, format_probability
+from bot.matching.window import shown_in_window
 from bot.profiles.files import PaperFileError, file_format, read_papers
-from bot.profiles.records import Paper
-from bot.scoring import stats
+from bot.records.paper import Paper
 from bot.store.db import Store
-from bot.store.profiles import ProfileSummary, Suggestions, find_profile, list_profiles
+from bot.store.profiles import ProfileSummary, Suggestions, find_profile
 from bot.store.scores import (
     RankedPreprint,
     StatsRow,
@@ -28,7 +28,7 @@ from bot.store.scores import (
 )
 
 if TYPE_CHECKING:  # scikit-learn and friends load only for the commands that score
-    from bot.profiles.scorer import ActiveModel
+    from bot.matching.scorer import ActiveModel
 
 JSON_OPTION = typer.Option(False, "--json", help="Print JSON only.")
 
@@ -39,44 +39,6 @@ def register(app: typer.Typer) -> None:
     app.command("top")(top_command)
 
 
-# ---------------------------------------------------------------- numbers shown per score
-
-
-@dataclass(frozen=True)
-class Shown:
-    """A probability with what the window says about it (seed page: 'Top 0.1%', '52.3%')."""
-
-    probability: float
-    percentile: float | None  # 0–1: share of the window's preprints scoring below
-    lift: float | None
-
-    def to_json(self) -> dict[str, Any]:
-        top = None if self.percentile is None else round((1 - self.percentile) * 100, 3)
-        return {
-            "probability": round(self.probability, 6),
-            "percentile": None if self.percentile is None else round(self.percentile * 100, 3),
-            "top_percent": top,
-            "lift": None if self.lift is None else round(self.lift, 3),
-        }
-
-    def cells(self) -> list[str]:
-        return [
-            stats.format_probability(self.probability),
-            "–" if self.percentile is None else stats.format_top(self.percentile),
-            "–" if self.lift is None else stats.format_lift(self.lift),
-        ]
-
-
-def shown(probability: float, row: StatsRow | None) -> Shown:
-    if row is None or row.n_preprints == 0:
-        return Shown(probability, None, None)
-    return Shown(
-        probability,
-        stats.percentile(probability, row.quantiles),
-        stats.lift(probability, row.mean_probability),
-    )
-
-
 # ---------------------------------------------------------------- train
 
 
@@ -85,14 +47,14 @@ def train_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Train on the profile papers in the database; the new version becomes active."""
-    from bot.profiles.train import TrainError, train_from_store
+    from bot.matching.train import TrainError, train_from_store
 
     config = settings()
     with open_store(config) as store:
         try:
             report = train_from_store(
                 store,
-                config,
+                config.model,
                 min_papers=min_papers,
                 progress=lambda message: err_console.print(f"[dim]{escape(message)}[/]"),
             )
@@ -115,7 +77,7 @@ def train_command(
 
 
 def _require_model(store: Store) -> ActiveModel:
-    from bot.profiles.scorer import load_active_model
+    from bot.matching.scorer import load_active_model
 
     active = load_active_model(store)
     if active is None:
@@ -153,57 +115,6 @@ def _paper_from_file(path: Path) -> Paper:
         fail(str(exc))
 
 
-@dataclass(frozen=True)
-class MatchRow:
-    rank: int  # among journals (a custom profile: 1 + the journals scoring higher)
-    name: str
-    profile_id: int | None
-    kind: str
-    papers: int | None
-    numbers: Shown
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "rank": self.rank,
-            "journal": self.name,
-            "profile_id": self.profile_id,
-            "kind": self.kind,
-            "papers": self.papers,
-            **self.numbers.to_json(),
-        }
-
-
-def _match_rows(store: Store, active: ActiveModel, paper: Paper) -> list[MatchRow]:
-    """Every journal and custom profile for one paper, journals in rank order first."""
-    import numpy as np
-
-    from bot.profiles.scorer import columns, predict_columns
-
-    with store.session() as session:
-        cols = columns(session, active)
-        probabilities = predict_columns(active, cols, [paper])[0]
-        profiles = {p.id: p for p in list_profiles(session)}
-        window = profile_stats(session)
-    journals = probabilities[: cols.n_journals]
-    order = [*np.argsort(-journals, kind="stable"), *range(cols.n_journals, len(probabilities))]
-    rows = []
-    for position, column in enumerate(order, start=1):
-        profile = profiles.get(int(cols.profile_ids[column]))
-        p = float(probabilities[column])
-        is_journal = column < cols.n_journals
-        rows.append(
-            MatchRow(
-                rank=position if is_journal else int((journals > p).sum()) + 1,
-                name=profile.name if profile else active.model.journals[column],
-                profile_id=profile.id if profile else None,
-                kind="journal" if is_journal else "custom",
-                papers=profile.n_papers if profile else None,
-                numbers=shown(p, window.get(profile.id) if profile else None),
-            )
-        )
-    return rows
-
-
 def match_command(
     doi: str = typer.Option(None, "--doi", help="A preprint already in the database."),
     text: str = typer.Option(None, "--text", help="Title and abstract as plain text."),
@@ -217,7 +128,9 @@ def match_command(
         paper = _paper_to_match(store, doi, text, file)
         if not paper.text.strip(". "):
             fail("the paper has no text to match; give a title or abstract")
-        rows = _match_rows(store, active, paper)
+        from bot.matching.match import match_rows
+
+        rows = match_rows(store, active, paper)
     journals = [r for r in rows if r.kind == "journal"][:top]
     custom = [r for r in rows if r.kind == "custom"]
     if as_json:
@@ -270,7 +183,7 @@ def _top_json(
                 "doi": item.doi,
                 "url": item.url,
                 "model_version": item.model_version,
-                **shown(item.probability, row).to_json(),
+                **shown_in_window(item.probability, row).to_json(),
             }
             for rank, item in enumerate(ranked, start=1)
         ],
@@ -285,7 +198,7 @@ def _top_header(profile: ProfileSummary, days: int, row: StatsRow | None) -> str
         "previously published here."
     )
     if row and row.n_preprints:
-        average = stats.format_probability(row.mean_probability)
+        average = format_probability(row.mean_probability)
         text += (
             f" The average preprint has a {average} match score for this journal, so anything "
             "above that is already an above-average fit."
@@ -323,7 +236,9 @@ def top_command(
         err_console.print(_why_empty(profile, row), highlight=False)
         return
     for rank, item in enumerate(ranked, start=1):
-        out_console.print(_top_entry(rank, item, shown(item.probability, row)), soft_wrap=True)
+        out_console.print(
+            _top_entry(rank, item, shown_in_window(item.probability, row)), soft_wrap=True
+        )
 
 
 def _top_entry(rank: int, item: RankedPreprint, numbers: Shown) -> Text:

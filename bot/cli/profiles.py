@@ -5,23 +5,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from bot.cli import matching
-from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
-from bot.profiles.crossref import harvest_crossref
+from bot.cli.common import (
+    err_console,
+    fail,
+    open_store,
+    out_console,
+    print_json,
+    progress_bar,
+    settings,
+)
+from bot.ingest.harvest import HarvestError, PubsWindow, harvest_crossref, harvest_pubs
+from bot.jobs import biorxiv_api, crossref_api
 from bot.profiles.files import PaperFileError, file_format, read_papers
-from bot.profiles.harvest import SERVERS, HarvestError, PubsWindow, harvest_pubs
-from bot.profiles.names import journal_key
-from bot.profiles.records import Paper
+from bot.records.names import journal_key
+from bot.records.paper import Paper
+from bot.records.servers import BIORXIV_API_SERVERS
 from bot.store.db import Store
 from bot.store.profiles import (
     ImportReport,
@@ -134,19 +140,6 @@ def import_command(
     _print_import(report, as_json)
 
 
-@contextmanager
-def _progress_bar(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar on stderr, so `--json` output stays clean."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, TimeElapsedColumn(), console=err_console) as bar:
-        task = bar.add_task(description, total=None)
-
-        def advance(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield advance
-
-
 def _harvest_pubs(
     server: str, start: date | None, end: date | None, restart: bool
 ) -> dict[str, Any]:
@@ -154,8 +147,12 @@ def _harvest_pubs(
         fail(f"harvesting {server} needs --from DATE and --to DATE (YYYY-MM-DD)")
     config = settings()
     window = PubsWindow(server, start, end)
-    with open_store(config) as store, _progress_bar(f"{server} pubs") as advance:
-        report = harvest_pubs(store, config, window, progress=advance, restart=restart)
+    with (
+        open_store(config) as store,
+        biorxiv_api(config) as api,
+        progress_bar(f"{server} pubs") as advance,
+    ):
+        report = harvest_pubs(store, api, window, progress=advance, restart=restart)
     if report.already_done:
         err_console.print(f"{window.key} was harvested before; --restart fetches it again")
     return report.to_json()
@@ -165,8 +162,12 @@ def _harvest_crossref(issn: str | None, rows: int) -> dict[str, Any]:
     if not issn:
         fail("harvesting crossref needs --issn ISSN (e.g. --issn 1361-8415)")
     config = settings()
-    with open_store(config) as store, _progress_bar(f"crossref {issn}") as advance:
-        report = harvest_crossref(store, config, issn, rows=rows, progress=advance)
+    with (
+        open_store(config) as store,
+        crossref_api(config) as api,
+        progress_bar(f"crossref {issn}") as advance,
+    ):
+        report = harvest_crossref(store, api, issn, rows=rows, progress=advance)
     return report.to_json()
 
 
@@ -183,7 +184,7 @@ def harvest_command(
     """Harvest published papers with their journals (resumes where an interrupted run stopped)."""
     source = source.strip().lower()
     try:
-        if source in SERVERS:
+        if source in BIORXIV_API_SERVERS:
             result = _harvest_pubs(source, _date(start, "--from"), _date(end, "--to"), restart)
         elif source == "crossref":
             result = _harvest_crossref(issn, rows)
@@ -226,9 +227,9 @@ def _papers_for_dois(store: Store, dois: list[str]) -> list[Paper]:
 
 def _score_custom(store: Store) -> None:
     """A changed custom profile is scored at once (same scale as the journals, no training)."""
-    from bot.profiles.scorer import refresh_scores  # scikit-learn: only when scoring
+    from bot.matching.scorer import refresh_scores  # scikit-learn: only when scoring
 
-    report = refresh_scores(store, settings())
+    report = refresh_scores(store, settings().model)
     if report.version:
         err_console.print(f"scored {report.n_window} preprints of the window for custom profiles")
 

@@ -12,12 +12,20 @@ from functools import partial
 from typing import Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot import jobs
-from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.cli.common import (
+    ProgressBars,
+    err_console,
+    fail,
+    open_store,
+    out_console,
+    print_json,
+    settings,
+)
 from bot.config import ConfigError, Settings
 from bot.locks import AlreadyRunning, scheduler_lock_for
+from bot.records.progress import ProgressFactory
 from bot.scheduler import JobSpec, StopFlag, build_scheduler, run_job
 from bot.store import Store
 
@@ -26,49 +34,20 @@ log = logging.getLogger("rxradar.run")
 STOP_GRACE_SECONDS = 15.0  # SIGTERM must end the process within 20 s
 
 
-class ProgressBars:
-    """Rich progress bars on stderr for the long first-run steps (harvest, backfill)."""
-
-    def __init__(self) -> None:
-        self.bars = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-        )
-        self.started = False
-
-    def __call__(self, label: str) -> jobs.Progress:
-        if not self.started:
-            self.bars.start()
-            self.started = True
-        task = self.bars.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            self.bars.update(task, completed=done, total=total or None)
-
-        return advance
-
-    def stop(self) -> None:
-        if self.started:
-            self.bars.stop()
-
-
-def job_specs(config: Settings, progress: jobs.ProgressFactory | None = None) -> list[JobSpec]:
+def job_specs(config: Settings, progress: ProgressFactory | None = None) -> list[JobSpec]:
     first_run = partial(jobs.bootstrap, progress=progress) if progress else jobs.bootstrap
     return [
         JobSpec("bootstrap", first_run, every=timedelta(minutes=15)),
         JobSpec(
             "poll",
             jobs.poll_and_score,
-            every=config.poll_interval,
+            every=config.sources.poll_interval,
             first_run_delay=timedelta(seconds=2),
         ),
         JobSpec(
             "send-due",
             jobs.send_due,
-            every=config.scheduler_tick,
+            every=config.delivery.tick,
             first_run_delay=timedelta(seconds=3),
         ),
         JobSpec(
@@ -126,8 +105,8 @@ def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
     scheduler.start()
     log.info(
         "scheduler started: poll every %s, send-due every %s",
-        config.poll_interval,
-        config.scheduler_tick,
+        config.sources.poll_interval,
+        config.delivery.tick,
     )
     stop.wait()
     log.info("stopping: finishing the current jobs (at most %.0fs)", STOP_GRACE_SECONDS)
@@ -165,10 +144,8 @@ def run_command(
 
 def _announce(config: Settings) -> None:
     url = config.database_url
-    email = f"SMTP {config.smtp_host}" if config.smtp_host else "console (RXRADAR_SMTP_HOST unset)"
-    slack = (
-        "Slack" if config.slack_bot_token or config.slack_client_id else "console (no Slack token)"
-    )
+    email = f"SMTP {config.smtp.host}" if config.smtp.host else "not set up (RXRADAR_SMTP_HOST)"
+    slack = "Slack" if config.slack.configured else "not set up (no Slack token)"
     log.info(
         "rxradar starting: database %s; email → %s; Slack → %s",
         url.split("@")[-1] if "@" in url else url,

@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from operator import attrgetter
 
 from bot.digest import numbers
-from bot.digest.model import Candidate, Digest, Entry, History, ProfileSummary, Rules, Section
+from bot.records.digest import Candidate, Digest, Entry, History, ProfileWindow, Section
+from bot.records.rules import DigestRules
 
 # Items can reach the database a little after their posted date (feeds lag, polls fail),
 # so each window reaches back this far before the previous digest's end; the "not yet
@@ -19,7 +20,7 @@ MAX_AUTHORS = 4  # show all up to this many, else the first three + "et al."
 _WORDS = re.compile(r"[^\W_]+")
 
 
-def window(rules: Rules, history: History, now: datetime) -> tuple[datetime, datetime]:
+def window(rules: DigestRules, history: History, now: datetime) -> tuple[datetime, datetime]:
     """Since the previous delivered digest (minus the grace period), or the look-back
     (reaching further back when an earlier digest failed and was never delivered)."""
     if history.last_window_end is not None:
@@ -51,7 +52,7 @@ def _matches(pattern_words: Iterable[str], text: str) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(word.casefold())}", text) for word in pattern_words)
 
 
-def passes_filters(rules: Rules, candidate: Candidate) -> bool:
+def passes_filters(rules: DigestRules, candidate: Candidate) -> bool:
     text = f"{candidate.title} {candidate.abstract}".casefold()
     if rules.keywords and not _matches(rules.keywords, text):
         return False
@@ -63,11 +64,11 @@ def passes_filters(rules: Rules, candidate: Candidate) -> bool:
     return not wanted or any(c.casefold() in wanted for c in candidate.categories)
 
 
-def _percentile(candidate: Candidate, profile: ProfileSummary | None) -> float | None:
+def _percentile(candidate: Candidate, profile: ProfileWindow | None) -> float | None:
     return numbers.percentile(candidate.probability, profile.quantiles) if profile else None
 
 
-def passes_cut(rules: Rules, candidate: Candidate, profile: ProfileSummary | None) -> bool:
+def passes_cut(rules: DigestRules, candidate: Candidate, profile: ProfileWindow | None) -> bool:
     if rules.min_probability is not None and candidate.probability < rules.min_probability:
         return False
     if rules.min_percentile is None:
@@ -77,7 +78,7 @@ def passes_cut(rules: Rules, candidate: Candidate, profile: ProfileSummary | Non
     return below is not None and below * 100 >= rules.min_percentile
 
 
-def _entry(candidate: Candidate, profile: ProfileSummary | None, updated: bool, rank: int) -> Entry:
+def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, rank: int) -> Entry:
     below = _percentile(candidate, profile)
     ratio = numbers.lift(candidate.probability, profile.mean_probability if profile else None)
     doi_url = f"https://doi.org/{candidate.doi}" if candidate.doi else ""
@@ -103,8 +104,8 @@ def _entry(candidate: Candidate, profile: ProfileSummary | None, updated: bool, 
 
 
 def _select(
-    rules: Rules,
-    profiles: Mapping[int, ProfileSummary],
+    rules: DigestRules,
+    profiles: Mapping[int, ProfileWindow],
     candidates: Iterable[Candidate],
     history: History,
     start: datetime,
@@ -134,8 +135,9 @@ def _select(
 
 
 def build_digest(
-    rules: Rules,
-    profiles: Sequence[ProfileSummary],
+    subscription_id: int,
+    rules: DigestRules,
+    profiles: Sequence[ProfileWindow],
     candidates: Iterable[Candidate],
     history: History,
     now: datetime,
@@ -165,4 +167,4 @@ def build_digest(
         )
         for profile in profiles
     )
-    return Digest(rules.subscription_id, period, start, end, considered, sections)
+    return Digest(subscription_id, period, start, end, considered, sections)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.feeds.records import ARXIV_RSS, BIORXIV_RDF
+from bot.feeds.parsed import ARXIV_RSS, BIORXIV_RDF
 
 BIORXIV_SUBJECTS = [
     "all",

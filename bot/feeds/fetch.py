@@ -6,12 +6,13 @@ feedparser never touches the network: we fetch the bytes here and hand them over
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
 from typing import Any
@@ -19,7 +20,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.config import Settings
+from bot.config import HttpSettings
+
+log = logging.getLogger(__name__)
 
 ACCEPT = (
     "application/rss+xml, application/rdf+xml, application/atom+xml, "
@@ -28,6 +31,8 @@ ACCEPT = (
 PERMANENT_REDIRECTS = (301, 308)
 MAX_WORKERS = 8
 SLOW_DOWN = (429, 503)  # the statuses that may carry a Retry-After
+ATTEMPTS = 3  # per JSON API page, for timeouts, connection errors, 5xx and 429 answers
+MAX_RETRY_AFTER = timedelta(minutes=5)  # a longer requested wait ends the run (resumable)
 
 
 def retry_after(headers: Mapping[str, str], now: datetime) -> timedelta | None:
@@ -51,6 +56,10 @@ def retry_after(headers: Mapping[str, str], now: datetime) -> timedelta | None:
 
 class FetchError(RuntimeError):
     """A request failed as a whole; the message says what happened and what to check."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class _TooLarge(Exception):
@@ -120,6 +129,18 @@ class HostPacer:
         return start - now
 
 
+_shared_pacers: dict[float, HostPacer] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_pacer(delay: float) -> HostPacer:
+    """One pacer per process (per delay), so every client of a host shares its spacing."""
+    with _shared_lock:
+        if delay not in _shared_pacers:
+            _shared_pacers[delay] = HostPacer(delay)
+        return _shared_pacers[delay]
+
+
 def _reason(status: int) -> str:
     try:
         return HTTPStatus(status).phrase
@@ -155,20 +176,26 @@ def _moved_to(response: httpx.Response) -> str | None:
 
 
 class Fetcher:
-    """One HTTP client (thread-safe) shared by all feeds of a poll; use as a context manager."""
+    """The one HTTP client for feeds and APIs (thread-safe); use as a context manager.
+
+    Requests to one host are spaced by `HttpSettings.host_delay` across every Fetcher of
+    the process (the bioRxiv API's operators ask for about one request a second).
+    """
 
     def __init__(
         self,
-        settings: Settings,
+        http: HttpSettings,
         pacer: HostPacer | None = None,
         transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.max_bytes = settings.max_feed_bytes
-        self.timeout = settings.http_timeout
-        self.pacer = pacer or HostPacer(settings.host_delay)
+        self.max_bytes = http.max_bytes
+        self.timeout = http.timeout
+        self.pacer = pacer or shared_pacer(http.host_delay)
+        self._sleep = sleep
         self._client = httpx.Client(
-            timeout=httpx.Timeout(settings.http_timeout),
-            headers={"User-Agent": settings.user_agent},
+            timeout=httpx.Timeout(http.timeout),
+            headers={"User-Agent": http.user_agent},
             follow_redirects=True,
             max_redirects=10,
             transport=transport,
@@ -177,15 +204,15 @@ class Fetcher:
     def __enter__(self) -> Fetcher:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
         self._client.close()
 
-    def fetch(self, request: FetchRequest) -> FetchResult:
+    def fetch(self, request: FetchRequest, accept: str = ACCEPT) -> FetchResult:
         """GET a feed; never raises for network or HTTP problems (they are in `error`)."""
-        headers = {"Accept": ACCEPT}
+        headers = {"Accept": accept}
         if request.etag:
             headers["If-None-Match"] = request.etag
         if request.last_modified:
@@ -209,15 +236,34 @@ class Fetcher:
             for future in as_completed(futures):
                 yield future.result()
 
-    def get_json(self, url: str) -> Any:
-        """GET a JSON API page; raises FetchError with a readable message."""
-        result = self.fetch(FetchRequest(url))
-        if result.error:
-            raise FetchError(f"{url}: {result.error}")
-        try:
-            return json.loads(result.body)
-        except ValueError as exc:
-            raise FetchError(f"{url} did not return JSON ({exc})") from exc
+    def get_json(self, url: str, what: str) -> Any:
+        """GET a JSON API page, retrying timeouts, connection errors, 5xx and 429 answers.
+
+        A `Retry-After` is obeyed; one longer than MAX_RETRY_AFTER raises at once, saying
+        when to come back. Raises FetchError (with the HTTP status, if any) otherwise.
+        """
+        for attempt in range(1, ATTEMPTS + 1):
+            result = self.fetch(FetchRequest(url), accept="application/json")
+            if result.error is None:
+                try:
+                    return json.loads(result.body)
+                except ValueError as exc:
+                    raise FetchError(f"{what} did not return JSON ({exc})") from exc
+            status = result.status
+            if not (status is None or status >= 500 or status == 429) or attempt == ATTEMPTS:
+                raise FetchError(f"{what}: {result.error}", status)
+            wait = self.pacer.delay * 2**attempt
+            asked = result.retry_after(datetime.now(UTC))
+            if asked is not None and asked > MAX_RETRY_AFTER:
+                raise FetchError(
+                    f"{what} answered HTTP {status} and asks us to wait "
+                    f"{asked.total_seconds() / 60:.0f} min; try again after that",
+                    status,
+                )
+            wait = asked.total_seconds() if asked is not None else wait
+            log.info("retrying %s in %.0f s (attempt %d of %d)", url, wait, attempt + 1, ATTEMPTS)
+            self._sleep(wait)
+        raise AssertionError("unreachable")
 
     def _result(self, request: FetchRequest, response: httpx.Response) -> FetchResult:
         status = response.status_code

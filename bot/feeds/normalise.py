@@ -14,8 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.feeds.records import Preprint
 from bot.feeds.text import author_names, clean_text, split_authors
+from bot.records.preprint import Preprint
 
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"'<>?#]+)", re.IGNORECASE)
 _ARXIV_ID = re.compile(

@@ -21,15 +21,9 @@ from bot.feeds.normalise import (
     bounded,
     generic_entry,
 )
-from bot.feeds.records import (
-    ARXIV_ATOM,
-    ARXIV_RSS,
-    BIORXIV_RDF,
-    GENERIC,
-    ParsedFeed,
-    Preprint,
-)
+from bot.feeds.parsed import ARXIV_ATOM, ARXIV_RSS, BIORXIV_RDF, GENERIC, ParsedFeed
 from bot.feeds.text import clean_text
+from bot.records.preprint import Preprint
 
 ARXIV_NAMESPACE = "http://arxiv.org/schemas/atom"
 _HTML_START = re.compile(

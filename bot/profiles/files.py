@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.profiles.citations import CitationSyntaxError, read_bibtex_rows, read_ris_rows
-from bot.profiles.names import clean_name
-from bot.profiles.records import Paper
+from bot.records.names import clean_name
+from bot.records.paper import Paper
 
 log = logging.getLogger(__name__)
 

@@ -18,12 +18,14 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     out = logits - logits.max(axis=1, keepdims=True)
     np.exp(out, out=out)
     out /= out.sum(axis=1, keepdims=True)
-    return out
+    result: np.ndarray = out
+    return result
 
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    result: np.ndarray = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return result
 
 
 def _loss_and_gradient(
@@ -95,7 +97,8 @@ def apply_temperature(logits: np.ndarray, temperature: float) -> np.ndarray:
 
 def _logit(p: np.ndarray) -> np.ndarray:
     p = np.clip(p, 1e-9, 1 - 1e-9)
-    return np.log(p) - np.log1p(-p)
+    result: np.ndarray = np.log(p) - np.log1p(-p)
+    return result
 
 
 # The top-1 map: P(top is right) = σ(a + b·logit(top) + c·log(top/runner-up) + d·entropy).
@@ -180,4 +183,5 @@ def apply_top_label(probabilities: np.ndarray, coefficients: tuple[float, ...]) 
     rest = np.maximum(1.0 - old, 1e-12)
     out = probabilities * ((1.0 - new) / rest)[:, None]
     out[rows, top] = new
-    return out
+    result: np.ndarray = out
+    return result

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import logsumexp
 
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 from bot.scoring.features import normalize_rows
 from bot.scoring.model import JournalModel
 from bot.scoring.tables import component_scores, prune_rows

@@ -196,4 +196,5 @@ class EmbeddingSpace:
             self._encoder = load_encoder(self.model_name)
         vectors = np.asarray(self._encoder(texts), dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.maximum(norms, 1e-12)
+        unit: np.ndarray = vectors / np.maximum(norms, 1e-12)
+        return unit

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from bot.profiles.names import display_name, journal_key
-from bot.profiles.records import Paper
+from bot.records.names import display_name, journal_key
+from bot.records.paper import Paper
 from bot.scoring.baselines import knn_probabilities, prior_probabilities
 from bot.scoring.metrics import Metrics, evaluate, true_ranks
 from bot.scoring.model import JournalModel, ModelParams, train_model

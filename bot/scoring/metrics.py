@@ -30,7 +30,7 @@ class Metrics:
 def true_ranks(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """1-based rank of each row's true journal; ties count against the model (pessimistic)."""
     true = probabilities[np.arange(len(labels)), labels]
-    return (probabilities >= true[:, None]).sum(axis=1)
+    return np.asarray((probabilities >= true[:, None]).sum(axis=1), dtype=np.int64)
 
 
 def accuracy_at(ranks: np.ndarray, k: int) -> float:

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 from bot.scoring.calibration import (
     TOP_LABEL_IDENTITY,
     apply_top_label,

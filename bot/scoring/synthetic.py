@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 
 _LETTERS = np.array(list(string.ascii_lowercase))
 

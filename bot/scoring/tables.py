@@ -73,7 +73,7 @@ def prune_rows(matrix: sp.csr_matrix, keep: int) -> sp.csr_matrix:
 
 def log_prior(counts: np.ndarray) -> np.ndarray:
     """Add-one smoothed log share of papers per journal."""
-    return np.log((counts + 1.0) / (counts.sum() + len(counts)))
+    return np.asarray(np.log((counts + 1.0) / (counts.sum() + len(counts))), dtype=np.float64)
 
 
 def category_log_ratios(category: np.ndarray, counts: np.ndarray, smoothing: float) -> np.ndarray:

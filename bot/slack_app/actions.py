@@ -13,12 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.digest.render import (
-    ACTION_SHOW_ABSTRACT,
-    ACTION_UNSUBSCRIBE,
-    ACTION_VOTE_NOT_RELEVANT,
-    ACTION_VOTE_RELEVANT,
-)
+from bot.channels.slack import ACTION_SHOW_ABSTRACT, ACTION_UNSUBSCRIBE, DIGEST_ACTIONS
 from bot.slack_app import commands as c
 from bot.slack_app import digest_actions as da
 from bot.slack_app.answers import Caller, Deps
@@ -30,10 +25,7 @@ log = logging.getLogger(__name__)
 
 def register(app: App, deps: Deps) -> None:
     app.action(re.compile(rf"^{DID_YOU_MEAN}_\d+$"))(ack=_ack, lazy=[_choose(deps)])
-    digest_buttons = re.compile(
-        "^(" + "|".join((ACTION_SHOW_ABSTRACT, ACTION_VOTE_RELEVANT, ACTION_VOTE_NOT_RELEVANT,
-                         ACTION_UNSUBSCRIBE)) + ")$"
-    )  # fmt: skip
+    digest_buttons = re.compile("^(" + "|".join(DIGEST_ACTIONS) + ")$")
     app.action(digest_buttons)(ack=_ack, lazy=[_digest_button(deps)])
 
 

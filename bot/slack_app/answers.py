@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 from bot.channels.registry import Registry
 from bot.config import Settings
-from bot.digest import numbers
+from bot.digest.numbers import Shown, format_probability
+from bot.matching.window import shown_in_window
 from bot.slack_app import commands as c
 from bot.slack_app.replies import (
     Choice,
@@ -48,7 +49,7 @@ class Deps:
 
     @property
     def command(self) -> str:
-        return self.settings.slack_command
+        return self.settings.slack.command
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def _profile_note(profile: ProfileSummary, stats: StatsRow | None) -> str:
     n_papers = stats.n_papers if stats is not None and stats.n_papers else profile.n_papers
     note = f"Based on {n_papers:,} papers previously published there."
     if stats is not None and stats.mean_probability > 0:
-        average = numbers.format_probability(stats.mean_probability)
+        average = format_probability(stats.mean_probability)
         note += f" The average preprint has a {average} match score."
     return note
 
@@ -148,12 +149,10 @@ def _byline(preprint: RankedPreprint) -> str:
 
 def score_text(probability: float, stats: StatsRow | None) -> str:
     """`*52.3%* · Top 0.1% · 870× the average preprint` (as much as the stats allow)."""
-    parts = [f"*{numbers.format_probability(probability)}*"]
-    if stats is not None:
-        below = numbers.percentile(probability, stats.quantiles)
-        if below is not None:
-            parts.append(numbers.format_top(below))
-        lift = numbers.lift(probability, stats.mean_probability)
-        if lift is not None:
-            parts.append(f"{numbers.format_lift(lift)} the average preprint")
-    return " · ".join(parts)
+    return numbers_text(shown_in_window(probability, stats))
+
+
+def numbers_text(numbers: Shown) -> str:
+    """`*52.3%* · Top 0.1% · 870× the average preprint`, leaving out what is unknown."""
+    parts = [f"*{numbers.probability_text}*", numbers.top_text, numbers.lift_text]
+    return " · ".join(part for part in parts if part)

@@ -15,19 +15,15 @@ import logging
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot.channels.registry import live_channels
+from bot.channels.registry import live
+from bot.channels.slack import web_client
 from bot.config import ConfigError, Settings
 from bot.slack_app import actions, handlers
 from bot.slack_app.answers import Deps
 from bot.store import Store
+from bot.store.slack_installations import installation_store
 
 log = logging.getLogger(__name__)
 
@@ -48,26 +44,26 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 
 def installation_mode(settings: Settings) -> str:
     """The installation mode (oauth, single or socket); ConfigError names what is missing."""
-    if settings.slack_app_token:
-        if not settings.slack_bot_token:
+    if settings.slack.app_token:
+        if not settings.slack.bot_token:
             raise ConfigError(
                 "Socket Mode (RXRADAR_SLACK_APP_TOKEN) also needs RXRADAR_SLACK_BOT_TOKEN "
                 "(the xoxb- token from the app's OAuth & Permissions page)"
             )
         return "socket"
-    if not settings.slack_signing_secret:
+    if not settings.slack.signing_secret:
         raise ConfigError(
             "RXRADAR_SLACK_SIGNING_SECRET is not set: copy the Signing Secret from the Slack "
             "app's Basic Information page (or set RXRADAR_SLACK_APP_TOKEN for Socket Mode)"
         )
-    if settings.slack_client_id or settings.slack_client_secret:
-        if not (settings.slack_client_id and settings.slack_client_secret):
+    if settings.slack.client_id or settings.slack.client_secret:
+        if not (settings.slack.client_id and settings.slack.client_secret):
             raise ConfigError(
                 "OAuth needs both RXRADAR_SLACK_CLIENT_ID and RXRADAR_SLACK_CLIENT_SECRET "
                 "(Basic Information → App Credentials)"
             )
         return "oauth"
-    if not settings.slack_bot_token:
+    if not settings.slack.bot_token:
         raise ConfigError(
             "RXRADAR_SLACK_BOT_TOKEN is not set: install the app to your workspace and copy "
             "the Bot User OAuth Token (xoxb-…), or set RXRADAR_SLACK_CLIENT_ID/_CLIENT_SECRET "
@@ -76,18 +72,9 @@ def installation_mode(settings: Settings) -> str:
     return "single"
 
 
-def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A WebClient on the configured API URL that waits out 429s and retries 5xx."""
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
-    client.retry_handlers.extend(
-        [RateLimitErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler()]
-    )
-    return client
-
-
 def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
-    client_id = settings.slack_client_id or ""
-    secret = settings.slack_client_secret.get() if settings.slack_client_secret else ""
+    client_id = settings.slack.client_id or ""
+    secret = settings.slack.client_secret.get() if settings.slack.client_secret else ""
     return OAuthSettings(
         client_id=client_id,
         client_secret=secret,
@@ -95,7 +82,7 @@ def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         redirect_uri=f"{settings.public_url}{REDIRECT_PATH}",
-        installation_store=SQLAlchemyInstallationStore(client_id=client_id, engine=store.engine),
+        installation_store=installation_store(store, client_id),
         state_store=SQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=store.engine
         ),
@@ -106,14 +93,15 @@ def create_app(settings: Settings, store: Store) -> App:
     """Build the Bolt app for the configured installation mode (no connection is opened
     except the token check Slack's `auth.test` does in single-workspace mode)."""
     mode = installation_mode(settings)
-    signing = settings.slack_signing_secret.get() if settings.slack_signing_secret else ""
-    token = settings.slack_bot_token.get() if settings.slack_bot_token else None
+    slack = settings.slack
+    signing = slack.signing_secret.get() if slack.signing_secret else ""
+    token = slack.bot_token.get() if slack.bot_token else None
     oauth = oauth_settings(settings, store) if mode == "oauth" else None
     try:
         # process_before_response: the ack half is pure parsing, so answering right after
         # it (instead of polling for it from another thread) is both safe and faster
         app = App(
-            client=web_client(settings, None if oauth else token),
+            client=web_client(slack, None if oauth else token),
             signing_secret=signing,
             oauth_settings=oauth,
             process_before_response=True,
@@ -124,7 +112,7 @@ def create_app(settings: Settings, store: Store) -> App:
         )
     except OSError as exc:  # urllib's URLError too: Slack could not be reached to check the token
         raise ConfigError(
-            f"cannot reach Slack at {settings.slack_api_url} to check the bot token ({exc}); "
+            f"cannot reach Slack at {slack.api_url} to check the bot token ({exc}); "
             "check the network and RXRADAR_SLACK_API_URL"
         ) from exc
     except BoltError as exc:
@@ -132,7 +120,7 @@ def create_app(settings: Settings, store: Store) -> App:
             f"Slack rejected RXRADAR_SLACK_BOT_TOKEN ({exc}); copy the Bot User OAuth Token "
             "again from the app's OAuth & Permissions page"
         ) from exc
-    deps = Deps(settings=settings, store=store, registry=live_channels(settings))
+    deps = Deps(settings=settings, store=store, registry=live(settings, store))
     handlers.register(app, deps)
     actions.register(app, deps)
     return app

@@ -14,20 +14,23 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import subscribing
-from bot.digest.cadence import Cadence, CadenceError
-from bot.digest.model import Target
+from bot.channels.registry import configured
+from bot.channels.slack import slack_target
+from bot.records.rules import DigestRules
+from bot.records.target import Target
 from bot.slack_app import commands as c
 from bot.slack_app.answers import Caller, Deps, resolve
+from bot.slack_app.options import CommandError, rules_from_words
 from bot.slack_app.replies import Choice, Reply, choices, escape, mrkdwn
 from bot.store import subscriptions as subs
 from bot.store.profiles import ProfileSummary
-from bot.store.subscriptions import Options, SubscriptionRecord
+from bot.store.subscriptions import SubscriptionRecord
 
 log = logging.getLogger(__name__)
 
 
 def channel_target(caller: Caller) -> Target:
-    return Target("slack", team=caller.team_id or None, channel=caller.channel_id)
+    return slack_target(caller.team_id or None, caller.channel_id)
 
 
 def owner_of(caller: Caller) -> str:
@@ -75,20 +78,6 @@ def cannot_post_here(client: WebClient, channel_id: str, command: str) -> str | 
     return None
 
 
-def to_options(given: c.Options, tz: str) -> Options:
-    cadence = Cadence(
-        kind=given.cadence or "weekly",
-        day=given.day or "mon",
-        at=given.time or "08:00",
-        tz=given.tz or tz,
-    )
-    return Options(
-        cadence=cadence,
-        top=given.top if given.top is not None else 10,
-        min_percentile=given.min_percentile,
-    )
-
-
 def resolve_all(
     deps: Deps, names: Sequence[str], rewrite: c.Subscribe | c.Email
 ) -> list[ProfileSummary] | Reply:
@@ -121,14 +110,13 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
     problem = cannot_post_here(client, caller.channel_id, deps.command)
     if problem is not None:
         return mrkdwn(problem)
-    tz = command.options.tz or slack_user(client, caller.user_id).tz
     try:
-        options = to_options(command.options, tz)
-    except CadenceError as exc:
-        return mrkdwn(f"{escape(str(exc))}. Add a time zone, e.g. `tz Europe/London`.")
+        rules = _rules(command.options, client, caller)
+    except CommandError as exc:
+        return mrkdwn(escape(str(exc)))
     record = subscribing.subscribe(
         deps.store, channel_target(caller), [p.name for p in found], deps.now(),
-        options=options, owner=owner_of(caller), confirmed=True,
+        rules=rules, owner=owner_of(caller), confirmed=True,
     )  # fmt: skip
     return mrkdwn(
         f"Subscribed <#{caller.channel_id}> to {summary(record)}.\n"
@@ -137,17 +125,17 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
     )
 
 
+def _rules(words: tuple[str, ...], client: WebClient, caller: Caller) -> DigestRules:
+    """The option words as rules; without a time zone, the caller's own (Slack's users.info)."""
+    if any(w.lower() in {"tz", "timezone", "utc"} or "/" in w for w in words):
+        return rules_from_words(words)
+    return rules_from_words(words, tz=slack_user(client, caller.user_id).tz)
+
+
 def summary(record: SubscriptionRecord) -> str:
     """`*Nucleic Acids Research*: weekly on Mon at 08:00 (Europe/London), top 10`."""
     names = " and ".join(f"*{escape(p.name)}*" for p in record.profiles)
-    o, cadence = record.options, record.options.cadence
-    when = f"daily at {cadence.at}" if cadence.kind == "daily" else (
-        f"weekly on {cadence.day.capitalize()} at {cadence.at}"
-    )  # fmt: skip
-    cut = [f"top {o.top}"] if o.top is not None else []
-    if o.min_percentile is not None:
-        cut.append(f"only the top {100 - o.min_percentile:g}%")
-    return f"{names}: {when} ({escape(cadence.tz)}), {', '.join(cut) or 'everything'}"
+    return f"{names}: {escape(record.rules.describe())}"
 
 
 def answer_list(deps: Deps, caller: Caller) -> Reply:
@@ -158,10 +146,11 @@ def answer_list(deps: Deps, caller: Caller) -> Reply:
             f"`{deps.command} subscribe JOURNAL`."
         )
     with deps.store.session() as session:
-        claimed = {r.id: subs.periods_claimed(session, r.id) for r in records}
+        claimed = subs.claimed_periods(session, subscription_ids=[r.id for r in records])
     lines = []
     for record in records:
-        upcoming = subscribing.next_digest(record, claimed[record.id], deps.now())
+        periods = {period for sub, period in claimed if sub == record.id}
+        upcoming = subscribing.next_digest(record, periods, deps.now())
         paused = f" — paused: {escape(record.paused_reason)}" if record.paused_reason else ""
         nxt = f" · next {upcoming:%Y-%m-%d %H:%M} UTC" if upcoming and not paused else ""
         lines.append(f"• {summary(record)}{nxt}{paused}")
@@ -198,7 +187,7 @@ def _which_one(deps: Deps, records: Sequence[SubscriptionRecord], question: str)
 
 
 def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient) -> Reply:
-    if not deps.settings.smtp_host:
+    if not configured(deps.settings, "email"):
         return mrkdwn(
             "Email is not set up on this rxradar yet: whoever runs it needs to set "
             "RXRADAR_SMTP_HOST (see the README). Until then, subscribe a channel with "
@@ -208,10 +197,14 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
     if isinstance(found, Reply):
         return found
     user = slack_user(client, caller.user_id)
-    record = subscribing.subscribe_email_from_slack(
-        deps.store, deps.settings, deps.registry, command.address,
+    try:
+        rules = _rules(command.options, client, caller)
+    except CommandError as exc:
+        return mrkdwn(escape(str(exc)))
+    record = subscribing.subscribe_for_someone(
+        deps.store, deps.settings.links(), deps.registry, Target("email", command.address),
         [p.name for p in found], deps.now(), requester=f"{user.name} (via Slack)",
-        owner=owner_of(caller), options=to_options(command.options, command.options.tz or user.tz),
+        owner=owner_of(caller), rules=rules,
     )  # fmt: skip
     if record.confirmed:
         return mrkdwn(f"{escape(command.address)} is now subscribed to {summary(record)}.")

@@ -1,7 +1,7 @@
 """Slash-command text in, a typed command out (pure: no Slack, no database).
 
 `/preprints subscribe Nucleic Acids Research weekly mon 08:00 top 10` becomes
-`Subscribe(journals=("Nucleic Acids Research",), options=Options(...))`. Journal names may
+`Subscribe(journals=("Nucleic Acids Research",), options=("weekly", "mon", …))`. Journal names may
 be quoted or not; unquoted names end where a run of options begins, so a journal whose
 name ends in an option word ("... Daily") has to be quoted. Every mistake raises
 `CommandError` whose message says what to type instead.
@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from bot.slack_app.options import (
-    CommandError,
-    NotAnOption,
-    Options,
-    options_text,
-    parse_options,
-)
+from bot.channels.email import parse_address as parse_email_address
+from bot.records.target import TargetError
+from bot.slack_app.options import CommandError, NotAnOption, check_words, option_values
 
-__all__ = ["CommandError", "Options", "options_text", "parse_options"]
+__all__ = ["CommandError"]
 
 SUBCOMMANDS = ("help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email")
 DEFAULT_TOP_DAYS = 30
@@ -31,7 +27,6 @@ _QUOTES = {'"': '"', "“": "”", "”": "”", "'": "'", "‘": "’"}
 _LINK = re.compile(r"<(mailto:)?([^|>]+)(?:\|[^>]*)?>")
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-_EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _VERSION_SUFFIX = re.compile(r"v\d+$")
 
 
@@ -49,7 +44,7 @@ class Help:
 @dataclass(frozen=True)
 class Subscribe:
     journals: tuple[str, ...]
-    options: Options = field(default_factory=Options)
+    options: tuple[str, ...] = ()  # the option words as typed (rules_from_words reads them)
 
 
 @dataclass(frozen=True)
@@ -85,7 +80,7 @@ class Journals:
 class Email:
     address: str
     journals: tuple[str, ...]
-    options: Options = field(default_factory=Options)
+    options: tuple[str, ...] = ()
 
 
 Command = Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email
@@ -243,13 +238,14 @@ def _parse_email(rest: list[Token], command: str) -> Command:
     )
     if not rest:
         raise CommandError(f"Which address? {usage}")
-    address = rest[0].text.removeprefix("mailto:")
-    if not _EMAIL.match(address):
-        raise CommandError(f"`{rest[0].text}` is not an email address. {usage}")
+    try:
+        address = parse_email_address(rest[0].text)
+    except TargetError:
+        raise CommandError(f"`{rest[0].text}` is not an email address. {usage}") from None
     names, options = split_names_and_options(rest[1:])
     if not names:
         raise CommandError(f"Which journal should {address} get? {usage}")
-    return Email(address=address.lower(), journals=tuple(names), options=options)
+    return Email(address=address, journals=tuple(names), options=options)
 
 
 _PARSERS = {
@@ -268,20 +264,23 @@ def _join(tokens: list[Token]) -> str:
     return " ".join(t.text for t in tokens)
 
 
-def split_names_and_options(tokens: list[Token]) -> tuple[list[str], Options]:
-    """Journal names first (comma-separated or quoted), then options.
+def split_names_and_options(tokens: list[Token]) -> tuple[list[str], tuple[str, ...]]:
+    """Journal names first (comma-separated or quoted), then option words.
 
-    The names end at the earliest position from which every remaining token is an option.
+    The names end at the earliest position from which every remaining token is an option;
+    a bad option value raises CommandError at once.
     """
     for start in range(len(tokens) + 1):
         tail = tokens[start:]
         if any(t.quoted for t in tail):
             continue
+        words = tuple(t.text for t in tail)
         try:
-            options = parse_options([t.text for t in tail])
+            option_values(words)
         except NotAnOption:
             continue
-        return _names(tokens[:start]), options
+        check_words(words)
+        return _names(tokens[:start]), words
     raise AssertionError("an empty tail always parses")  # pragma: no cover
 
 
@@ -315,10 +314,10 @@ def _quoted(names: tuple[str, ...]) -> str:
 def to_text(command: Command) -> str:
     """The text that parses back to `command` (for buttons that rerun a corrected command)."""
     if isinstance(command, Subscribe):
-        return f"subscribe {_quoted(command.journals)} {options_text(command.options)}".strip()
+        return f"subscribe {_quoted(command.journals)} {' '.join(command.options)}".strip()
     if isinstance(command, Email):
         names = _quoted(command.journals)
-        return f"email {command.address} {names} {options_text(command.options)}".strip()
+        return f"email {command.address} {names} {' '.join(command.options)}".strip()
     if isinstance(command, Top):
         return f"top {_quoted((command.journal,))} {command.days}"
     if isinstance(command, Unsubscribe):

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import subscribing
-from bot.digest.render import ACTION_VOTE_RELEVANT
+from bot.channels.slack import ACTION_VOTE_RELEVANT
 from bot.slack_app.answers import Caller, Deps
 from bot.slack_app.channel_subscriptions import channel_target
 from bot.slack_app.replies import Block, Reply, context, escape, message, mrkdwn, section

@@ -11,39 +11,19 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from bot.config import Settings
-from bot.feeds.normalise import api_record
-from bot.profiles.harvest import HarvestError, get_json, http_client
-from bot.profiles.records import Paper
-from bot.profiles.scorer import ActiveModel, load_active_model, predict
+from bot.feeds.fetch import FetchError
+from bot.jobs import biorxiv_api
+from bot.matching.match import match_rows
+from bot.matching.scorer import ActiveModel, load_active_model
+from bot.records.paper import Paper
 from bot.slack_app import commands as c
-from bot.slack_app.answers import Deps, score_text
+from bot.slack_app.answers import Deps, numbers_text
 from bot.slack_app.replies import Listed, Page, Reply, escape, message, mrkdwn, page
-from bot.store.profiles import list_profiles
-from bot.store.scores import find_preprint, preprint_as_paper, profile_stats
+from bot.store.scores import find_preprint, preprint_as_paper
 
 log = logging.getLogger(__name__)
 
-SERVERS = ("biorxiv", "medrxiv")
 MATCH_LIMIT = 10
-
-
-def fetch_paper(settings: Settings, doi: str) -> Paper | None:
-    """The latest version of `doi` from the bioRxiv/medRxiv details API; None if unknown."""
-    with http_client(settings) as client:
-        for server in SERVERS:
-            url = f"{settings.biorxiv_api_url}/details/{server}/{doi}/na/json"
-            payload = get_json(client, url, delay=0.5, what=f"the {server} API")
-            records = payload.get("collection") if isinstance(payload, dict) else None
-            parsed = [api_record(r, server) for r in records or [] if isinstance(r, dict)]
-            found = [p for p in parsed if p is not None]
-            if found:
-                latest = max(found, key=lambda p: p.version)
-                return Paper(title=latest.title, abstract=latest.abstract, id=latest.id,
-                             doi=latest.doi, server=server, posted_date=latest.posted)  # fmt: skip
-    return None
 
 
 def _stored_paper(deps: Deps, doi: str) -> Paper | None:
@@ -60,17 +40,19 @@ def _paper(deps: Deps, command: c.Match, progress: Callable[[Reply], Any]) -> Pa
         return stored
     progress(message(f"Looking up {command.doi} on bioRxiv and medRxiv…"))
     try:
-        fetched = fetch_paper(deps.settings, command.doi)
-    except HarvestError as exc:
+        with biorxiv_api(deps.settings) as api:
+            latest = api.latest_version(command.doi)
+    except FetchError as exc:
         log.warning("fetching %s failed: %s", command.doi, exc)
         return message(f"I couldn't reach bioRxiv to look up {command.doi} ({exc}). "
                        "Try again later, or paste the title and abstract instead.")  # fmt: skip
-    if fetched is None:
+    if latest is None:
         return mrkdwn(
             f"{escape(command.doi)} is not a bioRxiv or medRxiv preprint I can find. Paste its "
             f"title and abstract instead: `{deps.command} match TITLE AND ABSTRACT`."
         )
-    return fetched
+    return Paper(title=latest.title, abstract=latest.abstract, id=latest.id, doi=latest.doi,
+                 server=latest.server, posted_date=latest.posted)  # fmt: skip
 
 
 def answer_match(deps: Deps, command: c.Match, progress: Callable[[Reply], Any]) -> Reply:
@@ -94,28 +76,20 @@ def answer_match(deps: Deps, command: c.Match, progress: Callable[[Reply], Any])
 
 
 def _ranked_journals(deps: Deps, active: ActiveModel, paper: Paper) -> Reply:
-    probabilities = predict(active, [paper])[0]
-    order = np.argsort(-probabilities, kind="stable")[:MATCH_LIMIT]
-    with deps.store.session() as session:
-        profiles = {p.key: p for p in list_profiles(session, kind="journal")}
-        window = profile_stats(session)
-    items = []
-    for column in order:
-        key = active.model.journals[int(column)]
-        profile = profiles.get(key)
-        stats = window.get(profile.id) if profile else None
-        items.append(
-            Listed(
-                title=profile.name if profile else key,
-                details=f"based on {profile.n_papers:,} papers" if profile else "",
-                numbers=score_text(float(probabilities[column]), stats),
-            )
+    rows = [r for r in match_rows(deps.store, active, paper) if r.kind == "journal"]
+    items = tuple(
+        Listed(
+            title=row.name,
+            details=f"based on {row.papers:,} papers" if row.papers else "",
+            numbers=numbers_text(row.numbers),
         )
+        for row in rows[:MATCH_LIMIT]
+    )
     about = f"*{escape(paper.title)}*" if paper.title else "the text you pasted"
     return page(
         Page(
             heading=f"Journals that best fit {about}",
             note=f"Follow one with `{deps.command} subscribe NAME`; model {active.version}.",
-            items=tuple(items),
+            items=items,
         )
     )

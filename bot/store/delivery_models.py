@@ -26,17 +26,15 @@ from bot.store.base import Base, JSONType, UTCDateTime, utcnow
 
 
 class Subscriber(Base):
-    """Where digests go: a Slack channel (team + channel id) or an email address."""
+    """Where digests go: one `Target` (a channel kind and its address)."""
 
     __tablename__ = "subscribers"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # "email:<address>" or "slack:<team>:<channel>", so one target is one row
-    key: Mapped[str] = mapped_column(String(400), unique=True)
+    # "<kind>:<address>" (email:ada@x.org, slack:T123:C456, webhook:https://…): one row each
+    key: Mapped[str] = mapped_column(String(2100), unique=True)
     kind: Mapped[str] = mapped_column(String(20))
-    address: Mapped[str | None] = mapped_column(String(320))
-    team: Mapped[str | None] = mapped_column(String(50))
-    channel: Mapped[str | None] = mapped_column(String(50))
+    address: Mapped[str | None] = mapped_column(String(2000))
     # emails added by someone other than their owner stay unconfirmed until the link is used
     confirmed: Mapped[bool] = mapped_column(Boolean, default=True)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -87,7 +85,7 @@ class SubscriptionProfile(Base):
     )
 
 
-class Digest(Base):
+class DigestRow(Base):
     """One subscription's digest for one period; the unique key is the claim."""
 
     __tablename__ = "digests"

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
-from bot.digest.cadence import Slot
-from bot.digest.model import Candidate, Digest, History, ProfileSummary
-from bot.store.delivery_models import DeliveryAttempt, DigestItem, Subscriber, Subscription
-from bot.store.delivery_models import Digest as DigestRow
-from bot.store.models import Preprint
+from bot.records.cadence import Slot
+from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.store.delivery_models import (
+    DeliveryAttempt,
+    DigestItem,
+    DigestRow,
+    Subscriber,
+    Subscription,
+)
+from bot.store.models import PreprintRow
 from bot.store.profile_models import ProfileStats, Score
-
-LEASE = timedelta(minutes=15)  # longer than any single send, including SMTP/Slack timeouts
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,11 @@ def mark_skipped(session: Session, digest_id: int, window: tuple[datetime, datet
     row.status = "skipped"
 
 
+def _in_window(first: date, last: date) -> ColumnElement[bool]:
+    """Posted or updated within [first, last]."""
+    return or_(PreprintRow.posted.between(first, last), PreprintRow.updated.between(first, last))
+
+
 def candidates(
     session: Session,
     profile_ids: Sequence[int],
@@ -113,24 +122,26 @@ def candidates(
     first, last = start.date(), end.date()
     query = (
         select(
-            Preprint.id,
+            PreprintRow.id,
             Score.profile_id,
             Score.probability,
-            Preprint.title,
-            Preprint.abstract,
-            Preprint.authors,
-            Preprint.categories,
-            Preprint.server,
-            Preprint.posted,
-            Preprint.updated,
-            Preprint.doi,
-            Preprint.url,
+            PreprintRow.title,
+            PreprintRow.abstract,
+            PreprintRow.authors,
+            PreprintRow.categories,
+            PreprintRow.server,
+            PreprintRow.posted,
+            PreprintRow.updated,
+            PreprintRow.doi,
+            PreprintRow.url,
         )
-        .join(Score, Score.preprint_id == Preprint.id)
+        .join(Score, Score.preprint_id == PreprintRow.id)
         .where(Score.profile_id.in_(list(profile_ids)))
-        .where(Preprint.posted <= last)
-        .where(or_(Preprint.posted.between(first, last), Preprint.updated.between(first, last)))
-        .order_by(Score.probability.desc(), Preprint.id)
+        .where(PreprintRow.posted <= last)
+        .where(
+            or_(PreprintRow.posted.between(first, last), PreprintRow.updated.between(first, last))
+        )
+        .order_by(Score.probability.desc(), PreprintRow.id)
         .limit(limit)
     )
     return [
@@ -154,16 +165,15 @@ def candidates(
 
 def considered(session: Session, start: datetime, end: datetime) -> int:
     first, last = start.date(), end.date()
-    query = select(func.count(Preprint.id)).where(
-        Preprint.posted <= last,
-        or_(Preprint.posted.between(first, last), Preprint.updated.between(first, last)),
+    query = select(func.count(PreprintRow.id)).where(
+        PreprintRow.posted <= last, _in_window(first, last)
     )
     return int(session.scalar(query) or 0)
 
 
-def profile_summaries(
+def profile_windows(
     session: Session, profiles: Sequence[tuple[int, str, str]]
-) -> list[ProfileSummary]:
+) -> list[ProfileWindow]:
     """(id, name, kind) of followed profiles plus their score statistics, in the given order."""
     ids = [pid for pid, _, _ in profiles]
     stats = {
@@ -174,7 +184,7 @@ def profile_summaries(
     for pid, name, kind in profiles:
         s = stats.get(pid)
         summaries.append(
-            ProfileSummary(
+            ProfileWindow(
                 id=pid,
                 name=name,
                 kind=kind,
@@ -234,7 +244,7 @@ def sendable(session: Session, now: datetime) -> list[tuple[int, str]]:
 
 
 def take_lease(
-    session: Session, digest_id: int, run_id: str, at: datetime, lease: timedelta = LEASE
+    session: Session, digest_id: int, run_id: str, at: datetime, lease: timedelta
 ) -> bool:
     """Conditional UPDATE: True only for the one process that got the digest.
 

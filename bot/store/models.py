@@ -32,7 +32,7 @@ class Feed(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Preprint(Base):
+class PreprintRow(Base):
     __tablename__ = "preprints"
 
     # canonical id: bare lower-case DOI, or "arxiv:<id>" without version
@@ -78,4 +78,4 @@ class PreprintVersion(Base):
     updated: Mapped[date] = mapped_column(Date)
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    preprint: Mapped[Preprint] = relationship(back_populates="versions")
+    preprint: Mapped[PreprintRow] = relationship(back_populates="versions")

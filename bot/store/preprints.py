@@ -11,11 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.feeds.records import Preprint
+from bot.records.preprint import Preprint
 from bot.store.base import utcnow
 from bot.store.db import Store
-from bot.store.models import Preprint as PreprintRow
-from bot.store.models import PreprintVersion
+from bot.store.models import PreprintRow, PreprintVersion
 
 _CHUNK = 500  # ids per IN (...) query: well inside every backend's parameter limit
 
@@ -263,3 +262,14 @@ def preprint_versions(store: Store, preprint_id: str) -> list[tuple[int, str, da
     )
     with store.session() as session:
         return [(v.version, v.content_hash, v.updated) for v in session.scalars(query)]
+
+
+def servers_present(store: Store, servers: Sequence[str]) -> set[str]:
+    """Which of these servers have any preprint stored."""
+    query = (
+        select(PreprintRow.server)
+        .where(PreprintRow.server.in_(list(servers)))
+        .group_by(PreprintRow.server)
+    )
+    with store.session() as session:
+        return set(session.scalars(query))

@@ -1,6 +1,6 @@
 """Queries for journal/custom profiles and the papers that define them.
 
-A profile is found by its normalised key (`bot.profiles.names.journal_key`) or any alias,
+A profile is found by its normalised key (`bot.records.names.journal_key`) or any alias,
 so every spelling of a journal lands on one profile. Papers are deduplicated per profile
 by a hash of their normalised text.
 """
@@ -17,8 +17,8 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
-from bot.profiles.names import abbreviates, clean_name, display_name, journal_key
-from bot.profiles.records import Paper
+from bot.records.names import abbreviates, clean_name, display_name, journal_key
+from bot.records.paper import Paper
 from bot.store.db import Store
 from bot.store.profile_models import Profile, ProfileAlias, ProfilePaper
 
@@ -406,3 +406,23 @@ def find_profile(store: Store, name: str) -> ProfileSummary | Suggestions:
     contains = [pool[k] for k in pool if journal_key(name) and journal_key(name) in k]
     ordered = [*(p.name for p in short), *(pool[k] for k in close), *contains[:5]]
     return Suggestions(name, tuple(dict.fromkeys(ordered)))
+
+
+def add_issn_papers(
+    session: Session, issn: str, papers: Sequence[Paper]
+) -> tuple[str | None, int, int]:
+    """Add papers to the journal with this ISSN (created under their journal name when new);
+    returns (journal name, added, duplicates)."""
+    if not papers:
+        return None, 0, 0
+    name = next((p.journal for p in papers if p.journal), None) or f"ISSN {issn}"
+    profile = profile_by_issn(session, issn)
+    if profile is None:
+        profile, _ = upsert_profile(session, name, issns=[issn])
+    for spelling in {p.journal for p in papers if p.journal}:
+        add_alias(session, profile, spelling)
+    writer = PaperWriter(session, source="crossref")
+    for paper in papers:
+        writer.add(profile.id, paper)
+    writer.flush()
+    return profile.name, sum(writer.added.values()), writer.duplicates

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import case, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
-from bot.profiles.records import Paper
+from bot.records.paper import Paper
 from bot.store.base import utcnow
 from bot.store.delivery_models import Subscription, SubscriptionProfile
-from bot.store.models import Preprint
+from bot.store.models import PreprintRow
 from bot.store.profile_models import ModelVersion, Profile, ProfileStats, Score
 
 _CHUNK = 500
@@ -232,7 +232,7 @@ def _first(values: Sequence[str] | None) -> str | None:
     return values[0] if values else None
 
 
-def _ranked(preprint: Preprint, score: Score) -> RankedPreprint:
+def _ranked(preprint: PreprintRow, score: Score) -> RankedPreprint:
     return RankedPreprint(
         id=preprint.id,
         doi=preprint.doi,
@@ -253,10 +253,10 @@ def top_preprints(
 ) -> list[RankedPreprint]:
     """Preprints posted on or after `since`, best stored score for the profile first."""
     query = (
-        select(Preprint, Score)
-        .join(Score, Score.preprint_id == Preprint.id)
-        .where(Score.profile_id == profile_id, Preprint.posted >= since)
-        .order_by(Score.probability.desc(), Preprint.posted.desc(), Preprint.id)
+        select(PreprintRow, Score)
+        .join(Score, Score.preprint_id == PreprintRow.id)
+        .where(Score.profile_id == profile_id, PreprintRow.posted >= since)
+        .order_by(Score.probability.desc(), PreprintRow.posted.desc(), PreprintRow.id)
         .offset(offset)
         .limit(limit)
     )
@@ -270,7 +270,7 @@ def preprint_scores(session: Session, preprint_id: str) -> list[ScoreRow]:
     ]
 
 
-def preprint_as_paper(preprint: Preprint) -> Paper:
+def preprint_as_paper(preprint: PreprintRow) -> Paper:
     return Paper(
         title=preprint.title,
         abstract=preprint.abstract or "",
@@ -283,13 +283,13 @@ def preprint_as_paper(preprint: Preprint) -> Paper:
 
 
 _PAPER_COLUMNS = (
-    Preprint.id,
-    Preprint.title,
-    Preprint.abstract,
-    Preprint.doi,
-    Preprint.categories,
-    Preprint.server,
-    Preprint.posted,
+    PreprintRow.id,
+    PreprintRow.title,
+    PreprintRow.abstract,
+    PreprintRow.doi,
+    PreprintRow.categories,
+    PreprintRow.server,
+    PreprintRow.posted,
 )
 
 
@@ -310,32 +310,39 @@ def preprint_papers(session: Session, preprint_ids: Collection[str]) -> list[Pap
     ids = list(preprint_ids)
     found: list[Paper] = []
     for start in range(0, len(ids), _CHUNK):
-        query = select(*_PAPER_COLUMNS).where(Preprint.id.in_(ids[start : start + _CHUNK]))
+        query = select(*_PAPER_COLUMNS).where(PreprintRow.id.in_(ids[start : start + _CHUNK]))
         found.extend(_paper(row) for row in session.execute(query))
     return found
 
 
 def window_papers(session: Session, since: date) -> list[Paper]:
     """Every preprint posted on or after `since`, as Papers, in id order."""
-    query = select(*_PAPER_COLUMNS).where(Preprint.posted >= since).order_by(Preprint.id)
+    query = select(*_PAPER_COLUMNS).where(PreprintRow.posted >= since).order_by(PreprintRow.id)
     return [_paper(row) for row in session.execute(query)]
 
 
 def unscored_window_ids(session: Session, since: date, version_id: str) -> set[str]:
     """Preprints of the window without any score of `version_id` (a scoring that failed)."""
     scored = select(Score.preprint_id).where(
-        Score.preprint_id == Preprint.id, Score.model_version == version_id
+        Score.preprint_id == PreprintRow.id, Score.model_version == version_id
     )
-    query = select(Preprint.id).where(Preprint.posted >= since, ~scored.exists())
+    query = select(PreprintRow.id).where(PreprintRow.posted >= since, ~scored.exists())
     return set(session.scalars(query))
 
 
 def window_preprint_ids(session: Session, since: date) -> list[str]:
-    query = select(Preprint.id).where(Preprint.posted >= since).order_by(Preprint.id)
+    query = select(PreprintRow.id).where(PreprintRow.posted >= since).order_by(PreprintRow.id)
     return list(session.scalars(query))
 
 
-def find_preprint(session: Session, doi_or_id: str) -> Preprint | None:
+def find_preprint(session: Session, doi_or_id: str) -> PreprintRow | None:
     wanted = doi_or_id.strip().lower().removeprefix("https://doi.org/").removeprefix("doi:")
-    query = select(Preprint).where((Preprint.id == wanted) | (Preprint.doi == wanted))
+    query = select(PreprintRow).where((PreprintRow.id == wanted) | (PreprintRow.doi == wanted))
     return session.scalars(query).first()
+
+
+def prune_scores(session: Session, cutoff: date) -> int:
+    """Drop the scores of preprints last updated before `cutoff` (the preprints stay)."""
+    old = select(PreprintRow.id).where(PreprintRow.updated < cutoff)
+    deleted = session.execute(delete(Score).where(Score.preprint_id.in_(old)))
+    return int(getattr(deleted, "rowcount", 0) or 0)

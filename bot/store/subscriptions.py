@@ -2,33 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.digest.cadence import Cadence
-from bot.digest.model import Rules, Target
-from bot.store.delivery_models import Digest, Subscriber, Subscription, SubscriptionProfile
+from bot.records.rules import DigestRules, rules_columns, rules_from_columns
+from bot.records.target import Target
+from bot.store.delivery_models import (
+    DigestItem,
+    DigestRow,
+    Subscriber,
+    Subscription,
+    SubscriptionProfile,
+    Vote,
+)
 from bot.store.profile_models import Profile
-
-
-@dataclass(frozen=True)
-class Options:
-    """Everything a subscription can be told besides its target and profiles."""
-
-    cadence: Cadence = field(default_factory=Cadence)
-    top: int | None = 10
-    min_percentile: float | None = None
-    min_probability: float | None = None
-    keywords: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    servers: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    lookback_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -45,26 +36,11 @@ class SubscriptionRecord:
     target: Target
     confirmed: bool
     profiles: tuple[FollowedProfile, ...]
-    options: Options
+    rules: DigestRules
     active: bool
     paused_reason: str | None
     owner: str
     created_at: datetime
-
-    @property
-    def rules(self) -> Rules:
-        o = self.options
-        return Rules(
-            subscription_id=self.id,
-            top=o.top,
-            min_percentile=o.min_percentile,
-            min_probability=o.min_probability,
-            keywords=o.keywords,
-            exclude=o.exclude,
-            servers=o.servers,
-            categories=o.categories,
-            lookback_days=o.lookback_days,
-        )
 
     @property
     def journals(self) -> list[str]:
@@ -75,12 +51,23 @@ class SubscriptionRecord:
         return [p.name for p in self.profiles if p.kind != "journal"]
 
     @property
+    def names(self) -> str:
+        return ", ".join(p.name for p in self.profiles) or "(no journals)"
+
+    @property
     def sendable(self) -> bool:
         return self.active and self.paused_reason is None and self.confirmed
 
 
-def target_of(subscriber: Subscriber) -> Target:
-    return Target(subscriber.kind, subscriber.address, subscriber.team, subscriber.channel)
+@dataclass(frozen=True)
+class LastDigest:
+    """The newest digest of a subscription, as `subscriptions list` and `status` show it."""
+
+    period: str
+    status: str  # building | pending | sent | failed | skipped
+    items: int
+    error: str | None
+    retry_at: datetime | None  # when a pending digest is tried again
 
 
 def ensure_subscriber(session: Session, target: Target, confirmed: bool) -> Subscriber:
@@ -88,12 +75,7 @@ def ensure_subscriber(session: Session, target: Target, confirmed: bool) -> Subs
     row = session.scalar(select(Subscriber).where(Subscriber.key == target.key))
     if row is None:
         row = Subscriber(
-            key=target.key,
-            kind=target.kind,
-            address=target.address.strip().lower() if target.address else None,
-            team=target.team,
-            channel=target.channel,
-            confirmed=confirmed,
+            key=target.key, kind=target.kind, address=target.address, confirmed=confirmed
         )
         session.add(row)
         session.flush()
@@ -106,27 +88,12 @@ def create_subscription(
     session: Session,
     subscriber: Subscriber,
     profile_ids: Sequence[int],
-    options: Options,
+    rules: DigestRules,
     owner: str,
     now: datetime,
 ) -> int:
-    c = options.cadence
     row = Subscription(
-        subscriber_id=subscriber.id,
-        top=options.top,
-        min_percentile=options.min_percentile,
-        min_probability=options.min_probability,
-        keywords=list(options.keywords),
-        exclude=list(options.exclude),
-        servers=list(options.servers),
-        categories=list(options.categories),
-        cadence=c.kind,
-        day=c.day,
-        time=c.at,
-        tz=c.tz,
-        lookback_days=options.lookback_days,
-        owner=owner,
-        created_at=now,
+        subscriber_id=subscriber.id, owner=owner, created_at=now, **rules_columns(rules)
     )
     session.add(row)
     session.flush()
@@ -136,18 +103,8 @@ def create_subscription(
     return row.id
 
 
-def _options(row: Subscription) -> Options:
-    return Options(
-        cadence=Cadence(row.cadence, row.day, row.time, row.tz),
-        top=row.top,
-        min_percentile=row.min_percentile,
-        min_probability=row.min_probability,
-        keywords=tuple(row.keywords or ()),
-        exclude=tuple(row.exclude or ()),
-        servers=tuple(row.servers or ()),
-        categories=tuple(row.categories or ()),
-        lookback_days=row.lookback_days,
-    )
+def _rules(row: Subscription) -> DigestRules:
+    return rules_from_columns({name: getattr(row, name) for name in rules_columns(DigestRules())})
 
 
 def _followed(session: Session, ids: Sequence[int]) -> dict[int, list[FollowedProfile]]:
@@ -185,10 +142,10 @@ def subscriptions(
         SubscriptionRecord(
             id=sub.id,
             subscriber_id=person.id,
-            target=target_of(person),
+            target=Target.from_key(person.key),
             confirmed=person.confirmed,
             profiles=tuple(followed.get(sub.id, ())),
-            options=_options(sub),
+            rules=_rules(sub),
             active=sub.active,
             paused_reason=sub.paused_reason,
             owner=sub.owner,
@@ -227,6 +184,10 @@ def resume(session: Session, subscription_id: int) -> None:
         row.paused_at = None
 
 
+def subscriber(session: Session, subscriber_id: int) -> Subscriber | None:
+    return session.get(Subscriber, subscriber_id)
+
+
 def confirm_subscriber(
     session: Session, subscriber_id: int, binding_key: str, now: datetime
 ) -> bool:
@@ -240,41 +201,80 @@ def confirm_subscriber(
     return True
 
 
+def confirmation_due(session: Session, subscriber_id: int, now: datetime, every: timedelta) -> bool:
+    """Whether an unconfirmed subscriber may be sent a confirmation request now (and note it)."""
+    row = session.get_one(Subscriber, subscriber_id)
+    last = row.confirmation_sent_at
+    due = not row.confirmed and (last is None or now - last >= every)
+    if due:
+        row.confirmation_sent_at = now
+    return due
+
+
 def subscriber_key(session: Session, subscriber_id: int) -> str | None:
     row = session.get(Subscriber, subscriber_id)
     return row.key if row else None
 
 
-def last_results(session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
-    """The newest digest of each subscription: status, period, items and error."""
+def last_digests(session: Session, ids: Sequence[int]) -> dict[int, LastDigest]:
+    """The newest digest of each subscription."""
     rows = session.scalars(
-        select(Digest)
-        .where(Digest.subscription_id.in_(list(ids)))
-        .order_by(Digest.subscription_id, Digest.slot_at)
+        select(DigestRow)
+        .where(DigestRow.subscription_id.in_(list(ids)))
+        .order_by(DigestRow.subscription_id, DigestRow.slot_at)
     )
-    latest: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        latest[row.subscription_id] = {
-            "period": row.period,
-            "status": row.status,
-            "items": row.n_items,
-            "error": row.error,
-            "retry_at": row.retry_at if row.status == "pending" else None,
-        }
-    return latest
+    return {
+        row.subscription_id: LastDigest(
+            period=row.period,
+            status=row.status,
+            items=row.n_items,
+            error=row.error,
+            retry_at=row.retry_at if row.status == "pending" else None,
+        )
+        for row in rows
+    }
 
 
-def periods_claimed(session: Session, subscription_id: int) -> set[str]:
-    return set(
-        session.scalars(select(Digest.period).where(Digest.subscription_id == subscription_id))
+def claimed_periods(
+    session: Session,
+    *,
+    subscription_ids: Collection[int] | None = None,
+    periods: Collection[str] | None = None,
+) -> set[tuple[int, str]]:
+    """(subscription id, period) of every digest already claimed, for these subscriptions
+    and/or these periods."""
+    query = select(DigestRow.subscription_id, DigestRow.period)
+    if subscription_ids is not None:
+        query = query.where(DigestRow.subscription_id.in_(list(subscription_ids)))
+    if periods is not None:
+        if not periods:
+            return set()
+        query = query.where(DigestRow.period.in_(list(periods)))
+    return {(sub_id, period) for sub_id, period in session.execute(query)}
+
+
+def record_vote(
+    session: Session, subscriber_id: int, preprint_id: str, voter: str, value: int, now: datetime
+) -> None:
+    """One vote per person, subscriber and preprint; a second vote replaces the first."""
+    item = session.scalar(
+        select(DigestItem)
+        .where(DigestItem.subscriber_id == subscriber_id)
+        .where(DigestItem.preprint_id == preprint_id)
+        .order_by(DigestItem.id.desc())
     )
-
-
-def claimed_periods(session: Session, periods: set[str]) -> set[tuple[int, str]]:
-    """(subscription id, period) of every digest already claimed for these periods."""
-    if not periods:
-        return set()
-    rows = session.execute(
-        select(Digest.subscription_id, Digest.period).where(Digest.period.in_(list(periods)))
+    vote = session.scalar(
+        select(Vote).where(
+            Vote.subscriber_id == subscriber_id,
+            Vote.preprint_id == preprint_id,
+            Vote.voter == voter,
+        )
     )
-    return {(sub_id, period) for sub_id, period in rows}
+    if vote is None:
+        vote = Vote(
+            subscriber_id=subscriber_id, preprint_id=preprint_id, voter=voter, created_at=now
+        )
+        session.add(vote)
+    vote.value, vote.updated_at = value, now
+    vote.profile_id = item.profile_id if item else None
+    vote.digest_item_id = item.id if item else None

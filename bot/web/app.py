@@ -31,7 +31,7 @@ def create_web_app(settings: Settings, store: Store, slack_app: App | None = Non
     """Routes for `rxradar serve`; Slack's routes only when a Bolt app is given."""
     routes = [
         Route("/healthz", _healthz(store), methods=["GET"]),
-        *pages.routes(settings, store),
+        *pages.routes(settings.links(), store),
     ]
     if slack_app is not None:
         routes += slack_routes(slack_app)
@@ -39,15 +39,11 @@ def create_web_app(settings: Settings, store: Store, slack_app: App | None = Non
 
 
 def slack_configured(settings: Settings) -> bool:
+    slack = settings.slack
     return any(
-        (
-            settings.slack_signing_secret,
-            settings.slack_bot_token,
-            settings.slack_app_token,
-            settings.slack_client_id,
-            settings.slack_client_secret,
-        )
-    )
+        (slack.signing_secret, slack.bot_token, slack.app_token, slack.client_id,
+         slack.client_secret)
+    )  # fmt: skip
 
 
 def create_server_app(settings: Settings, store: Store) -> Starlette:
@@ -65,7 +61,7 @@ def create_server_app(settings: Settings, store: Store) -> Starlette:
         return create_web_app(settings, store)
     slack = create_app(settings, store)
     if installation_mode(settings) == "socket":
-        socket_mode_handler(slack, settings).connect()
+        socket_mode_handler(slack, settings).connect()  # type: ignore[no-untyped-call]
         log.info("Slack: connected in Socket Mode")
         return create_web_app(settings, store)
     return create_web_app(settings, store, slack)

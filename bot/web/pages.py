@@ -12,21 +12,19 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot import subscribing
-from bot.config import Settings, ensure_secret_key
-from bot.digest.model import Target
-from bot.resources import resource_dir
+from bot.config import LinkSettings
+from bot.records.target import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
+from bot.templating import render as render_template
 from bot.tokens import (
     CONFIRM,
     UNSUBSCRIBE,
@@ -48,17 +46,8 @@ class Page:
     values: dict[str, Any]
 
 
-@cache
-def _env() -> Environment:
-    return Environment(
-        loader=FileSystemLoader(resource_dir("templates")),
-        autoescape=True,
-        undefined=StrictUndefined,
-    )
-
-
 def render(page: Page) -> HTMLResponse:
-    html = _env().get_template(f"web/{page.template}").render(page.values)
+    html = render_template(f"web/{page.template}", **page.values)
     headers = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
     headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
@@ -70,8 +59,8 @@ def problem(status: int, title: str, message: str) -> Page:
     return Page(status, "result.html.j2", {"title": title, "message": message, "note": ""})
 
 
-def routes(settings: Settings, store: Store) -> list[Route]:
-    links = Links(settings, store)
+def routes(links_settings: LinkSettings, store: Store) -> list[Route]:
+    links = Links(links_settings, store)
     return [
         Route("/unsubscribe/{token}", _endpoint(links.unsubscribe), methods=["GET", "POST"]),
         Route("/confirm/{token}", _endpoint(links.confirm), methods=["GET", "POST"]),
@@ -91,16 +80,16 @@ def _endpoint(act: Callable[[str, bool, bytes], Page | Response]) -> Handler:
 class Links:
     """The two link kinds; `now` is injectable so tests can check expiry."""
 
-    def __init__(self, settings: Settings, store: Store,
+    def __init__(self, links: LinkSettings, store: Store,
                  now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:  # fmt: skip
-        self.settings = settings
+        self.links = links
         self.store = store
         self.now = now
 
     def _verify(self, purpose: str, token: str) -> TokenClaims | Page:
         if len(token) > MAX_TOKEN_LENGTH:
             return problem(400, "Link not valid", "This link is damaged; copy the whole link.")
-        secret = ensure_secret_key(self.settings).get()
+        secret = self.links.secret.get()
         try:
             claims = verify_token(secret, purpose, token, self.now())
         except TokenError as exc:
@@ -118,7 +107,7 @@ class Links:
                            "This link does not match any subscription.")  # fmt: skip
         if not post:
             return _unsubscribe_page(record, done=not record.active)
-        subscribing.unsubscribe_by_token(self.store, self.settings, token, self.now())
+        subscribing.unsubscribe_by_token(self.store, self.links, token, self.now())
         if body.strip() == ONE_CLICK:
             return PlainTextResponse("unsubscribed\n")
         return _unsubscribe_page(record, done=True)
@@ -129,30 +118,18 @@ class Links:
             return claims
         with self.store.session() as session:
             key = subs.subscriber_key(session, claims.subject)
-            records = subs.subscriptions(session, target=_target(key)) if key else []
+            records = subs.subscriptions(session, target=Target.from_key(key)) if key else []
         if key is None or binding_for(key) != claims.binding:
             return problem(404, "Address not found",
                            "This link does not match any pending subscription.")  # fmt: skip
         confirmed = bool(records) and all(r.confirmed for r in records)
         if post:
-            subscribing.confirm_email(self.store, self.settings, token, self.now())
-        return _confirm_page(_target(key), records, done=post or confirmed)
-
-
-def _target(key: str) -> Target:
-    kind, _, rest = key.partition(":")
-    if kind == "email":
-        return Target("email", address=rest)
-    team, _, channel = rest.partition(":")
-    return Target("slack", team=team or None, channel=channel)
-
-
-def _journals(record: subs.SubscriptionRecord) -> str:
-    return ", ".join(p.name for p in record.profiles) or "(no journals)"
+            subscribing.confirm(self.store, self.links, token, self.now())
+        return _confirm_page(Target.from_key(key), records, done=post or confirmed)
 
 
 def _unsubscribe_page(record: subs.SubscriptionRecord, done: bool) -> Page:
-    target, journals = record.target.describe(), _journals(record)
+    target, journals = record.target.describe(), record.names
     if done:
         return Page(200, "result.html.j2", {
             "title": "Unsubscribed",
@@ -179,7 +156,7 @@ def _confirm_page(target: Target, records: list[subs.SubscriptionRecord], done: 
     return Page(200, "question.html.j2", {
         "title": "Confirm your digest",
         "question": f"Someone asked for rxradar preprint digests to be sent to {address}:",
-        "details": [f"{_journals(r)} ({r.options.cadence.kind})" for r in records],
+        "details": [f"{r.names} ({r.rules.cadence.kind})" for r in records],
         "button": "Yes, send me these digests",
         "note": "If you did not ask for this, ignore this page: nothing will be sent.",
     })  # fmt: skip

@@ -175,7 +175,12 @@ class SlackFake:
         return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
 
     def add_channel(self, channel_id: str, name: str = "", **flags: bool) -> FakeChannel:
-        channel = FakeChannel(channel_id, name or channel_id.lower(), **flags)
+        channel = FakeChannel(
+            channel_id,
+            name or channel_id.lower(),
+            is_archived=flags.get("is_archived", False),
+            is_member=flags.get("is_member", True),
+        )
         self.channels[channel_id] = channel
         return channel
 
@@ -433,7 +438,7 @@ class SlackFake:
 
 def _params(raw: bytes, content_type: str) -> Json:
     if "json" in content_type:
-        return json.loads(raw or b"{}")  # type: ignore[no-any-return]
+        return json.loads(raw or b"{}")
     parsed = parse_qs(raw.decode(), keep_blank_values=True)
     params: Json = {k: v[0] for k, v in parsed.items()}
     for key in ("blocks", "metadata", "attachments"):

@@ -73,7 +73,7 @@ class _Handler:
             if session.ssl is not None or over_tls:
                 self.peer.tls_sessions += 1
             parsed = message_from_bytes(envelope.content, policy=policy.default)
-            self.peer.messages.append(parsed)  # type: ignore[arg-type]
+            self.peer.messages.append(parsed)
             self.peer.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
@@ -141,3 +141,10 @@ class SmtpPeer:
 
     def __exit__(self, *exc: Any) -> None:
         self.controller.stop()
+
+
+def part_text(message: EmailMessage, subtype: str = "plain") -> str:
+    """The text of a received message's text/<subtype> part (the test fails without one)."""
+    body = message.get_body((subtype,))
+    assert body is not None, f"the message has no text/{subtype} part"
+    return str(body.get_content())

@@ -104,4 +104,4 @@ class SocketModePeer:
                 return next((m for m in self.received if m.get("envelope_id") == envelope_id), None)
 
         found = wait_for(find, timeout, f"the acknowledgement of envelope {envelope_id}")
-        return found  # type: ignore[no-any-return]
+        return found

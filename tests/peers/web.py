@@ -60,7 +60,7 @@ def signed_headers(body: str, secret: str, timestamp: int | None = None) -> dict
     signature = SignatureVerifier(secret).generate_signature(timestamp=ts, body=body)
     return {
         "X-Slack-Request-Timestamp": ts,
-        "X-Slack-Signature": signature,
+        "X-Slack-Signature": str(signature),
         "Content-Type": "application/x-www-form-urlencoded",
     }
 

@@ -1,4 +1,4 @@
-"""The records digest building reads and returns (frozen, storage-free)."""
+"""The records a digest is built from and the built digest itself (frozen, storage-free)."""
 
 from __future__ import annotations
 
@@ -9,48 +9,9 @@ from typing import Any
 
 
 @dataclass(frozen=True)
-class Target:
-    """Where a digest goes: an email address or a Slack channel (or user, for notices)."""
+class ProfileWindow:
+    """A followed profile with its score distribution over the window (for percentile/lift)."""
 
-    kind: str  # "email" | "slack"
-    address: str | None = None
-    team: str | None = None
-    channel: str | None = None
-
-    @property
-    def key(self) -> str:
-        if self.kind == "email":
-            return f"email:{(self.address or '').strip().lower()}"
-        return f"slack:{self.team or ''}:{self.channel}"
-
-    def describe(self) -> str:
-        if self.kind == "email":
-            return self.address or ""
-        return f"slack {self.team}/{self.channel}" if self.team else f"slack {self.channel}"
-
-    def to_json(self) -> dict[str, Any]:
-        if self.kind == "email":
-            return {"kind": "email", "address": self.address}
-        return {"kind": "slack", "team": self.team, "channel": self.channel}
-
-
-@dataclass(frozen=True)
-class Rules:
-    """What a subscription wants: the cut and the filters."""
-
-    subscription_id: int
-    top: int | None = 10
-    min_percentile: float | None = None  # 0–100: 99 keeps the top 1%
-    min_probability: float | None = None  # 0–1
-    keywords: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    servers: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-    lookback_days: int = 7
-
-
-@dataclass(frozen=True)
-class ProfileSummary:
     id: int
     name: str
     kind: str = "journal"
@@ -136,13 +97,6 @@ class Digest:
     @property
     def is_empty(self) -> bool:
         return not self.entries
-
-    @property
-    def journals(self) -> str:
-        names = [section.name for section in self.sections]
-        if len(names) <= 2:
-            return " and ".join(names)
-        return ", ".join(names[:-1]) + " and " + names[-1]
 
     def to_payload(self) -> dict[str, Any]:
         """JSON-safe form stored with the digest, so a retry sends exactly the same text."""

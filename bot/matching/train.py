@@ -1,6 +1,6 @@
 """Train from the database into a versioned artefact, and switch the active version atomically.
 
-An artefact is a directory under `settings.models_dir/<version>` (model files + manifest).
+An artefact is a directory under `models.models_dir/<version>` (model files + manifest).
 It is written under a temporary name and renamed into place; the database then registers
 it, re-scores the preprints of the score window and makes it active in one transaction, so
 readers see the old version with its scores or the new one with its scores, never a mix.
@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.config import Settings
-from bot.profiles.scorer import ActiveModel, predict_window, store_window
+from bot.config import ModelSettings
+from bot.matching.scorer import ActiveModel, predict_window, store_window
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
@@ -96,24 +96,24 @@ def _write_artefact(model: JournalModel, directory: Path, manifest: dict[str, An
 
 def _activate(
     store: Store,
-    settings: Settings,
+    models: ModelSettings,
     active: ActiveModel,
     manifest: dict[str, Any],
     today: date | None,
 ) -> int:
     """Register, re-score the window and activate in one transaction; returns preprints scored."""
-    window_start = (today or datetime.now(UTC).date()) - timedelta(days=settings.score_window_days)
+    window_start = (today or datetime.now(UTC).date()) - timedelta(days=models.window_days)
     with store.session() as session:
         # Predict before the first write: on SQLite the write lock is taken at the first
         # flush, and predicting a 90-day window can take minutes with sentence embeddings.
         window = predict_window(session, active, window_start)
         add_model_version(session, active.version, str(active.path), manifest)
-        n_rescored = store_window(session, active, window, window_start, settings.score_window_days)
+        n_rescored = store_window(session, active, window, window_start, models.window_days)
         activate_model_version(session, active.version)
     return n_rescored
 
 
-def prune_model_directories(store: Store, settings: Settings) -> list[Path]:
+def prune_model_directories(store: Store, models: ModelSettings) -> list[Path]:
     """Delete the files of all but the newest `keep_models` versions (never the active one)
     and leftovers of trainings that crashed; returns what was removed.
 
@@ -125,9 +125,9 @@ def prune_model_directories(store: Store, settings: Settings) -> list[Path]:
         versions = model_versions(session)
     # The manifest's creation time has microseconds; ids only sort to the second.
     versions.sort(key=lambda v: (str(v.manifest.get("created", "")), v.id))
-    keep = {v.id for v in versions[-settings.keep_models :]} | {v.id for v in versions if v.active}
+    keep = {v.id for v in versions[-models.keep_models :]} | {v.id for v in versions if v.active}
     removed: list[Path] = []
-    root = settings.models_dir
+    root = models.models_dir
     known = {v.id for v in versions}
     for directory in sorted(root.iterdir()) if root.is_dir() else []:
         name = directory.name
@@ -145,7 +145,7 @@ def prune_model_directories(store: Store, settings: Settings) -> list[Path]:
 
 def train_from_store(
     store: Store,
-    settings: Settings,
+    models: ModelSettings,
     *,
     min_papers: int = 10,
     params: ModelParams | None = None,
@@ -163,21 +163,21 @@ def train_from_store(
             f"only {len(set(labels))} journal(s) have at least {min_papers} papers; add papers "
             "(`rxradar profiles import FILE` or `profiles harvest`) or lower --min-papers"
         )
-    params = params or ModelParams(embedding_model=settings.embedding_model)
+    params = params or ModelParams(embedding_model=models.embedding_model)
     try:
-        model = train_model(papers, labels, params, progress, settings.embeddings_dir)
+        model = train_model(papers, labels, params, progress, models.embeddings_dir)
     except EmbeddingError as exc:
         raise TrainError(str(exc)) from exc
     seconds = time.perf_counter() - started
     version = new_version_id(datetime.now(UTC))
     names = {k: p.name for k, p in journals.items()}
     manifest = _manifest(version, model, names, min_papers, seconds)
-    directory = settings.models_dir / version
+    directory = models.models_dir / version
     _write_artefact(model, directory, manifest)
     active = ActiveModel(version=version, model=model, path=directory)
-    n_rescored = _activate(store, settings, active, manifest, today)
+    n_rescored = _activate(store, models, active, manifest, today)
     log.info("model %s active: %d journals, %d papers", version, len(model.journals), len(papers))
-    prune_model_directories(store, settings)
+    prune_model_directories(store, models)
     return TrainReport(
         version=version,
         path=directory,

@@ -7,15 +7,16 @@ A feed's problems stay with that feed: its error is stored on it and its next po
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, HttpSettings
 from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.feeds.fetch import Fetcher, FetchRequest, FetchResult, describe_status
 from bot.feeds.parse import parse_feed
-from bot.feeds.records import ParsedFeed
+from bot.feeds.parsed import ParsedFeed
 from bot.store.base import utcnow
 from bot.store.db import Store
 from bot.store.feeds import (
@@ -77,17 +78,18 @@ def _duration(wait: timedelta) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
-def backoff(settings: Settings, failures: int) -> timedelta:
+def backoff(poll_interval: timedelta, failures: int) -> timedelta:
     """How long a feed rests after its n-th failure in a row: doubling, capped at a day."""
-    return min(settings.poll_interval * (2 ** min(failures, 16)), MAX_BACKOFF)
+    grown: timedelta = poll_interval * (2 ** min(failures, 16))
+    return min(grown, MAX_BACKOFF)
 
 
-def ensure_default_feeds(store: Store, settings: Settings) -> list[FeedInfo]:
+def ensure_default_feeds(store: Store, feeds: Sequence[str]) -> list[FeedInfo]:
     """Add RXRADAR_FEEDS when the database has never had a feed; returns what was added."""
     if count_feeds(store) > 0:
         return []
     added = []
-    for name in settings.feeds:
+    for name in feeds:
         try:
             source = resolve_source(name)
         except UnknownSource as exc:
@@ -98,7 +100,8 @@ def ensure_default_feeds(store: Store, settings: Settings) -> list[FeedInfo]:
 
 def poll_feeds(
     store: Store,
-    settings: Settings,
+    http: HttpSettings,
+    poll_interval: timedelta,
     ignore_due_times: bool = False,
     now: datetime | None = None,
     fetcher: Fetcher | None = None,
@@ -108,10 +111,10 @@ def poll_feeds(
     feeds = {feed.url: feed for feed in due_feeds(store, started, ignore_due_times)}
     requests = [FetchRequest(f.url, f.etag, f.last_modified) for f in feeds.values()]
     results: list[FeedPollResult] = []
-    client = fetcher or Fetcher(settings)
+    client = fetcher or Fetcher(http)
     try:
         for fetched in client.fetch_many(requests):
-            results.append(ingest(store, settings, feeds[fetched.url], fetched, started))
+            results.append(ingest(store, poll_interval, feeds[fetched.url], fetched, started))
     finally:
         if fetcher is None:
             client.close()
@@ -120,29 +123,29 @@ def poll_feeds(
 
 
 def ingest(
-    store: Store, settings: Settings, feed: FeedInfo, fetched: FetchResult, now: datetime
+    store: Store, poll_interval: timedelta, feed: FeedInfo, fetched: FetchResult, now: datetime
 ) -> FeedPollResult:
     """Store what one fetch brought and record the outcome on the feed. Never raises."""
     try:
         if fetched.gone:
             return _disable(store, feed, fetched, now)
         if fetched.error:
-            return _fail(store, settings, feed, fetched, fetched.error, now)
+            return _fail(store, poll_interval, feed, fetched, fetched.error, now)
         if fetched.not_modified:
-            return _succeed(store, settings, feed, fetched, None, UpsertResult(), now)
+            return _succeed(store, poll_interval, feed, fetched, None, UpsertResult(), now)
         parsed = parse_feed(fetched.body, fetched.content_type, feed.url, now.date())
         if parsed.problem:
-            return _fail(store, settings, feed, fetched, parsed.problem, now, parsed)
+            return _fail(store, poll_interval, feed, fetched, parsed.problem, now, parsed)
         stored = upsert_preprints(store, parsed.preprints, feed.id, now)
-        return _succeed(store, settings, feed, fetched, parsed, stored, now)
+        return _succeed(store, poll_interval, feed, fetched, parsed, stored, now)
     except Exception as exc:  # job boundary: one broken feed must not stop the others
         log.exception("polling feed %s (%s) failed", feed.id, feed.url)
         message = f"internal error while storing this feed: {type(exc).__name__}: {exc}"
-        return _fail(store, settings, feed, fetched, message, now)
+        return _fail(store, poll_interval, feed, fetched, message, now)
 
 
 def _success_outcome(
-    settings: Settings,
+    poll_interval: timedelta,
     feed: FeedInfo,
     fetched: FetchResult,
     parsed: ParsedFeed | None,
@@ -152,7 +155,7 @@ def _success_outcome(
     return FeedOutcome(
         polled_at=now,
         status=fetched.status,
-        next_poll_at=now + settings.poll_interval,
+        next_poll_at=now + poll_interval,
         success=True,
         failures=0,
         error=("; ".join(parsed.warnings) or None) if parsed else None,
@@ -166,14 +169,14 @@ def _success_outcome(
 
 def _succeed(
     store: Store,
-    settings: Settings,
+    poll_interval: timedelta,
     feed: FeedInfo,
     fetched: FetchResult,
     parsed: ParsedFeed | None,
     stored: UpsertResult,
     now: datetime,
 ) -> FeedPollResult:
-    record_poll(store, feed.id, _success_outcome(settings, feed, fetched, parsed, now))
+    record_poll(store, feed.id, _success_outcome(poll_interval, feed, fetched, parsed, now))
     skipped = parsed.skipped if parsed else 0
     log.info(
         "feed %s: %s new, %s updated, %s skipped",
@@ -195,7 +198,7 @@ def _succeed(
 
 def _fail(
     store: Store,
-    settings: Settings,
+    poll_interval: timedelta,
     feed: FeedInfo,
     fetched: FetchResult,
     message: str,
@@ -203,7 +206,7 @@ def _fail(
     parsed: ParsedFeed | None = None,
 ) -> FeedPollResult:
     failures = feed.consecutive_failures + 1
-    wait = backoff(settings, failures)
+    wait = backoff(poll_interval, failures)
     asked = fetched.retry_after(now)
     if asked is not None:  # the server said when to come back: never earlier than that
         message = f"{message}; the server asked us to wait {_duration(asked)}"

@@ -1,4 +1,4 @@
-"""The record types that leave `bot.feeds`: one `Preprint` per entry, one `ParsedFeed` per body."""
+"""A preprint as a source described it: one version, cleaned, with its canonical identity."""
 
 from __future__ import annotations
 
@@ -6,12 +6,6 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
-
-# What a feed turned out to be, detected from its content (never from its host name).
-BIORXIV_RDF = "biorxiv-rdf"
-ARXIV_RSS = "arxiv-rss"
-ARXIV_ATOM = "arxiv-atom"
-GENERIC = "generic"
 
 
 @dataclass(frozen=True)
@@ -44,15 +38,3 @@ class Preprint:
         """Changes only when what a reader (or the scoring model) sees changes."""
         material = json.dumps([self.title, self.abstract, list(self.authors)], ensure_ascii=False)
         return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    """What one feed body yielded. `problem` is set when the body as a whole is unusable."""
-
-    kind: str
-    title: str | None
-    preprints: tuple[Preprint, ...]
-    skipped: int = 0
-    problem: str | None = None
-    warnings: tuple[str, ...] = ()

@@ -8,35 +8,11 @@ it names the digest uniquely per subscription.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as clock
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CADENCES = ("daily", "weekly")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
-class CadenceError(ValueError):
-    """A cadence setting is invalid; the message says what is accepted."""
-
-
-@dataclass(frozen=True)
-class Cadence:
-    kind: str = "weekly"  # daily | weekly
-    day: str = "mon"  # weekday for weekly digests
-    at: str = "08:00"  # local wall-clock time, HH:MM
-    tz: str = "UTC"  # IANA time zone name
-
-    def __post_init__(self) -> None:
-        if self.kind not in CADENCES:
-            raise CadenceError(f"cadence {self.kind!r} is not one of: daily, weekly")
-        if self.day not in WEEKDAYS:
-            raise CadenceError(f"day {self.day!r} is not one of: {', '.join(WEEKDAYS)}")
-        if not _TIME.match(self.at):
-            raise CadenceError(f"time {self.at!r} is not a 24-hour HH:MM time such as 08:00")
-        zone(self.tz)
+from bot.records.rules import WEEKDAYS, Cadence, zone
 
 
 @dataclass(frozen=True)
@@ -45,37 +21,13 @@ class Slot:
     period: str  # local date, ISO format
 
 
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise CadenceError(
-            f"time zone {name!r} is unknown: use an IANA name such as Europe/London"
-        ) from None
-
-
-def parse_weekday(value: str) -> str:
-    """Accept 'mon', 'Monday', 'MON'; return the three-letter form."""
-    short = value.strip().lower()[:3]
-    if short not in WEEKDAYS:
-        raise CadenceError(f"day {value!r} is not a weekday (mon, tue, … sun)")
-    return short
-
-
-def normalise_time(value: str) -> str:
-    match = _TIME.match(value.strip())
-    if not match:
-        raise CadenceError(f"time {value!r} is not a 24-hour HH:MM time such as 08:00")
-    return f"{int(match.group(1)):02d}:{match.group(2)}"
-
-
 def _slot_on(cadence: Cadence, day: date) -> Slot | None:
     if cadence.kind == "weekly" and WEEKDAYS[day.weekday()] != cadence.day:
         return None
-    hour, minute = (int(part) for part in cadence.at.split(":"))
+    hour, minute = (int(part) for part in cadence.time.split(":"))
     # fold=0: an ambiguous local time means its first occurrence; a time inside a spring
     # gap resolves to the instant just after the gap, so no date ever loses its slot
-    local = datetime.combine(day, time(hour, minute), tzinfo=zone(cadence.tz))
+    local = datetime.combine(day, clock(hour, minute), tzinfo=zone(cadence.tz))
     return Slot(at=local.astimezone(UTC), period=day.isoformat())
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy.orm import Session
 
-from bot.config import Settings
-from bot.profiles.records import Paper
+from bot.config import ModelSettings
+from bot.records.paper import Paper
 from bot.scoring import stats as window_stats
 from bot.scoring.custom import CustomProfile, build_custom_profile, score_custom
 from bot.scoring.embeddings import attach_vector_store
@@ -274,8 +274,8 @@ def store_window(
     return len(window.ids)
 
 
-def window_start(settings: Settings, today: date | None = None) -> date:
-    return (today or datetime.now(UTC).date()) - timedelta(days=settings.score_window_days)
+def window_start(models: ModelSettings, today: date | None = None) -> date:
+    return (today or datetime.now(UTC).date()) - timedelta(days=models.window_days)
 
 
 def score_preprints(store: Store, model: ActiveModel, preprint_ids: Collection[str]) -> int:
@@ -285,7 +285,7 @@ def score_preprints(store: Store, model: ActiveModel, preprint_ids: Collection[s
 
 
 def score_after_poll(
-    store: Store, settings: Settings, preprint_ids: Collection[str], today: date | None = None
+    store: Store, models: ModelSettings, preprint_ids: Collection[str], today: date | None = None
 ) -> ScoreReport:
     """What a poll calls with its new/changed preprint ids. A no-op before any training.
 
@@ -296,7 +296,7 @@ def score_after_poll(
     if active is None:
         log.info("no trained model yet: %d preprints left unscored", len(preprint_ids))
         return ScoreReport(None, 0, 0, 0)
-    since = window_start(settings, today)
+    since = window_start(models, today)
     with store.session() as session:
         # A poll whose scoring failed (database hiccup, encoder missing) left its preprints
         # unscored; they are picked up here, so nothing stays unscored for good.
@@ -308,24 +308,22 @@ def score_after_poll(
         inside = window.subset(wanted)
         outside = predict_ids(session, active, wanted - set(inside.ids))
         n_rows = store_scores(session, active, inside) + store_scores(session, active, outside)
-        store_stats(session, active, window, since, settings.score_window_days)
+        store_stats(session, active, window, since, models.window_days)
     return ScoreReport(active.version, len(inside.ids) + len(outside.ids), n_rows, len(window.ids))
 
 
-def refresh_scores(store: Store, settings: Settings, today: date | None = None) -> ScoreReport:
+def refresh_scores(store: Store, models: ModelSettings, today: date | None = None) -> ScoreReport:
     """Re-score the whole window with the active model, e.g. after a custom profile changed."""
     active = load_active_model(store)
     if active is None:
         return ScoreReport(None, 0, 0, 0)
     with store.session() as session:
-        n = rescore_window(
-            session, active, window_start(settings, today), settings.score_window_days
-        )
+        n = rescore_window(session, active, window_start(models, today), models.window_days)
     return ScoreReport(active.version, n, 0, n)
 
 
 def follow_profile(
-    store: Store, settings: Settings, profile_id: int, today: date | None = None
+    store: Store, models: ModelSettings, profile_id: int, today: date | None = None
 ) -> int:
     """Give every preprint of the window a stored score for this profile (after a subscribe).
 
@@ -337,7 +335,7 @@ def follow_profile(
     if active is None:
         return 0
     with store.session() as session:
-        window = predict_window(session, active, window_start(settings, today))
+        window = predict_window(session, active, window_start(models, today))
         found = np.flatnonzero(window.cols.profile_ids == profile_id)
         if len(found) == 0:
             return 0  # not in the model (too few papers) and not custom

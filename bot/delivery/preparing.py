@@ -1,0 +1,137 @@
+"""Claim what is due, build it, and record it before anything is sent.
+
+The (subscription, period) row and its items are written in one transaction, so a crash
+leaves either nothing (the next run claims again) or a complete pending digest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.channels.base import new_message_id
+from bot.delivery.results import DeliveryResult
+from bot.digest.build import build_digest, window
+from bot.records.cadence import Slot, due_slot
+from bot.records.digest import Candidate, Digest
+from bot.store import Store
+from bot.store import digests as ledger
+from bot.store import subscriptions as subs
+from bot.store.subscriptions import SubscriptionRecord
+
+
+class RunCache:
+    """Reads shared by the subscriptions of one run (same window, same journals).
+
+    Subscriptions due at the same slot mostly have identical windows, so the window's
+    preprint count and each journal's candidates are read once per run, not once per
+    subscription. Only for the duration of one run: nothing here outlives it.
+    """
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[datetime, datetime], int] = {}
+        self.candidates: dict[tuple[Any, ...], list[Candidate]] = {}
+
+    def considered(self, session: Session, start: datetime, end: datetime) -> int:
+        if (start, end) not in self.counts:
+            self.counts[start, end] = ledger.considered(session, start, end)
+        return self.counts[start, end]
+
+    def found(
+        self, session: Session, ids: list[int], start: datetime, end: datetime, limit: int | None
+    ) -> tuple[list[Candidate], bool]:
+        """Each followed profile's best `limit` candidates (read once per run and profile),
+        and whether that was all of them."""
+        found: list[Candidate] = []
+        complete = True
+        for profile_id in ids:
+            key = (profile_id, start, end, limit)
+            if key not in self.candidates:
+                self.candidates[key] = ledger.candidates(session, [profile_id], start, end, limit)
+            rows = self.candidates[key]
+            complete = complete and (limit is None or len(rows) < limit)
+            found.extend(rows)
+        return found, complete
+
+
+def load_digest(
+    store: Store,
+    record: SubscriptionRecord,
+    period: str,
+    now: datetime,
+    cache: RunCache | None = None,
+) -> Digest:
+    """Everything `build_digest` needs, read from the store; the building itself is pure.
+
+    Candidates come best first, so the first few hundred usually fill a top-N digest; only
+    when filters or history leave it short is the whole window read.
+    """
+    cache = cache or RunCache()
+    rules = record.rules
+    ids = [p.id for p in record.profiles]
+    limit = None if rules.top is None else max(100, 10 * rules.top)
+    with store.session() as session:
+        last = ledger.history(session, record.subscriber_id, record.id, ())
+        start, end = window(rules, last, now)
+        profiles = ledger.profile_windows(
+            session, [(p.id, p.name, p.kind) for p in record.profiles]
+        )
+        count = cache.considered(session, start, end)
+        while True:
+            found, complete = cache.found(session, ids, start, end, limit)
+            past = ledger.history(
+                session, record.subscriber_id, record.id, {c.preprint_id for c in found}
+            )
+            digest = build_digest(record.id, rules, profiles, found, past, now, period, count)
+            full = len(digest.entries) >= (rules.top or 0)
+            if complete or full:
+                return digest
+            limit = None
+
+
+def _prepare_one(
+    store: Store,
+    public_url: str,
+    empty_message: bool,
+    due: tuple[SubscriptionRecord, Slot],
+    now: datetime,
+    cache: RunCache,
+) -> DeliveryResult | None:
+    record, slot = due
+    digest = load_digest(store, record, slot.period, now, cache)
+    with store.session() as session:
+        digest_id = ledger.claim(session, record.id, slot, now)
+        if digest_id is None:
+            return None
+        if digest.is_empty and not empty_message:
+            ledger.mark_skipped(session, digest_id, (digest.window_start, digest.window_end))
+            return DeliveryResult(record.id, slot.period, record.target, "skipped", 0)
+        # retries reuse this id: email's Message-ID, so a duplicate after a crash is recognisable
+        message_id = new_message_id(public_url)
+        ledger.record_digest(session, digest_id, record.subscriber_id, digest, message_id)
+    return None
+
+
+def prepare_due(
+    store: Store, public_url: str, empty_message: bool, now: datetime
+) -> list[DeliveryResult]:
+    """Claim, build and record every digest due at `now`; report the empty (skipped) ones."""
+    due: list[tuple[SubscriptionRecord, Slot]] = []
+    with store.session() as session:
+        for record in subs.subscriptions(session):
+            slot = due_slot(record.rules.cadence, record.created_at, now)
+            if record.sendable and slot is not None:
+                due.append((record, slot))
+        # a cheap pre-check in one query; the unique key in `claim` is what really decides
+        claimed = subs.claimed_periods(session, periods={slot.period for _, slot in due})
+    results = []
+    cache = RunCache()
+    for record, slot in due:
+        if (record.id, slot.period) in claimed:
+            continue
+        result = _prepare_one(store, public_url, empty_message, (record, slot), now, cache)
+        if result is not None:
+            results.append(result)
+    return results

@@ -1,0 +1,209 @@
+"""Send recorded digests once each, and record every attempt.
+
+Order of events for one digest (each step its own transaction):
+1. claim + build + record (`preparing`);
+2. lease: a conditional UPDATE takes the digest for this run; the attempt row is written
+   with outcome "started" *before* the send (`attempts`);
+3. send through the channel;
+4. record the outcome: accepted → digest sent, items delivered; temporary → retry at a
+   later run (5, 15, 60 minutes, then hourly, for up to 24 h, then failed); permanent →
+   digest failed, subscription paused with the reason, owner told.
+A crash between 3 and 4 leaves a "started" attempt; the next run after the lease expires
+tries again, marked as a retry: Slack skips the parts its metadata shows were posted,
+email is sent again with the same Message-ID (the one duplicate SMTP cannot rule out).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from datetime import datetime, timedelta
+
+from bot.channels.base import Channel, DeliveryError, DigestBody, DigestLinks, Message
+from bot.channels.registry import Registry
+from bot.config import DeliverySettings, LinkSettings
+from bot.delivery.attempts import attempt
+from bot.delivery.links import unsubscribe_url
+from bot.delivery.notices import notify_owner
+from bot.delivery.preparing import prepare_due
+from bot.delivery.results import DeliveryResult
+from bot.records.digest import Digest
+from bot.store import Store
+from bot.store import digests as ledger
+from bot.store import subscriptions as subs
+from bot.store.subscriptions import SubscriptionRecord
+
+log = logging.getLogger("rxradar.delivery")
+
+BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(minutes=60))
+RETRY_EVERY = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(hours=24)
+
+
+def next_retry(first_attempt_at: datetime, failures: int, now: datetime) -> datetime | None:
+    """When to try again after `failures` failed attempts; None once 24 h have passed."""
+    delay = BACKOFF[failures - 1] if failures <= len(BACKOFF) else RETRY_EVERY
+    retry_at = now + delay
+    return retry_at if retry_at <= first_attempt_at + GIVE_UP_AFTER else None
+
+
+def digest_message(
+    links: LinkSettings,
+    record: SubscriptionRecord,
+    digest: Digest,
+    now: datetime,
+    message_id: str,
+    digest_id: int | None = None,
+    retry: bool = False,
+) -> Message:
+    """A digest addressed to its subscription's target, with a signed unsubscribe link.
+
+    The reference (digest id, subscription, period) lets Slack recognise its own posts."""
+    body = DigestBody(digest, DigestLinks(unsubscribe_url(links, record, now)),
+                      record.rules.cadence.kind)  # fmt: skip
+    reference = {"subscription": str(record.id), "period": digest.period}
+    if digest_id is not None:
+        reference["digest"] = str(digest_id)
+    return Message(record.target, body, message_id, reference, retry)
+
+
+def _final_reason(error: DeliveryError) -> str:
+    if error.permanent:
+        return error.reason
+    return f"gave up after {GIVE_UP_AFTER.total_seconds() / 3600:.0f} h of retries: {error.reason}"
+
+
+def _record_failure(
+    store: Store,
+    record: SubscriptionRecord,
+    item: ledger.PendingDigest,
+    error: DeliveryError,
+    retry_at: datetime | None,
+    now: datetime,
+) -> str:
+    reason = error.reason if retry_at is not None else _final_reason(error)
+    with store.session() as session:
+        ledger.mark_failed_attempt(session, item.id, now, reason, retry_at)
+        if error.permanent:
+            subs.pause(session, record.id, error.reason, now)
+    return reason
+
+
+def deliver(
+    store: Store,
+    links: LinkSettings,
+    channel: Channel,
+    record: SubscriptionRecord,
+    item: ledger.PendingDigest,
+    now: datetime,
+) -> DeliveryResult:
+    """Send one leased digest and record what happened."""
+    digest = Digest.from_payload(item.payload)
+    retried = item.attempts > 0 or item.unfinished_attempt
+    message = digest_message(links, record, digest, now, item.message_id or "", item.id, retried)
+    retry_at = next_retry(item.first_attempt_at or now, item.attempts + 1, now)
+    outcome = attempt(
+        store, channel, message, now, purpose="digest", digest_id=item.id,
+        subscriber_id=record.subscriber_id, retry_at=retry_at,
+    )  # fmt: skip
+    n_items = len(digest.entries)
+    if isinstance(outcome, DeliveryError):
+        retry_at = None if outcome.permanent else retry_at
+        reason = _record_failure(store, record, item, outcome, retry_at, now)
+        status = "pending" if retry_at is not None else "failed"
+        return DeliveryResult(
+            record.id, item.period, record.target, status, n_items, reason, retry_at,
+            item.message_id,
+        )  # fmt: skip
+    with store.session() as session:
+        ledger.mark_sent(session, item.id, now)
+    shown_id = outcome.message_id or outcome.external_id  # Slack: the first message's ts
+    return DeliveryResult(
+        record.id, item.period, record.target, "sent", n_items, None, None, shown_id
+    )
+
+
+def _take(
+    store: Store, digest_id: int, run_id: str, at: datetime, lease: timedelta
+) -> tuple[SubscriptionRecord, ledger.PendingDigest] | None:
+    """Lease one digest for this run and load it; None when another process has it."""
+    with store.session() as session:
+        if not ledger.take_lease(session, digest_id, run_id, at, lease):
+            return None
+    with store.session() as session:
+        item = ledger.pending(session, digest_id)
+        record = subs.subscription(session, item.subscription_id)
+    return None if record is None else (record, item)
+
+
+def _hold_reason(record: SubscriptionRecord) -> str:
+    if not record.active:
+        return "unsubscribed before it was sent"
+    if record.paused_reason:
+        return f"subscription paused: {record.paused_reason}"
+    return "email address not confirmed"
+
+
+def _hold(
+    store: Store, record: SubscriptionRecord, item: ledger.PendingDigest, now: datetime
+) -> DeliveryResult:
+    """A digest whose subscription was stopped or paused after it was recorded."""
+    with store.session() as session:
+        ledger.mark_failed_attempt(session, item.id, now, _hold_reason(record), None)
+    n_items = len(Digest.from_payload(item.payload).entries)
+    return DeliveryResult(
+        record.id, item.period, record.target, "skipped", n_items, _hold_reason(record)
+    )
+
+
+def _newly_paused(store: Store, record: SubscriptionRecord) -> bool:
+    if record.paused_reason is not None:
+        return False
+    with store.session() as session:
+        fresh = subs.subscription(session, record.id)
+    return fresh is not None and fresh.paused_reason is not None
+
+
+def send_pending(
+    store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
+    now: datetime,
+) -> list[DeliveryResult]:  # fmt: skip
+    """Send every recorded digest whose time has come, once each, one channel per kind.
+
+    Retries wait for a later run (each attempt moves `retry_at` past `now`). A digest left
+    with a "started" attempt by a crashed run is retried once its lease has expired.
+    Leases are taken one digest at a time on a clock that advances with the run.
+    """
+    run_id, started = uuid.uuid4().hex, time.monotonic()
+    with store.session() as session:
+        work = ledger.sendable(session, now)
+    results: list[DeliveryResult] = []
+    for kind in sorted({kind for _, kind in work}):
+        channel = registry.open(kind)
+        try:
+            for digest_id, _ in (w for w in work if w[1] == kind):
+                at = now + timedelta(seconds=time.monotonic() - started)
+                taken = _take(store, digest_id, run_id, at, delivery.lease)
+                if taken is None:
+                    continue  # another process has it
+                record, item = taken
+                if not record.sendable:
+                    results.append(_hold(store, record, item, now))
+                    continue
+                result = deliver(store, links, channel, record, item, now)
+                results.append(result)
+                if result.status == "failed" and _newly_paused(store, record):
+                    notify_owner(store, links, registry, record, result.error or "", now)
+        finally:
+            channel.close()
+    return results
+
+
+def send_due(
+    store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
+    now: datetime,
+) -> list[DeliveryResult]:  # fmt: skip
+    """Everything due at `now`: new periods are claimed and built, then all pending sent."""
+    skipped = prepare_due(store, links.public_url, delivery.empty_digest_message, now)
+    return skipped + send_pending(store, delivery, links, registry, now)

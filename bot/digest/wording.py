@@ -1,0 +1,61 @@
+"""The sentences every rendering of a digest shares (email, Slack, webhooks, pages).
+
+Each channel lays them out in its own format; what they say is decided once, here.
+"""
+
+from __future__ import annotations
+
+from bot.records.digest import Digest, Section
+
+
+def count(n: int, word: str) -> str:
+    """`1 preprint`, `1,204 preprints`."""
+    return f"{n:,d} {word}{'' if n == 1 else 's'}"
+
+
+def journals(digest: Digest) -> str:
+    """`A`, `A and B`, `A, B and C`; "your profiles" when the digest follows none."""
+    names = [section.name for section in digest.sections]
+    if not names:
+        return "your profiles"
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def heading(digest: Digest) -> str:
+    return f"New preprints for {journals(digest)}"
+
+
+def subject(digest: Digest) -> str:
+    return f"{heading(digest)}: {count(len(digest.entries), 'preprint')}"
+
+
+def window(digest: Digest) -> str:
+    return f"{digest.window_start.date().isoformat()} to {digest.window_end.date().isoformat()}"
+
+
+def section_note(section: Section) -> str:
+    where = "previously published there" if section.kind == "journal" else "in this profile"
+    note = f"based on {count(section.n_papers, 'paper')} {where}"
+    if section.average_text:
+        note += f"; the average preprint has a {section.average_text} match score"
+    return note
+
+
+def intro(digest: Digest) -> str:
+    head = (
+        f"{count(len(digest.entries), 'preprint')} from {window(digest)}, picked from "
+        f"{count(digest.considered, 'preprint')} posted in that window"
+    )
+    if len(digest.sections) != 1:
+        return head + ", ranked by how well they match each journal's content profile."
+    section = digest.sections[0]
+    return (
+        f"{head}, ranked by how well they match {section.name}'s content profile, "
+        f"{section_note(section)}."
+    )
+
+
+def empty_note(digest: Digest) -> str:
+    return f"Nothing new for {journals(digest)} in this period."

@@ -1,0 +1,1 @@
+"""Feeds and profile data into the store: polls, backfills and harvests (resumable)."""

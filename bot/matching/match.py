@@ -1,0 +1,67 @@
+"""One paper against every journal and custom profile: "where might this land?"
+
+Shared by `rxradar match`, Slack's `match` and the web pages, so each shows the same ranks
+and numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from bot.digest.numbers import Shown
+from bot.matching.scorer import ActiveModel, columns, predict_columns
+from bot.matching.window import shown_in_window
+from bot.records.paper import Paper
+from bot.store.db import Store
+from bot.store.profiles import list_profiles
+from bot.store.scores import profile_stats
+
+
+@dataclass(frozen=True)
+class MatchRow:
+    rank: int  # among journals (a custom profile: 1 + the journals scoring higher)
+    name: str
+    profile_id: int | None
+    kind: str
+    papers: int | None
+    numbers: Shown
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "journal": self.name,
+            "profile_id": self.profile_id,
+            "kind": self.kind,
+            "papers": self.papers,
+            **self.numbers.to_json(),
+        }
+
+
+def match_rows(store: Store, active: ActiveModel, paper: Paper) -> list[MatchRow]:
+    """Every journal and custom profile for one paper, journals in rank order first."""
+    with store.session() as session:
+        cols = columns(session, active)
+        probabilities = predict_columns(active, cols, [paper])[0]
+        profiles = {p.id: p for p in list_profiles(session)}
+        window = profile_stats(session)
+    journals = probabilities[: cols.n_journals]
+    order = [*np.argsort(-journals, kind="stable"), *range(cols.n_journals, len(probabilities))]
+    rows = []
+    for position, column in enumerate(order, start=1):
+        profile = profiles.get(int(cols.profile_ids[column]))
+        p = float(probabilities[column])
+        is_journal = column < cols.n_journals
+        rows.append(
+            MatchRow(
+                rank=position if is_journal else int((journals > p).sum()) + 1,
+                name=profile.name if profile else active.model.journals[int(column)],
+                profile_id=profile.id if profile else None,
+                kind="journal" if is_journal else "custom",
+                papers=profile.n_papers if profile else None,
+                numbers=shown_in_window(p, window.get(profile.id) if profile else None),
+            )
+        )
+    return rows

@@ -1,0 +1,1 @@
+"""The web server: Slack endpoints, signed links (confirm, unsubscribe) and /healthz."""
