@@ -327,9 +327,9 @@ def load_settings(
     if contact is not None and not _email_ok(contact):
         raise ConfigError(f"{PREFIX}CONTACT_EMAIL={contact!r} is not an email address")
     # Set but empty means "no default feeds" (tests, or operators who add feeds by hand).
-    feeds_raw = read.env.get(PREFIX + "FEEDS", "biorxiv:all,medrxiv:all")
+    feeds_raw = read.env.get(PREFIX + "FEEDS", ",".join(SourceSettings.feeds))
     feeds = tuple(part.strip() for part in feeds_raw.split(",") if part.strip())
-    http_timeout = read.number("HTTP_TIMEOUT", 30.0, minimum=0.1)
+    http_timeout = read.number("HTTP_TIMEOUT", HttpSettings.timeout, minimum=0.1)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -337,27 +337,31 @@ def load_settings(
         http=HttpSettings(
             user_agent=user_agent(contact),
             timeout=http_timeout,
-            max_bytes=read.size("MAX_FEED_BYTES", 20 * MB),
-            host_delay=read.number("HOST_DELAY", 1.0),
+            max_bytes=read.size("MAX_FEED_BYTES", HttpSettings.max_bytes),
+            host_delay=read.number("HOST_DELAY", HttpSettings.host_delay),
         ),
         sources=SourceSettings(
-            biorxiv_api_url=read.url("BIORXIV_API_URL", "https://api.biorxiv.org").rstrip("/"),
-            crossref_api_url=read.url("CROSSREF_API_URL", "https://api.crossref.org").rstrip("/"),
+            biorxiv_api_url=read.url("BIORXIV_API_URL", SourceSettings.biorxiv_api_url).rstrip("/"),
+            crossref_api_url=read.url("CROSSREF_API_URL", SourceSettings.crossref_api_url).rstrip(
+                "/"
+            ),
             feeds=feeds,
-            poll_interval=read.duration("POLL_INTERVAL", timedelta(minutes=30)),
-            harvest_days=read.integer("HARVEST_DAYS", 365, minimum=1),
+            poll_interval=read.duration("POLL_INTERVAL", SourceSettings.poll_interval),
+            harvest_days=read.integer("HARVEST_DAYS", SourceSettings.harvest_days, minimum=1),
         ),
         smtp=_smtp(read),
         slack=_slack(read, http_timeout),
         delivery=DeliverySettings(
-            tick=read.duration("SCHEDULER_TICK", timedelta(seconds=60)),
-            lease=read.duration("DELIVERY_LEASE", timedelta(minutes=15)),
-            empty_digest_message=read.flag("EMPTY_DIGEST_MESSAGE", False),
+            tick=read.duration("SCHEDULER_TICK", DeliverySettings.tick),
+            lease=read.duration("DELIVERY_LEASE", DeliverySettings.lease),
+            empty_digest_message=read.flag(
+                "EMPTY_DIGEST_MESSAGE", DeliverySettings.empty_digest_message
+            ),
         ),
-        public_url=read.url("PUBLIC_URL", "http://127.0.0.1:8080").rstrip("/"),
+        public_url=read.url("PUBLIC_URL", Settings.public_url).rstrip("/"),
         secret_key=read.secret("SECRET_KEY"),
         contact_email=contact,
-        log_format=read.choice("LOG_FORMAT", "text", ("text", "json")),
+        log_format=read.choice("LOG_FORMAT", Settings.log_format, ("text", "json")),
     )
 
 
@@ -365,15 +369,17 @@ def _model(read: _Reader, data_dir: Path) -> ModelSettings:
     return ModelSettings(
         models_dir=data_dir / "models",
         embeddings_dir=data_dir / "embeddings",
-        window_days=read.integer("SCORE_WINDOW_DAYS", 90, minimum=1),
-        retention_days=read.integer("SCORE_RETENTION_DAYS", 365, minimum=1),
-        keep_models=read.integer("KEEP_MODELS", 3, minimum=2),
+        window_days=read.integer("SCORE_WINDOW_DAYS", ModelSettings.window_days, minimum=1),
+        retention_days=read.integer(
+            "SCORE_RETENTION_DAYS", ModelSettings.retention_days, minimum=1
+        ),
+        keep_models=read.integer("KEEP_MODELS", ModelSettings.keep_models, minimum=2),
         embedding_model=_embedding_model(read.text("EMBEDDING_MODEL")),
     )
 
 
 def _smtp(read: _Reader) -> SmtpSettings:
-    security = read.choice("SMTP_SECURITY", "starttls", ("starttls", "ssl", "none"))
+    security = read.choice("SMTP_SECURITY", SmtpSettings.security, ("starttls", "ssl", "none"))
     default_port = {"starttls": 587, "ssl": 465, "none": 25}[security]
     return SmtpSettings(
         host=read.text("SMTP_HOST"),
@@ -381,21 +387,21 @@ def _smtp(read: _Reader) -> SmtpSettings:
         username=read.text("SMTP_USERNAME"),
         password=read.secret("SMTP_PASSWORD"),
         security=security,
-        sender=read.text("SMTP_FROM", "rxradar <rxradar@localhost>") or "",
-        timeout=read.number("SMTP_TIMEOUT", 30.0, minimum=0.1),
+        sender=read.text("SMTP_FROM", SmtpSettings.sender) or "",
+        timeout=read.number("SMTP_TIMEOUT", SmtpSettings.timeout, minimum=0.1),
         ca_file=_existing_file(read.text("SMTP_CA_FILE"), "SMTP_CA_FILE"),
     )
 
 
 def _slack(read: _Reader, timeout: float) -> SlackSettings:
     return SlackSettings(
-        api_url=read.url("SLACK_API_URL", "https://slack.com/api/"),
+        api_url=read.url("SLACK_API_URL", SlackSettings.api_url),
         bot_token=read.secret("SLACK_BOT_TOKEN"),
         signing_secret=read.secret("SLACK_SIGNING_SECRET"),
         app_token=read.secret("SLACK_APP_TOKEN"),
         client_id=read.text("SLACK_CLIENT_ID"),
         client_secret=read.secret("SLACK_CLIENT_SECRET"),
-        command=read.text("SLACK_COMMAND", "/preprints") or "/preprints",
+        command=read.text("SLACK_COMMAND", SlackSettings.command) or SlackSettings.command,
         timeout=timeout,
     )
 

@@ -13,10 +13,8 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.records.progress import Progress as ProgressCallback
 from bot.store import DatabaseUnavailable, Store
 
 # Logs and progress go to stderr so `--json` leaves stdout clean.
@@ -69,46 +67,3 @@ def _default(value: Any) -> Any:
 def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
     sys.stdout.flush()
-
-
-class ProgressBars:
-    """Rich progress bars on stderr (so `--json` output stays clean), one per long step.
-
-    Call it with a label to get a `Progress` callback for that step; `stop()` when done.
-    """
-
-    def __init__(self) -> None:
-        self.bars = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-        )
-        self.started = False
-
-    def __call__(self, label: str) -> ProgressCallback:
-        if not self.started:
-            self.bars.start()
-            self.started = True
-        task = self.bars.add_task(label, total=None)
-
-        def advance(done: int, total: int) -> None:
-            self.bars.update(task, completed=done, total=total or None)
-
-        return advance
-
-    def stop(self) -> None:
-        if self.started:
-            self.bars.stop()
-            self.started = False
-
-
-@contextmanager
-def progress_bar(label: str) -> Iterator[ProgressCallback]:
-    """One progress bar for the duration of a block."""
-    bars = ProgressBars()
-    try:
-        yield bars(label)
-    finally:
-        bars.stop()

@@ -8,15 +8,8 @@ from datetime import date
 import typer
 from rich.table import Column, Table
 
-from bot.cli.common import (
-    err_console,
-    fail,
-    open_store,
-    out_console,
-    print_json,
-    progress_bar,
-    settings,
-)
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.cli.progress import progress_bar
 from bot.config import ConfigError, Settings
 from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.ingest.backfill import BackfillError, backfill

@@ -13,15 +13,8 @@ import typer
 from rich.table import Table
 
 from bot.cli import matching
-from bot.cli.common import (
-    err_console,
-    fail,
-    open_store,
-    out_console,
-    print_json,
-    progress_bar,
-    settings,
-)
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.cli.progress import progress_bar
 from bot.ingest.harvest import HarvestError, PubsWindow, harvest_crossref, harvest_pubs
 from bot.jobs import biorxiv_api, crossref_api
 from bot.profiles.files import PaperFileError, file_format, read_papers

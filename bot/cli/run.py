@@ -14,15 +14,8 @@ from typing import Any
 import typer
 
 from bot import jobs
-from bot.cli.common import (
-    ProgressBars,
-    err_console,
-    fail,
-    open_store,
-    out_console,
-    print_json,
-    settings,
-)
+from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.cli.progress import ProgressBars
 from bot.config import ConfigError, Settings
 from bot.locks import AlreadyRunning, scheduler_lock_for
 from bot.records.progress import ProgressFactory

@@ -98,6 +98,19 @@ def _title(entry: Mapping[str, Any]) -> str:
     return clean_text(str(entry.get("title") or ""))
 
 
+def _rxiv_preprint(
+    doi: str, version: int, title: str, abstract: str, authors: tuple[str, ...], server: str,
+    day: date, category: str | None,
+) -> Preprint:  # fmt: skip
+    """A bioRxiv/medRxiv preprint version (one date: the feed and API give only that)."""
+    return Preprint(
+        id=doi, version=version, title=title, abstract=abstract, authors=authors,
+        server=server, posted=day, updated=day, doi=doi,
+        categories=(category,) if category else (),
+        url=f"https://www.{server}.org/content/{doi}v{version}",
+    )  # fmt: skip
+
+
 def biorxiv_entry(
     entry: Mapping[str, Any], server: str, category: str | None, today: date
 ) -> Preprint | None:
@@ -113,19 +126,8 @@ def biorxiv_entry(
     found = _VERSION_IN_PATH.search(urlsplit(link or "").path)
     version = int(found.group(1)) if found else 1
     day = _entry_date(entry, "updated_parsed", "published_parsed") or today
-    return Preprint(
-        id=doi,
-        version=version,
-        title=title,
-        abstract=clean_text(str(entry.get("summary") or "")),
-        authors=_authors(entry),
-        server=server,
-        posted=day,
-        updated=day,
-        doi=doi,
-        categories=(category,) if category else (),
-        url=f"https://www.{server}.org/content/{doi}v{version}",
-    )
+    abstract = clean_text(str(entry.get("summary") or ""))
+    return _rxiv_preprint(doi, version, title, abstract, _authors(entry), server, day, category)
 
 
 def arxiv_rss_entry(entry: Mapping[str, Any], today: date) -> Preprint | None:
@@ -257,21 +259,11 @@ def api_record(record: Mapping[str, Any], server: str) -> Preprint | None:
     version = str(record.get("version") or "1").strip()
     published = normalise_doi(str(record.get("published") or ""))
     category = clean_text(str(record.get("category") or "")).lower()
-    site = "www.medrxiv.org" if server == "medrxiv" else "www.biorxiv.org"
-    return Preprint(
-        id=doi,
-        version=int(version) if version.isdigit() else 1,
-        title=title,
-        abstract=clean_text(str(record.get("abstract") or "")),
-        authors=split_authors(str(record.get("authors") or "")),
-        server=server,
-        posted=day,
-        updated=day,
-        doi=doi,
-        categories=(category,) if category else (),
-        url=f"https://{site}/content/{doi}v{version}",
-        published_doi=published,
-    )
+    abstract = clean_text(str(record.get("abstract") or ""))
+    authors = split_authors(str(record.get("authors") or ""))
+    number = int(version) if version.isdigit() else 1
+    preprint = _rxiv_preprint(doi, number, title, abstract, authors, server, day, category)
+    return replace(preprint, published_doi=published)
 
 
 def _iso_date(text: str) -> date | None:

@@ -16,6 +16,7 @@ from bot.feeds.crossref_api import MAX_PAGE, CrossrefApi
 from bot.feeds.fetch import FetchError
 from bot.profiles.crossref import IssnError, normalise_issn
 from bot.records.paper import Paper
+from bot.records.plain import plain
 from bot.records.progress import Progress
 from bot.records.servers import BIORXIV_API_SERVERS
 from bot.store.db import Store
@@ -47,17 +48,7 @@ class HarvestReport:
     already_done: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "harvest": self.key,
-            "records": self.n_records,
-            "added": self.n_added,
-            "duplicates": self.n_duplicates,
-            "skipped": self.n_skipped,
-            "profiles_created": self.n_profiles_created,
-            "total": self.total,
-            "resumed_from": self.resumed_from,
-            "already_done": self.already_done,
-        }
+        return plain(self, names={"key": "harvest"}, strip_prefix="n_")
 
 
 @dataclass(frozen=True)
@@ -70,14 +61,7 @@ class CrossrefReport:
     n_skipped: int  # works without title or abstract
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "issn": self.issn,
-            "journal": self.journal,
-            "records": self.n_records,
-            "added": self.n_added,
-            "duplicates": self.n_duplicates,
-            "skipped": self.n_skipped,
-        }
+        return plain(self, strip_prefix="n_")
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,16 +17,10 @@ from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.feeds.fetch import Fetcher, FetchRequest, FetchResult, describe_status
 from bot.feeds.parse import parse_feed
 from bot.feeds.parsed import ParsedFeed
+from bot.records.plain import plain
 from bot.store.base import utcnow
 from bot.store.db import Store
-from bot.store.feeds import (
-    FeedInfo,
-    FeedOutcome,
-    add_feed,
-    count_feeds,
-    due_feeds,
-    record_poll,
-)
+from bot.store.feeds import FeedInfo, FeedOutcome, add_feed, count_feeds, due_feeds, record_poll
 from bot.store.preprints import UpsertResult, upsert_preprints
 
 log = logging.getLogger(__name__)
@@ -47,14 +41,7 @@ class FeedPollResult:
 
     def to_json(self) -> dict[str, Any]:
         """The pinned `poll --json` row."""
-        return {
-            "feed": self.feed,
-            "status": self.status,
-            "new": self.new,
-            "updated": self.updated,
-            "skipped": self.skipped,
-            "error": self.error,
-        }
+        return plain(self, only=("feed", "status", "new", "updated", "skipped", "error"))
 
 
 @dataclass(frozen=True)
@@ -213,30 +200,27 @@ def _fail(
         wait = max(wait, min(asked, MAX_BACKOFF))
     retry_at = now + wait
     text = f"{message} (failure {failures} in a row; next try after {retry_at:%Y-%m-%d %H:%M} UTC)"
-    outcome = FeedOutcome(
-        polled_at=now,
-        status=fetched.status,
-        next_poll_at=retry_at,
-        success=False,
-        failures=failures,
-        error=text,
-        kind=parsed.kind if parsed else None,
-        title=parsed.title if parsed else None,
-    )
+    outcome = _failure(now, fetched, retry_at, failures, text, parsed)
     record_poll(store, feed.id, outcome)
     log.warning("feed %s: %s", feed.url, text)
     return FeedPollResult(feed.id, feed.url, fetched.status, error=text)
 
 
+def _failure(
+    now: datetime, fetched: FetchResult, retry_at: datetime, failures: int, error: str,
+    parsed: ParsedFeed | None = None,
+) -> FeedOutcome:  # fmt: skip
+    return FeedOutcome(
+        polled_at=now, status=fetched.status, next_poll_at=retry_at, success=False,
+        failures=failures, error=error,
+        kind=parsed.kind if parsed else None, title=parsed.title if parsed else None,
+    )  # fmt: skip
+
+
 def _disable(store: Store, feed: FeedInfo, fetched: FetchResult, now: datetime) -> FeedPollResult:
     text = f"{describe_status(410)}; if it has a new URL, add that (rxradar feeds add URL)"
-    outcome = FeedOutcome(
-        polled_at=now,
-        status=fetched.status,
-        next_poll_at=now,
-        success=False,
-        failures=feed.consecutive_failures + 1,
-        error=text,
+    outcome = replace(
+        _failure(now, fetched, now, feed.consecutive_failures + 1, text),
         disabled_reason="HTTP 410 Gone",
     )
     record_poll(store, feed.id, outcome)

@@ -15,9 +15,12 @@ from bot.digest.numbers import Shown
 from bot.matching.scorer import ActiveModel, columns, predict_columns
 from bot.matching.window import shown_in_window
 from bot.records.paper import Paper
+from bot.records.plain import plain
 from bot.store.db import Store
 from bot.store.profiles import list_profiles
 from bot.store.scores import profile_stats
+
+_NAMES = {"name": "journal"}
 
 
 @dataclass(frozen=True)
@@ -30,14 +33,8 @@ class MatchRow:
     numbers: Shown
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rank": self.rank,
-            "journal": self.name,
-            "profile_id": self.profile_id,
-            "kind": self.kind,
-            "papers": self.papers,
-            **self.numbers.to_json(),
-        }
+        row = plain(self, only=("rank", "name", "profile_id", "kind", "papers"), names=_NAMES)
+        return {**row, **self.numbers.to_json()}
 
 
 def match_rows(store: Store, active: ActiveModel, paper: Paper) -> list[MatchRow]:

@@ -12,7 +12,6 @@ import logging
 import secrets
 import shutil
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from bot.config import ModelSettings
 from bot.matching.scorer import ActiveModel, predict_window, store_window
+from bot.records.progress import Say
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
@@ -28,7 +28,6 @@ from bot.store.scores import activate_model_version, add_model_version, model_ve
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[str], None]
 STALE_PARTIAL_SECONDS = 24 * 3600  # a half-written artefact this old is from a crashed run
 
 
@@ -149,7 +148,7 @@ def train_from_store(
     *,
     min_papers: int = 10,
     params: ModelParams | None = None,
-    progress: Progress | None = None,
+    progress: Say | None = None,
     today: date | None = None,
 ) -> TrainReport:
     """Train on every journal profile with ≥ min_papers papers; make it the active version."""

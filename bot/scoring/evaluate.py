@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,11 +20,11 @@ import numpy as np
 
 from bot.records.names import display_name, journal_key
 from bot.records.paper import Paper
+from bot.records.progress import Say
 from bot.scoring.baselines import knn_probabilities, prior_probabilities
 from bot.scoring.metrics import Metrics, evaluate, true_ranks
 from bot.scoring.model import JournalModel, ModelParams, train_model
 
-Progress = Callable[[str], None]
 TOP_IN_PREDICTIONS = 10
 
 
@@ -97,7 +97,7 @@ def run_evaluation(
     test_papers: Sequence[Paper],
     min_papers: int = 10,
     params: ModelParams | None = None,
-    progress: Progress | None = None,
+    progress: Say | None = None,
     vector_store: Path | None = None,
 ) -> Evaluation:
     params = params or ModelParams()

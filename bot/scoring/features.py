@@ -90,7 +90,8 @@ def _bigrams(flat: _Ids, n_tokens: int) -> tuple[np.ndarray, np.ndarray]:
     return first[ok] * n_tokens + second[ok], flat.doc[:-1][ok]
 
 
-def _document_frequency(keys: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def document_frequency(keys: np.ndarray, doc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct keys, in how many documents each occurs) from (key, document) pairs."""
     order = np.lexsort((keys, doc))
     keys, doc = keys[order], doc[order]
     first = np.ones(len(keys), dtype=bool)
@@ -157,7 +158,7 @@ class TextVectorizer:
         keys_seen, counts_seen = [], []
         for chunk in _chunks(texts):
             flat = _flatten(chunk_tokens(chunk, self.prefix_chars), self.vocab)
-            keys, counts = _document_frequency(*_bigrams(flat, len(self.vocab)))
+            keys, counts = document_frequency(*_bigrams(flat, len(self.vocab)))
             keys_seen.append(keys)
             counts_seen.append(counts)
         keys, inverse = np.unique(np.concatenate(keys_seen), return_inverse=True)

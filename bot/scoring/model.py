@@ -15,7 +15,7 @@ all journals, a new profile (a custom one) can be scored on the same scale witho
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from bot.records.paper import Paper
+from bot.records.progress import Say
 from bot.scoring.calibration import (
     TOP_LABEL_IDENTITY,
     apply_top_label,
@@ -37,15 +38,7 @@ from bot.scoring.features import TextVectorizer, category_key, smooth_idf, weigh
 from bot.scoring.metrics import Metrics, evaluate
 from bot.scoring.params import ModelParams
 from bot.scoring.prefixes import PrefixVectorizer
-from bot.scoring.tables import (
-    Sums,
-    Tables,
-    component_scores,
-    cosines,
-    prune_rows,
-    sums,
-    tables,
-)
+from bot.scoring.tables import Sums, Tables, component_scores, cosines, prune_rows, sums, tables
 
 __all__ = [
     "JournalModel",
@@ -55,7 +48,6 @@ __all__ = [
     "train_model",
 ]
 
-Progress = Callable[[str], None]
 SparseVectorizer = TextVectorizer | PrefixVectorizer
 Vectorizer = SparseVectorizer | EmbeddingSpace
 LOGIT_BLOCK = 1000
@@ -278,7 +270,7 @@ def train_model(
     papers: Sequence[Paper],
     labels: Sequence[str],
     params: ModelParams | None = None,
-    progress: Progress | None = None,
+    progress: Say | None = None,
     vector_store: Path | None = None,
 ) -> JournalModel:
     """Fit on papers labelled with journal keys (every label becomes a journal).

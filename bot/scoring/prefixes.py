@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 import numpy as np
 import scipy.sparse as sp
 
-from bot.scoring.features import clean_text, smooth_idf, weigh
+from bot.scoring.features import clean_text, document_frequency, smooth_idf, weigh
 
 BASE = 38
 MAX_PREFIX = 10  # 38**10 < 2**53: codes stay exact through float64 sums
@@ -58,14 +58,6 @@ def prefix_codes(texts: Sequence[str], prefix_chars: int) -> tuple[np.ndarray, n
     return values.astype(np.int64), np.searchsorted(ends, starts, side="right")
 
 
-def _document_frequency(codes: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.lexsort((codes, docs))
-    codes, docs = codes[order], docs[order]
-    first = np.ones(len(codes), dtype=bool)
-    first[1:] = (codes[1:] != codes[:-1]) | (docs[1:] != docs[:-1])
-    return np.unique(codes[first], return_counts=True)
-
-
 def _chunks(texts: Sequence[str]) -> Iterator[Sequence[str]]:
     for start in range(0, len(texts), CHUNK):
         yield texts[start : start + CHUNK]
@@ -95,7 +87,7 @@ class PrefixVectorizer:
         seen: list[np.ndarray] = [empty]
         counts: list[np.ndarray] = [empty]
         for chunk in _chunks(texts):
-            unique, df = _document_frequency(*prefix_codes(chunk, self.prefix_chars))
+            unique, df = document_frequency(*prefix_codes(chunk, self.prefix_chars))
             seen.append(unique)
             counts.append(df)
         codes, inverse = np.unique(np.concatenate(seen), return_inverse=True)

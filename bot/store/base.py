@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
@@ -51,8 +52,27 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+T = TypeVar("T")
+
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def record_of(cls: type[T], row: Any, **values: Any) -> T:
+    """A frozen record from an ORM row (or a result row) by field name.
+
+    Stored JSON lists become tuples and a missing list an empty one; `values` are fields
+    the row does not have under the record's names.
+    """
+    taken: dict[str, Any] = {}
+    for field in fields(cls):  # type: ignore[arg-type]
+        if field.name in values:
+            continue
+        value = getattr(row, field.name)
+        if isinstance(value, list) or (value is None and field.default == ()):
+            value = tuple(value or ())
+        taken[field.name] = value
+    return cls(**taken, **values)

@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bot.records.cadence import Slot
 from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.store.base import record_of
 from bot.store.delivery_models import (
     DeliveryAttempt,
     DigestItem,
@@ -145,20 +146,7 @@ def candidates(
         .limit(limit)
     )
     return [
-        Candidate(
-            preprint_id=row.id,
-            profile_id=row.profile_id,
-            probability=row.probability,
-            title=row.title,
-            abstract=row.abstract or "",
-            authors=tuple(row.authors or ()),
-            categories=tuple(row.categories or ()),
-            server=row.server,
-            posted=row.posted,
-            updated=row.updated,
-            doi=row.doi,
-            url=row.url,
-        )
+        record_of(Candidate, row, preprint_id=row.id, abstract=row.abstract or "")
         for row in session.execute(query)
     ]
 
@@ -269,16 +257,7 @@ def pending(session: Session, digest_id: int) -> PendingDigest:
             and_(DeliveryAttempt.digest_id == digest_id, DeliveryAttempt.outcome == "started")
         )
     )
-    return PendingDigest(
-        id=row.id,
-        subscription_id=row.subscription_id,
-        period=row.period,
-        payload=row.payload,
-        message_id=row.message_id,
-        attempts=row.attempts,
-        first_attempt_at=row.first_attempt_at,
-        unfinished_attempt=bool(unfinished),
-    )
+    return record_of(PendingDigest, row, unfinished_attempt=bool(unfinished))
 
 
 def start_attempt(

@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, or_, select
 
+from bot.records.plain import plain
+from bot.store.base import record_of
 from bot.store.db import Store
 from bot.store.models import Feed
 
@@ -19,6 +21,10 @@ REMOVED = "removed with `rxradar feeds remove`"
 
 class FeedExists(ValueError):
     """The URL is already a feed; the message names its id."""
+
+
+_SHOWN = ("id", "url", "source", "kind", "title", "enabled", "last_status", "last_error",
+          "consecutive_failures", "last_polled_at", "next_poll_at", "disabled_reason")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -44,20 +50,7 @@ class FeedInfo:
         return not self.enabled and self.disabled_reason == REMOVED
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "url": self.url,
-            "source": self.source,
-            "kind": self.kind,
-            "title": self.title,
-            "enabled": self.enabled,
-            "last_status": self.last_status,
-            "last_error": self.last_error,
-            "consecutive_failures": self.consecutive_failures,
-            "last_polled_at": self.last_polled_at,
-            "next_poll_at": self.next_poll_at,
-            "disabled_reason": self.disabled_reason,
-        }
+        return plain(self, only=_SHOWN)
 
 
 @dataclass(frozen=True)
@@ -79,23 +72,7 @@ class FeedOutcome:
 
 
 def _info(row: Feed) -> FeedInfo:
-    return FeedInfo(
-        id=row.id,
-        url=row.url,
-        source=row.source,
-        kind=row.kind,
-        title=row.title,
-        enabled=row.enabled,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        last_status=row.last_status,
-        last_error=row.last_error,
-        consecutive_failures=row.consecutive_failures,
-        next_poll_at=row.next_poll_at,
-        last_polled_at=row.last_polled_at,
-        last_success_at=row.last_success_at,
-        disabled_reason=row.disabled_reason,
-    )
+    return record_of(FeedInfo, row)
 
 
 def add_feed(store: Store, url: str, source: str | None = None, kind: str = "unknown") -> FeedInfo:

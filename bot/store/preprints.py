@@ -11,12 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bot.records.plain import plain
 from bot.records.preprint import Preprint
-from bot.store.base import utcnow
+from bot.store.base import record_of, utcnow
 from bot.store.db import Store
 from bot.store.models import PreprintRow, PreprintVersion
 
 _CHUNK = 500  # ids per IN (...) query: well inside every backend's parameter limit
+
+
+_SHOWN = ("id", "version", "doi", "title", "authors", "abstract", "server", "categories",
+          "posted", "updated", "url")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -40,19 +45,7 @@ class StoredPreprint:
 
     def to_json(self) -> dict[str, Any]:
         """The pinned `preprints list --json` shape (plus `updated`)."""
-        return {
-            "id": self.id,
-            "version": self.version,
-            "doi": self.doi,
-            "title": self.title,
-            "authors": list(self.authors),
-            "abstract": self.abstract,
-            "server": self.server,
-            "categories": list(self.categories),
-            "posted": self.posted.isoformat(),
-            "updated": self.updated.isoformat(),
-            "url": self.url,
-        }
+        return plain(self, only=_SHOWN)
 
 
 @dataclass(frozen=True)
@@ -67,24 +60,7 @@ class UpsertResult:
 
 
 def _stored(row: PreprintRow) -> StoredPreprint:
-    return StoredPreprint(
-        id=row.id,
-        version=row.version,
-        doi=row.doi,
-        arxiv_id=row.arxiv_id,
-        title=row.title,
-        abstract=row.abstract,
-        authors=tuple(row.authors or ()),
-        categories=tuple(row.categories or ()),
-        server=row.server,
-        posted=row.posted,
-        updated=row.updated,
-        url=row.url,
-        content_hash=row.content_hash,
-        first_seen_at=row.first_seen_at,
-        last_updated_at=row.last_updated_at,
-        source_feed_id=row.source_feed_id,
-    )
+    return record_of(StoredPreprint, row)
 
 
 def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:

@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session
 
 from bot.records.names import abbreviates, clean_name, display_name, journal_key
 from bot.records.paper import Paper
+from bot.records.plain import plain
+from bot.store.base import record_of
 from bot.store.db import Store
 from bot.store.profile_models import Profile, ProfileAlias, ProfilePaper
 
@@ -40,13 +42,7 @@ class ProfileSummary:
     n_papers: int
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "name": self.name,
-            "kind": self.kind,
-            "issns": list(self.issns),
-            "papers": self.n_papers,
-        }
+        return plain(self, only=("id", "name", "kind", "issns", "n_papers"), strip_prefix="n_")
 
 
 @dataclass(frozen=True)
@@ -71,14 +67,7 @@ class ImportReport:
     added_per_profile: dict[str, int]
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "read": self.n_read,
-            "added": self.n_added,
-            "duplicates": self.n_duplicates,
-            "unlabelled": self.n_unlabelled,
-            "profiles_created": self.n_profiles_created,
-            "added_per_profile": self.added_per_profile,
-        }
+        return plain(self, strip_prefix="n_")
 
 
 def profile_key(name: str, kind: str = "journal") -> str:
@@ -288,14 +277,7 @@ def paper_counts(session: Session) -> dict[int, int]:
 
 
 def _summary(profile: Profile, count: int) -> ProfileSummary:
-    return ProfileSummary(
-        id=profile.id,
-        key=profile.key,
-        name=profile.name,
-        kind=profile.kind,
-        issns=tuple(profile.issns or ()),
-        n_papers=count,
-    )
+    return record_of(ProfileSummary, profile, n_papers=count)
 
 
 def list_profiles(session: Session, kind: str | None = None) -> list[ProfileSummary]:
@@ -340,18 +322,7 @@ def training_papers(
 
 
 def paper_from_row(row: ProfilePaper, journal: str | None = None) -> Paper:
-    return Paper(
-        title=row.title,
-        abstract=row.abstract,
-        journal=journal,
-        id=row.doi,
-        doi=row.doi,
-        published_doi=row.published_doi,
-        category=row.category,
-        server=row.server,
-        posted_date=row.posted_date,
-        extra=dict(row.extra or {}),
-    )
+    return record_of(Paper, row, journal=journal, id=row.doi, extra=dict(row.extra or {}))
 
 
 def profile_papers(session: Session, profile_id: int) -> list[Paper]:

@@ -16,7 +16,7 @@ from sqlalchemy import case, delete, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.records.paper import Paper
-from bot.store.base import utcnow
+from bot.store.base import record_of, utcnow
 from bot.store.delivery_models import Subscription, SubscriptionProfile
 from bot.store.models import PreprintRow
 from bot.store.profile_models import ModelVersion, Profile, ProfileStats, Score
@@ -213,19 +213,7 @@ def profile_stats(
     query = select(ProfileStats)
     if profile_ids is not None:
         query = query.where(ProfileStats.profile_id.in_(list(profile_ids)))
-    return {
-        row.profile_id: StatsRow(
-            profile_id=row.profile_id,
-            model_version=row.model_version,
-            window_days=row.window_days,
-            window_end=row.window_end,
-            n_preprints=row.n_preprints,
-            mean_probability=row.mean_probability,
-            quantiles=tuple(row.quantiles or ()),
-            n_papers=row.n_papers,
-        )
-        for row in session.scalars(query)
-    }
+    return {row.profile_id: record_of(StatsRow, row) for row in session.scalars(query)}
 
 
 def _first(values: Sequence[str] | None) -> str | None:
@@ -233,19 +221,10 @@ def _first(values: Sequence[str] | None) -> str | None:
 
 
 def _ranked(preprint: PreprintRow, score: Score) -> RankedPreprint:
-    return RankedPreprint(
-        id=preprint.id,
-        doi=preprint.doi,
-        title=preprint.title,
-        abstract=preprint.abstract,
-        authors=tuple(preprint.authors or ()),
-        posted=preprint.posted,
-        server=preprint.server,
-        category=_first(preprint.categories),
-        url=preprint.url,
-        probability=score.probability,
-        model_version=score.model_version,
-    )
+    return record_of(
+        RankedPreprint, preprint, category=_first(preprint.categories),
+        probability=score.probability, model_version=score.model_version,
+    )  # fmt: skip
 
 
 def top_preprints(
@@ -270,7 +249,8 @@ def preprint_scores(session: Session, preprint_id: str) -> list[ScoreRow]:
     ]
 
 
-def preprint_as_paper(preprint: PreprintRow) -> Paper:
+def preprint_as_paper(preprint: Any) -> Paper:
+    """What the model reads of a stored preprint (an ORM row or a row of `_PAPER_COLUMNS`)."""
     return Paper(
         title=preprint.title,
         abstract=preprint.abstract or "",
@@ -293,32 +273,19 @@ _PAPER_COLUMNS = (
 )
 
 
-def _paper(row: Any) -> Paper:
-    """A Paper from the few columns scoring reads (loading whole rows costs 3× more)."""
-    return Paper(
-        title=row.title,
-        abstract=row.abstract or "",
-        id=row.id,
-        doi=row.doi,
-        category=_first(row.categories),
-        server=row.server,
-        posted_date=row.posted,
-    )
-
-
 def preprint_papers(session: Session, preprint_ids: Collection[str]) -> list[Paper]:
     ids = list(preprint_ids)
     found: list[Paper] = []
     for start in range(0, len(ids), _CHUNK):
         query = select(*_PAPER_COLUMNS).where(PreprintRow.id.in_(ids[start : start + _CHUNK]))
-        found.extend(_paper(row) for row in session.execute(query))
+        found.extend(preprint_as_paper(row) for row in session.execute(query))
     return found
 
 
 def window_papers(session: Session, since: date) -> list[Paper]:
     """Every preprint posted on or after `since`, as Papers, in id order."""
     query = select(*_PAPER_COLUMNS).where(PreprintRow.posted >= since).order_by(PreprintRow.id)
-    return [_paper(row) for row in session.execute(query)]
+    return [preprint_as_paper(row) for row in session.execute(query)]
 
 
 def unscored_window_ids(session: Session, since: date, version_id: str) -> set[str]:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.records.rules import DigestRules, rules_columns, rules_from_columns
 from bot.records.target import Target
+from bot.store.base import record_of
 from bot.store.delivery_models import (
     DigestItem,
     DigestRow,
@@ -224,15 +225,12 @@ def last_digests(session: Session, ids: Sequence[int]) -> dict[int, LastDigest]:
         .order_by(DigestRow.subscription_id, DigestRow.slot_at)
     )
     return {
-        row.subscription_id: LastDigest(
-            period=row.period,
-            status=row.status,
-            items=row.n_items,
-            error=row.error,
+        row.subscription_id: record_of(
+            LastDigest, row, items=row.n_items,
             retry_at=row.retry_at if row.status == "pending" else None,
         )
         for row in rows
-    }
+    }  # fmt: skip
 
 
 def claimed_periods(

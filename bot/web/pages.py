@@ -10,7 +10,7 @@ Nothing here redirects, and every value on a page is escaped by Jinja.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,14 +25,7 @@ from bot.records.target import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.templating import render as render_template
-from bot.tokens import (
-    CONFIRM,
-    UNSUBSCRIBE,
-    TokenClaims,
-    TokenError,
-    binding_for,
-    verify_token,
-)
+from bot.tokens import CONFIRM, UNSUBSCRIBE, TokenClaims, TokenError, binding_for, verify_token
 
 MAX_TOKEN_LENGTH = 1000
 ONE_CLICK = b"List-Unsubscribe=One-Click"
@@ -56,7 +49,7 @@ def render(page: Page) -> HTMLResponse:
 
 
 def problem(status: int, title: str, message: str) -> Page:
-    return Page(status, "result.html.j2", {"title": title, "message": message, "note": ""})
+    return replace(_result(title, message), status=status)
 
 
 def routes(links_settings: LinkSettings, store: Store) -> list[Route]:
@@ -128,35 +121,45 @@ class Links:
         return _confirm_page(Target.from_key(key), records, done=post or confirmed)
 
 
+def _result(title: str, message: str, note: str = "") -> Page:
+    return Page(200, "result.html.j2", {"title": title, "message": message, "note": note})
+
+
+def _question(title: str, question: str, button: str, note: str, details: list[str]) -> Page:
+    values = {"title": title, "question": question, "details": details, "button": button,
+              "note": note}  # fmt: skip
+    return Page(200, "question.html.j2", values)
+
+
 def _unsubscribe_page(record: subs.SubscriptionRecord, done: bool) -> Page:
     target, journals = record.target.describe(), record.names
     if done:
-        return Page(200, "result.html.j2", {
-            "title": "Unsubscribed",
-            "message": f"{target} will get no more digests for {journals}.",
-            "note": "Changed your mind? Subscribe again from Slack or ask whoever set it up.",
-        })  # fmt: skip
-    return Page(200, "question.html.j2", {
-        "title": "Unsubscribe?",
-        "question": f"Stop sending {target} the digest for {journals}?",
-        "details": [],
-        "button": "Unsubscribe",
-        "note": "Nothing changes until you press the button.",
-    })  # fmt: skip
+        return _result(
+            "Unsubscribed",
+            f"{target} will get no more digests for {journals}.",
+            "Changed your mind? Subscribe again from Slack or ask whoever set it up.",
+        )
+    return _question(
+        "Unsubscribe?",
+        f"Stop sending {target} the digest for {journals}?",
+        "Unsubscribe",
+        "Nothing changes until you press the button.",
+        [],
+    )
 
 
 def _confirm_page(target: Target, records: list[subs.SubscriptionRecord], done: bool) -> Page:
     address = target.describe()
     if done:
-        return Page(200, "result.html.j2", {
-            "title": "Confirmed",
-            "message": f"{address} is confirmed: its digests start with the next scheduled one.",
-            "note": "Every digest has an unsubscribe link.",
-        })  # fmt: skip
-    return Page(200, "question.html.j2", {
-        "title": "Confirm your digest",
-        "question": f"Someone asked for rxradar preprint digests to be sent to {address}:",
-        "details": [f"{r.names} ({r.rules.cadence.kind})" for r in records],
-        "button": "Yes, send me these digests",
-        "note": "If you did not ask for this, ignore this page: nothing will be sent.",
-    })  # fmt: skip
+        return _result(
+            "Confirmed",
+            f"{address} is confirmed: its digests start with the next scheduled one.",
+            "Every digest has an unsubscribe link.",
+        )
+    return _question(
+        "Confirm your digest",
+        f"Someone asked for rxradar preprint digests to be sent to {address}:",
+        "Yes, send me these digests",
+        "If you did not ask for this, ignore this page: nothing will be sent.",
+        [f"{r.names} ({r.rules.cadence.kind})" for r in records],
+    )

@@ -1,0 +1,54 @@
+"""Progress bars on stderr for long steps, so `--json` output on stdout stays clean."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from bot.cli.common import err_console
+from bot.records.progress import Progress as ProgressCallback
+
+
+class ProgressBars:
+    """Rich progress bars on stderr (so `--json` output stays clean), one per long step.
+
+    Call it with a label to get a `Progress` callback for that step; `stop()` when done.
+    """
+
+    def __init__(self) -> None:
+        self.bars = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+        )
+        self.started = False
+
+    def __call__(self, label: str) -> ProgressCallback:
+        if not self.started:
+            self.bars.start()
+            self.started = True
+        task = self.bars.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            self.bars.update(task, completed=done, total=total or None)
+
+        return advance
+
+    def stop(self) -> None:
+        if self.started:
+            self.bars.stop()
+            self.started = False
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[ProgressCallback]:
+    """One progress bar for the duration of a block."""
+    bars = ProgressBars()
+    try:
+        yield bars(label)
+    finally:
+        bars.stop()
