@@ -217,25 +217,21 @@ class _Reader:
         return Secret(value) if value else None
 
     def integer(self, key: str, default: int, minimum: int = 0) -> int:
-        value = self.raw(key)
-        if value is None:
-            return default
-        try:
-            number = int(value)
-        except ValueError:
-            raise ConfigError(f"{PREFIX}{key}={value!r} is not a whole number") from None
-        if number < minimum:
-            raise ConfigError(f"{PREFIX}{key}={value!r} must be at least {minimum}")
-        return number
+        return int(self._numeric(key, default, minimum, int, "a whole number"))
 
     def number(self, key: str, default: float, minimum: float = 0.0) -> float:
+        return float(self._numeric(key, default, minimum, float, "a number"))
+
+    def _numeric(
+        self, key: str, default: float, minimum: float, parse: type[float] | type[int], what: str
+    ) -> float:
         value = self.raw(key)
         if value is None:
             return default
         try:
-            number = float(value)
+            number = parse(value)
         except ValueError:
-            raise ConfigError(f"{PREFIX}{key}={value!r} is not a number") from None
+            raise ConfigError(f"{PREFIX}{key}={value!r} is not {what}") from None
         if number < minimum:
             raise ConfigError(f"{PREFIX}{key}={value!r} must be at least {minimum}")
         return number
