@@ -163,6 +163,8 @@ def test_match_puts_the_obvious_journal_first(trained: dict[str, Any], env: dict
     assert journals[0]["percentile"] is not None and journals[0]["lift"] is not None
     by_doi = _json(env, "match", "--doi", "10.1101/2026.01.00001", "--top", "1")
     assert by_doi["journals"][0]["journal"] == "Plant Biology & Roots"
+    link = "https://www.biorxiv.org/content/10.1101/2026.01.00001v2.full"
+    assert _json(env, "match", "--doi", link, "--top", "1")["journals"] == by_doi["journals"]
 
 
 def test_match_reads_a_text_file_or_the_first_paper_of_a_paper_file(

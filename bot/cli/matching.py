@@ -15,6 +15,7 @@ from bot.cli.common import err_console, fail, open_store, out_console, print_jso
 from bot.digest.numbers import Shown, format_probability
 from bot.matching.window import shown_in_window
 from bot.profiles.files import PaperFileError, file_format, read_papers
+from bot.records.doi import doi_from_text
 from bot.records.paper import Paper
 from bot.store.db import Store
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile
@@ -92,10 +93,13 @@ def _paper_to_match(store: Store, doi: str | None, text: str | None, file: Path 
         return Paper(title="", abstract=text.strip())
     if file is not None:
         return _paper_from_file(file)
+    wanted = doi_from_text(doi or "")
+    if wanted is None:
+        fail(f"there is no DOI in {doi!r}: give a DOI (10.1101/…) or a bioRxiv/medRxiv link")
     with store.session() as session:
-        preprint = find_preprint(session, doi or "")
+        preprint = find_preprint(session, wanted)
         if preprint is None:
-            fail(f"{doi} is not in the database; use --text with its abstract, or poll first")
+            fail(f"{wanted} is not in the database; use --text with its abstract, or poll first")
         return preprint_as_paper(preprint)
 
 
@@ -116,7 +120,7 @@ def _paper_from_file(path: Path) -> Paper:
 
 
 def match_command(
-    doi: str = typer.Option(None, "--doi", help="A preprint already in the database."),
+    doi: str = typer.Option(None, "--doi", help="A preprint in the database: its DOI or URL."),
     text: str = typer.Option(None, "--text", help="Title and abstract as plain text."),
     file: Path = typer.Option(None, "--file", help="A text file, or the first paper of a file."),
     top: int = typer.Option(10, "--top", min=1, help="How many journals to show."),

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.channels.email import parse_address as parse_email_address
+from bot.records.doi import doi_from_text
 from bot.records.target import TargetError
 from bot.slack_app.options import CommandError, NotAnOption, check_words, option_values
 
@@ -25,9 +26,7 @@ MAX_TOP_DAYS = 365
 
 _QUOTES = {'"': '"', "“": "”", "”": "”", "'": "'", "‘": "’"}
 _LINK = re.compile(r"<(mailto:)?([^|>]+)(?:\|[^>]*)?>")
-_DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
-_VERSION_SUFFIX = re.compile(r"v\d+$")
 
 
 @dataclass(frozen=True)
@@ -208,19 +207,6 @@ def _parse_match(rest: list[Token], command: str) -> Command:
             "or a title and abstract."
         )
     return Match(text=text)
-
-
-def doi_from_text(text: str) -> str | None:
-    """The DOI in a DOI, doi.org link or bioRxiv/medRxiv URL (version suffix dropped)."""
-    match = _DOI.search(text)
-    if match is None:
-        return None
-    doi = match.group(1).rstrip(".,;)").lower()
-    doi = re.split(r"[?#]", doi)[0]
-    for suffix in (".full.pdf", ".full", ".abstract", ".article-info", ".article-metrics"):
-        doi = doi.removesuffix(suffix)
-    doi = doi.rstrip("/")
-    return _VERSION_SUFFIX.sub("", doi) if doi.startswith("10.1101/") else doi
 
 
 def _parse_journals(rest: list[Token], command: str) -> Command:

@@ -1,0 +1,34 @@
+"""The one DOI parser every edge uses: what people paste, and the DOI it names."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.records.doi import doi_from_text
+
+
+@pytest.mark.parametrize(
+    ("pasted", "doi"),
+    [
+        ("10.1101/2024.01.02.573902", "10.1101/2024.01.02.573902"),
+        ("doi:10.1093/NAR/gkad123", "10.1093/nar/gkad123"),
+        ("https://doi.org/10.1101/2024.01.02.573902.", "10.1101/2024.01.02.573902"),
+        ("https://www.biorxiv.org/content/10.1101/2024.01.02.573902v3.full.pdf",
+         "10.1101/2024.01.02.573902"),
+        ("https://www.biorxiv.org/content/10.1101/2024.01.02.573902v2?versioned=true",
+         "10.1101/2024.01.02.573902"),
+        # medRxiv's new (openRxiv) prefix: its URLs carry a version suffix too
+        ("https://www.medrxiv.org/content/10.64898/2026.04.01.26349955v1",
+         "10.64898/2026.04.01.26349955"),
+        ("https://www.medrxiv.org/content/10.64898/2026.04.01.26349955v2.full",
+         "10.64898/2026.04.01.26349955"),
+        # elsewhere a trailing v<digits> may be part of the DOI
+        ("https://doi.org/10.5555/report-v2", "10.5555/report-v2"),
+    ],
+)  # fmt: skip
+def test_it_finds_the_doi_in_what_people_paste(pasted: str, doi: str) -> None:
+    assert doi_from_text(pasted) == doi
+
+
+def test_text_without_a_doi_gives_none() -> None:
+    assert doi_from_text("Spike timing in the cortex") is None
