@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from bot.matching.scorer import Columns, score_rows, window_quantiles
+from bot.records.paper import Paper
 from bot.scoring import stats
+from bot.store import Store
+from bot.store.profiles import import_papers
+from tests.factories import settings
 
 
 def test_window_quantiles_equal_the_scoring_summary_column_by_column() -> None:
@@ -59,3 +65,22 @@ def test_percentile_and_lift_read_off_the_window_like_the_seed_page() -> None:
     assert stats.format_top(share) == "Top 0.1%"
     assert stats.format_probability(mean) == "0.10%"
     assert stats.lift(0.523, mean) == 0.523 / mean  # mean = (999 × 0.0005 + 0.523) / 1000
+
+
+def test_training_with_a_custom_profile_before_the_first_poll_works(
+    store: Store, tmp_path: Path
+) -> None:
+    """An empty window (no preprint polled yet) and a custom profile once crashed training:
+    the custom columns of zero rows could not be stacked."""
+    from bot.matching.train import train_from_store
+
+    journals = [
+        Paper(title=f"{j} paper {i}", abstract=f"{j} words " * 5, journal=j)
+        for j in ("eLife", "Genome Research")
+        for i in range(6)
+    ]
+    import_papers(store, journals, source="test")
+    lab = [Paper(title=f"Lab paper {i}", abstract="rna splicing in neurons") for i in range(3)]
+    import_papers(store, lab, source="test", custom_profile="Smith lab")
+    report = train_from_store(store, settings(tmp_path).model, min_papers=5)
+    assert report.n_journals == 2 and report.n_rescored == 0

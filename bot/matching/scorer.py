@@ -140,6 +140,8 @@ def predict_columns(active: ActiveModel, cols: Columns, papers: Sequence[Paper])
     journals = predict(active, papers)
     if not cols.custom:
         return journals
+    if not papers:  # an empty window (training before the first poll) has no rows to stack
+        return np.zeros((0, journals.shape[1] + len(cols.custom)), dtype=np.float32)
     custom = [
         score_custom(active.model, cols.custom, papers[i : i + CHUNK]).astype(np.float32)
         for i in range(0, len(papers), CHUNK)
