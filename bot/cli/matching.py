@@ -13,7 +13,7 @@ from rich.text import Text
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.digest.numbers import Shown, format_probability
-from bot.matching.window import shown_in_window
+from bot.matching.window import NOT_IN_MODEL, empty_reason, shown_in_window
 from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.records.doi import doi_from_text
 from bot.records.paper import Paper
@@ -211,7 +211,7 @@ def _top_header(profile: ProfileSummary, days: int, row: StatsRow | None) -> str
 
 
 def _why_empty(profile: ProfileSummary, row: StatsRow | None) -> str:
-    if row is None and profile.kind == "journal":
+    if empty_reason(profile, row) == NOT_IN_MODEL:
         return (
             f"{profile.name} is not in the active model (it has {profile.n_papers} papers; "
             "training skips journals below --min-papers): add papers, then `rxradar train`"

@@ -13,46 +13,39 @@ from typing import Any
 
 from bot.feeds.fetch import FetchError
 from bot.jobs import biorxiv_api
+from bot.matching.lookup import fetched_paper, stored_paper
 from bot.matching.match import match_rows
 from bot.matching.scorer import ActiveModel, load_active_model
 from bot.records.paper import Paper
 from bot.slack_app import commands as c
 from bot.slack_app.answers import Deps, numbers_text
 from bot.slack_app.replies import Listed, Page, Reply, escape, message, mrkdwn, page
-from bot.store.scores import find_preprint, preprint_as_paper
 
 log = logging.getLogger(__name__)
 
 MATCH_LIMIT = 10
 
 
-def _stored_paper(deps: Deps, doi: str) -> Paper | None:
-    with deps.store.session() as session:
-        found = find_preprint(session, doi)
-        return preprint_as_paper(found) if found else None
-
-
 def _paper(deps: Deps, command: c.Match, progress: Callable[[Reply], Any]) -> Paper | Reply:
     if command.doi is None:
         return Paper(title="", abstract=command.text or "")
-    stored = _stored_paper(deps, command.doi)
+    stored = stored_paper(deps.store, command.doi)
     if stored is not None:
         return stored
     progress(message(f"Looking up {command.doi} on bioRxiv and medRxiv…"))
     try:
         with biorxiv_api(deps.settings) as api:
-            latest = api.latest_version(command.doi)
+            fetched = fetched_paper(api, command.doi)
     except FetchError as exc:
         log.warning("fetching %s failed: %s", command.doi, exc)
         return message(f"I couldn't reach bioRxiv to look up {command.doi} ({exc}). "
                        "Try again later, or paste the title and abstract instead.")  # fmt: skip
-    if latest is None:
+    if fetched is None:
         return mrkdwn(
             f"{escape(command.doi)} is not a bioRxiv or medRxiv preprint I can find. Paste its "
             f"title and abstract instead: `{deps.command} match TITLE AND ABSTRACT`."
         )
-    return Paper(title=latest.title, abstract=latest.abstract, id=latest.id, doi=latest.doi,
-                 server=latest.server, posted_date=latest.posted)  # fmt: skip
+    return fetched
 
 
 def answer_match(deps: Deps, command: c.Match, progress: Callable[[Reply], Any]) -> Reply:
