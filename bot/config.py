@@ -129,6 +129,25 @@ class DeliverySettings:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """At most `count` events per `per` (a rate limit, written `10/1h` in the environment)."""
+
+    count: int
+    per: timedelta
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """The public pages, feeds and API (`bot/web`)."""
+
+    max_body: int = 64 * 1024  # request bodies; a pasted title and abstract is a few KB
+    cache_seconds: int = 300  # Cache-Control max-age of public feeds and API answers
+    signups_per_address: Rate = Rate(3, timedelta(days=1))  # counted in the database
+    signups_per_client: Rate = Rate(10, timedelta(hours=1))  # per visitor (IP address)
+    matches_per_client: Rate = Rate(60, timedelta(hours=1))
+
+
+@dataclass(frozen=True)
 class LinkSettings:
     """The base of every link rxradar sends, and the key that signs them."""
 
@@ -146,6 +165,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     slack: SlackSettings = field(default_factory=SlackSettings)
     delivery: DeliverySettings = field(default_factory=DeliverySettings)
+    web: WebSettings = field(default_factory=WebSettings)
     public_url: str = "http://127.0.0.1:8080"
     secret_key: Secret | None = field(default=None, repr=False)
     contact_email: str | None = None
@@ -187,6 +207,13 @@ def _parse_size(name: str, raw: str) -> int:
     if value <= 0:
         raise ConfigError(f"{name}={raw!r} must be greater than zero")
     return value
+
+
+def _parse_rate(name: str, raw: str) -> Rate:
+    count, slash, per = raw.partition("/")
+    if not slash or not count.strip().isdigit() or int(count) < 1:
+        raise ConfigError(f"{name}={raw!r} is not a rate: write COUNT/DURATION, e.g. 10/1h")
+    return Rate(int(count), parse_duration(name, per))
 
 
 class _Reader:
@@ -268,6 +295,10 @@ class _Reader:
     def size(self, key: str, default: int) -> int:
         value = self.raw(key)
         return default if value is None else _parse_size(PREFIX + key, value)
+
+    def rate(self, key: str, default: Rate) -> Rate:
+        value = self.raw(key)
+        return default if value is None else _parse_rate(PREFIX + key, value)
 
 
 def _environment(env: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
@@ -354,6 +385,7 @@ def load_settings(
                 "EMPTY_DIGEST_MESSAGE", DeliverySettings.empty_digest_message
             ),
         ),
+        web=_web(read),
         public_url=read.url("PUBLIC_URL", Settings.public_url).rstrip("/"),
         secret_key=read.secret("SECRET_KEY"),
         contact_email=contact,
@@ -371,6 +403,16 @@ def _model(read: _Reader, data_dir: Path) -> ModelSettings:
         ),
         keep_models=read.integer("KEEP_MODELS", ModelSettings.keep_models, minimum=2),
         embedding_model=_embedding_model(read.text("EMBEDDING_MODEL")),
+    )
+
+
+def _web(read: _Reader) -> WebSettings:
+    return WebSettings(
+        max_body=read.size("WEB_MAX_BODY", WebSettings.max_body),
+        cache_seconds=read.integer("WEB_CACHE_SECONDS", WebSettings.cache_seconds),
+        signups_per_address=read.rate("WEB_SIGNUPS_PER_ADDRESS", WebSettings.signups_per_address),
+        signups_per_client=read.rate("WEB_SIGNUPS_PER_CLIENT", WebSettings.signups_per_client),
+        matches_per_client=read.rate("WEB_MATCHES_PER_CLIENT", WebSettings.matches_per_client),
     )
 
 

@@ -26,6 +26,9 @@ def test_defaults_put_sqlite_in_the_data_dir(tmp_path: Path) -> None:
         ("RXRADAR_CONTACT_EMAIL", "not-an-address"),
         ("RXRADAR_PUBLIC_URL", "example.org"),
         ("RXRADAR_DATABASE_URL", "rxradar.db"),
+        ("RXRADAR_WEB_SIGNUPS_PER_ADDRESS", "3"),
+        ("RXRADAR_WEB_MATCHES_PER_CLIENT", "0/1h"),
+        ("RXRADAR_WEB_MAX_BODY", "big"),
     ],
 )
 def test_it_names_the_bad_variable(name: str, value: str) -> None:
@@ -37,6 +40,15 @@ def test_durations_accept_seconds_and_units() -> None:
     settings = load_settings({"RXRADAR_POLL_INTERVAL": "90", "RXRADAR_SCHEDULER_TICK": "2m"})
     assert settings.sources.poll_interval == timedelta(seconds=90)
     assert settings.delivery.tick == timedelta(minutes=2)
+
+
+def test_web_limits_read_as_count_per_duration() -> None:
+    from bot.config import Rate
+
+    web = load_settings({"RXRADAR_WEB_SIGNUPS_PER_CLIENT": "4/30m"}).web
+    assert web.signups_per_client == Rate(4, timedelta(minutes=30))
+    assert web.signups_per_address == Rate(3, timedelta(days=1))  # the default
+    assert web.max_body == 64 * 1024
 
 
 def test_secrets_never_show_in_reprs(tmp_path: Path) -> None:
