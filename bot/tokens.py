@@ -1,9 +1,10 @@
-"""Signed, expiring, purpose-bound tokens for confirm and unsubscribe links.
+"""Signed, expiring, purpose-bound tokens for confirm, unsubscribe and private-page links.
 
 A token is `<payload>.<signature>`, both base64url without padding. The payload names the
-purpose ("confirm", "unsubscribe"), the subject (a subscriber or subscription id), a
-binding (a hash of the subscriber's address or channel, so a token cannot be replayed
-against a different subscriber that later reuses the id) and the expiry. The signature is
+purpose ("confirm", "unsubscribe", "subscription", "profile"), the subject (a subscriber,
+subscription or profile id), a binding (a hash of the subscriber's address or channel, or
+of the profile's key, so a token cannot be replayed against a different subscriber or
+profile that later reuses the id) and the expiry. The signature is
 HMAC-SHA256 over the payload with a key derived from the secret key *and the purpose*, so
 a token minted for one purpose never verifies for another.
 """
@@ -19,10 +20,16 @@ from datetime import UTC, datetime, timedelta
 
 CONFIRM = "confirm"
 UNSUBSCRIBE = "unsubscribe"
+CONFIRM_SUBSCRIPTION = "subscription"  # one digest asked for on the web, confirmed by email
+PROFILE = "profile"  # a custom profile's private page and feeds (the binding is its key)
+CSRF = "csrf"  # a form's anti-forgery value: `keyed_digest` of the visitor's cookie
 LIFETIMES = {
     CONFIRM: timedelta(days=7),
     # unsubscribe links sit in old emails (and RFC 8058 one-click headers): keep them long
     UNSUBSCRIBE: timedelta(days=400),
+    CONFIRM_SUBSCRIPTION: timedelta(days=7),
+    # a private feed URL lives in feed readers for years; a new link is one command away
+    PROFILE: timedelta(days=5 * 366),
 }
 
 
@@ -90,3 +97,16 @@ def verify_token(secret: str, purpose: str, token: str, now: datetime) -> TokenC
     if now >= expires:
         raise TokenError("this link has expired; ask for a new one")
     return TokenClaims(purpose, int(str(data["s"])), str(data["b"]), expires)
+
+
+def keyed_digest(secret: str, purpose: str, value: str) -> str:
+    """A deterministic MAC of `value` for `purpose` (base64url), e.g. a CSRF form value.
+
+    Unlike a token it has no expiry of its own: whatever it is bound to (a cookie) expires.
+    The same value always gives the same digest, so a page that embeds it stays cacheable.
+    """
+    return _b64(_signature(secret, purpose, value))
+
+
+def digest_matches(secret: str, purpose: str, value: str, given: str) -> bool:
+    return hmac.compare_digest(keyed_digest(secret, purpose, value), given)
