@@ -62,6 +62,8 @@ class PreprintRow(Base):
         Index("ix_preprints_posted", "posted"),
         Index("ix_preprints_updated", "updated"),
         Index("ix_preprints_last_updated_at", "last_updated_at"),
+        # the web's ranked lists check the window and server without reading abstracts
+        Index("ix_preprints_id_posted_server", "id", "posted", "server"),
     )
 
 

@@ -110,7 +110,12 @@ class Score(Base):
     rank: Mapped[int] = mapped_column(Integer)  # this profile's rank for the preprint, 1-based
     scored_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (Index("ix_scores_profile_probability", "profile_id", "probability"),)
+    __table_args__ = (
+        # covering: a profile's ranked list joins preprints without reading score rows
+        Index("ix_scores_profile_probability_preprint", "profile_id", "probability", "preprint_id"),
+        # the web's freshness check (ETag/Last-Modified) reads max(scored_at) per request
+        Index("ix_scores_scored_at", "scored_at"),
+    )
 
 
 class ProfileStats(Base):

@@ -227,10 +227,25 @@ def _ranked(preprint: PreprintRow, score: Score) -> RankedPreprint:
     )  # fmt: skip
 
 
+def first_category() -> Any:
+    """The SQL expression of a preprint's first category (what pages and digests show)."""
+    return PreprintRow.categories[0].as_string()
+
+
 def top_preprints(
-    session: Session, profile_id: int, since: date, limit: int = 20, offset: int = 0
+    session: Session,
+    profile_id: int,
+    since: date,
+    limit: int = 20,
+    offset: int = 0,
+    *,
+    server: str | None = None,
+    category: str | None = None,
 ) -> list[RankedPreprint]:
-    """Preprints posted on or after `since`, best stored score for the profile first."""
+    """Preprints posted on or after `since`, best stored score for the profile first.
+
+    `server` and `category` (the first category, as shown) narrow the list when given.
+    """
     query = (
         select(PreprintRow, Score)
         .join(Score, Score.preprint_id == PreprintRow.id)
@@ -239,6 +254,10 @@ def top_preprints(
         .offset(offset)
         .limit(limit)
     )
+    if server is not None:
+        query = query.where(PreprintRow.server == server)
+    if category is not None:
+        query = query.where(first_category() == category)
     return [_ranked(p, s) for p, s in session.execute(query)]
 
 
