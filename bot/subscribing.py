@@ -1,8 +1,9 @@
 """Subscription services shared by the CLI, the Slack app and the web pages.
 
 These are the verbs: subscribe, list, unsubscribe (by id, by journal, by signed link),
-confirm an address, record a vote. Each takes the store and an injected `now`; every
-setting arrives as `DigestRules`, already parsed by the edge.
+confirm an address, sign up on the web (and start that sign-up), record a vote. Each
+takes the store and an injected `now`; every setting arrives as `DigestRules`, already
+parsed by the edge.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.channels.registry import Registry, spec
-from bot.config import LinkSettings
+from bot.config import LinkSettings, Rate
+from bot.delivery.links import signup_url
 from bot.delivery.notices import send_confirmation
 from bot.records.cadence import due_slot, next_slot_after
 from bot.records.names import journal_key
@@ -22,8 +24,16 @@ from bot.records.target import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.store.profiles import Suggestions, find_profile
+from bot.store.signups import PENDING, WEB_OWNER, recent_web_signups
 from bot.store.subscriptions import FollowedProfile, LastDigest, SubscriptionRecord
-from bot.tokens import CONFIRM, UNSUBSCRIBE, TokenError, binding_for, verify_token
+from bot.tokens import (
+    CONFIRM,
+    CONFIRM_SUBSCRIPTION,
+    UNSUBSCRIBE,
+    TokenError,
+    binding_for,
+    verify_token,
+)
 
 CONFIRMATION_EVERY = timedelta(days=1)
 
@@ -118,6 +128,73 @@ def subscribe_for_someone(
     if due:
         send_confirmation(store, links, registry, record, requester, now)
     return record
+
+
+def sign_up(
+    store: Store,
+    links: LinkSettings,
+    registry: Registry,
+    target: Target,
+    profile_id: int,
+    rules: DigestRules,
+    now: datetime,
+    *,
+    per_address: Rate,
+    requester: str,
+) -> bool:
+    """A digest asked for by someone on the web: stored paused, with its own emailed link.
+
+    Only that link (`start_sign_up`) starts it and confirms the address, so a stranger can
+    neither start digests to someone's inbox, nor add journals to an address that confirmed
+    before, nor change an existing subscription. An address that already gets this digest
+    gets nothing; a sign-up still waiting is replaced, so the newest link is the one that
+    works. False when the address had `per_address` sign-ups already (nothing is stored).
+    """
+    with store.session() as session:
+        if recent_web_signups(session, target.key, now - per_address.per) >= per_address.count:
+            return False
+        same = [
+            r
+            for r in subs.subscriptions(session, target=target)
+            if [p.id for p in r.profiles] == [profile_id]
+            and r.rules.cadence.kind == rules.cadence.kind
+        ]
+        if any(r.sendable for r in same):
+            return True
+        for waiting in (r for r in same if r.paused_reason == PENDING):
+            subs.unsubscribe(session, waiting.id, now)
+        subscriber = subs.ensure_subscriber(session, target, confirmed=False)
+        created = subs.create_subscription(session, subscriber, [profile_id], rules, WEB_OWNER, now)
+        subs.pause(session, created, PENDING, now)
+        record = subs.subscription(session, created)
+    assert record is not None
+    link = signup_url(links, record, now)
+    send_confirmation(store, links, registry, record, requester, now, link=link)
+    return True
+
+
+def sign_up_by_token(
+    store: Store, links: LinkSettings, token: str, now: datetime
+) -> SubscriptionRecord | None:
+    """The web sign-up a confirmation link names; None when it was replaced or stopped.
+
+    Raises TokenError when the link is damaged, forged or expired.
+    """
+    claims = verify_token(links.secret.get(), CONFIRM_SUBSCRIPTION, token, now)
+    with store.session() as session:
+        record = subs.subscription(session, claims.subject)
+    if record is None or not record.active or binding_for(record.target.key) != claims.binding:
+        return None
+    return record
+
+
+def start_sign_up(store: Store, record: SubscriptionRecord, now: datetime) -> None:
+    """Start a waiting web sign-up and confirm its address (the link's button was pressed)."""
+    if record.paused_reason != PENDING:
+        return
+    with store.session() as session:
+        subs.resume(session, record.id)
+        subs.confirm_subscriber(session, record.subscriber_id, record.target.key, now)
 
 
 def resume(store: Store, subscription_id: int) -> bool:

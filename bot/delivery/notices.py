@@ -93,8 +93,14 @@ def send_confirmation(
     record: SubscriptionRecord,
     requester: str,
     now: datetime,
+    *,
+    link: str | None = None,
 ) -> bool:
-    """Ask an address added by someone else to confirm before anything is sent."""
+    """Ask an address added by someone else to confirm before anything is sent.
+
+    `link` completes it; by default the address's confirm link (a web sign-up passes the
+    link that starts that one subscription).
+    """
     notice = Notice(
         "confirm",
         "Confirm your rxradar preprint digest",
@@ -103,7 +109,7 @@ def send_confirmation(
             "cadence": record.rules.cadence.kind,
             "journals": record.names,
             "address": record.target.address,
-            "confirm_url": confirm_url(links, record, now),
+            "confirm_url": link or confirm_url(links, record, now),
         },
     )
     message = Message(record.target, notice, new_message_id(links.public_url))
