@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cache
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
@@ -72,6 +72,8 @@ def environment() -> Environment:
     )
     env.filters["wrap"] = wrap
     env.filters["slack_url"] = mrkdwn_url
+    env.filters["number"] = lambda value: f"{value:,}"  # 1,234 papers
+    env.filters["qs"] = urlencode  # a query string from a dict (escaped again by autoescape)
     return env
 
 

@@ -1,4 +1,5 @@
-"""The ASGI app: Slack's endpoints, the confirm/unsubscribe pages, and /healthz.
+"""The ASGI app: Slack's endpoints, the confirm/unsubscribe pages, /healthz, and the public
+site (journal pages, feeds, API: bot/web/mount.py), every answer with the security headers.
 
 Bolt's dispatch is synchronous (it blocks until the listener has acknowledged), so it
 runs in Starlette's thread pool: one slow request never holds up the event loop.
@@ -13,14 +14,17 @@ from slack_bolt import App
 from slack_bolt.adapter.starlette.handler import to_bolt_request, to_starlette_response
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.store import Store
 from bot.store.health import check_health
 from bot.web import pages
+from bot.web.mount import site_routes
+from bot.web.security import SecurityHeaders
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +33,14 @@ MAX_SLACK_BODY = 1024 * 1024  # Slack's payloads are a few KB; refuse anything a
 
 def create_web_app(settings: Settings, store: Store, slack_app: App | None = None) -> Starlette:
     """Routes for `rxradar serve`; Slack's routes only when a Bolt app is given."""
-    routes = [
+    routes: list[BaseRoute] = [
         Route("/healthz", _healthz(store), methods=["GET"]),
         *pages.routes(settings.links(), store),
     ]
     if slack_app is not None:
         routes += slack_routes(slack_app)
-    return Starlette(routes=routes)
+    routes += site_routes(settings, store)
+    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
 
 def slack_configured(settings: Settings) -> bool:
