@@ -249,3 +249,34 @@ def create_command(
     except ProfileError as exc:
         fail(str(exc))
     _print_import(report, as_json)
+
+
+@profiles_app.command("link")
+def link_command(
+    name: str = typer.Argument(..., help="The custom profile, e.g. 'Smith lab'."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Print the private web link (page, RSS and JSON Feed) of a custom profile."""
+    from datetime import UTC, datetime
+
+    from bot.delivery.links import NotCustom, profile_link
+    from bot.records.plain import plain
+    from bot.store.profiles import Suggestions, find_profile
+
+    config = settings()
+    with open_store(config) as store:
+        found = find_profile(store, name)
+    if isinstance(found, Suggestions):
+        fail(found.message() + " (`rxradar journals list --kind custom` lists your profiles)")
+    try:
+        link = profile_link(config.links(), found, datetime.now(UTC))
+    except NotCustom as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(plain(link, names={"name": "profile"}))
+        return
+    out_console.print(
+        f"{link.name} (private: anyone with the link can see it)\n"
+        f"page:      {link.page}\nRSS:       {link.rss}\nJSON Feed: {link.json_feed}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip

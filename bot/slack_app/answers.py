@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.channels.registry import Registry
 from bot.config import Settings
+from bot.delivery.links import NotCustom, profile_link
 from bot.digest.numbers import Shown, format_probability
 from bot.matching.window import shown_in_window
 from bot.slack_app import commands as c
@@ -29,6 +30,7 @@ from bot.slack_app.replies import (
 from bot.store import Store
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile, search_profiles
 from bot.store.scores import RankedPreprint, StatsRow, profile_stats, top_preprints
+from bot.store.site_queries import slug_of
 
 TOP_LIMIT = 10
 JOURNALS_LIMIT = 20
@@ -156,3 +158,20 @@ def numbers_text(numbers: Shown) -> str:
     """`*52.3%* · Top 0.1% · 870× the average preprint`, leaving out what is unknown."""
     parts = [f"*{numbers.probability_text}*", numbers.top_text, numbers.lift_text]
     return " · ".join(part for part in parts if part)
+
+
+def answer_link(deps: Deps, command: c.Link) -> Reply:
+    """The private web page and feeds of a custom profile (only its asker sees the reply)."""
+    found = resolve(deps, command.profile, lambda name: c.to_text(c.Link(name)))
+    if isinstance(found, Reply):
+        return found
+    try:
+        link = profile_link(deps.settings.links(), found, deps.now())
+    except NotCustom:
+        page_url = f"{deps.settings.public_url}/journals/{slug_of(found.key)}"
+        return mrkdwn(f"*{escape(found.name)}* is a journal: its page is public, {page_url}")
+    return mrkdwn(
+        f"Private page of *{escape(found.name)}*: {link.page}\nFeeds: {link.rss} · "
+        f"{link.json_feed}\nAnyone with these links can see the profile's matches; share "
+        "them only with your group."
+    )

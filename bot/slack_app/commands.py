@@ -20,7 +20,9 @@ from bot.slack_app.options import CommandError, NotAnOption, check_words, option
 
 __all__ = ["CommandError"]
 
-SUBCOMMANDS = ("help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email")
+SUBCOMMANDS = (
+    "help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email", "link",
+)  # fmt: skip
 DEFAULT_TOP_DAYS = 30
 MAX_TOP_DAYS = 365
 
@@ -82,7 +84,12 @@ class Email:
     options: tuple[str, ...] = ()
 
 
-Command = Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email
+@dataclass(frozen=True)
+class Link:
+    profile: str  # a custom profile: its private web page and feeds
+
+
+Command = Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email | Link
 
 
 def clean_text(text: str) -> str:
@@ -234,6 +241,13 @@ def _parse_email(rest: list[Token], command: str) -> Command:
     return Email(address=address, journals=tuple(names), options=options)
 
 
+def _parse_link(rest: list[Token], command: str) -> Command:
+    if not rest:
+        raise CommandError(f"Which profile? Type `{command} link PROFILE`, e.g. "
+                           f'`{command} link "Smith lab"`.')  # fmt: skip
+    return Link(profile=_join(rest))
+
+
 _PARSERS = {
     "help": _parse_help,
     "subscribe": _parse_subscribe,
@@ -243,6 +257,7 @@ _PARSERS = {
     "match": _parse_match,
     "journals": _parse_journals,
     "email": _parse_email,
+    "link": _parse_link,
 }
 
 
@@ -316,4 +331,6 @@ def to_text(command: Command) -> str:
         return f"match {command.doi or command.text or ''}".strip()
     if isinstance(command, ListSubscriptions):
         return "list"
+    if isinstance(command, Link):
+        return f"link {_quoted((command.profile,))}"
     return f"help {command.topic or ''}".strip()

@@ -17,7 +17,14 @@ from slack_sdk import WebClient
 from bot.slack_app import channel_subscriptions as cs
 from bot.slack_app import commands as c
 from bot.slack_app import matching
-from bot.slack_app.answers import Caller, Deps, answer_help, answer_journals, answer_top
+from bot.slack_app.answers import (
+    Caller,
+    Deps,
+    answer_help,
+    answer_journals,
+    answer_link,
+    answer_top,
+)
 from bot.slack_app.replies import Reply, help_reply, message, mrkdwn
 
 log = logging.getLogger(__name__)
@@ -99,6 +106,8 @@ def dispatch(
         return cs.answer_list(deps, caller)
     if isinstance(command, c.Email):
         return cs.answer_email(deps, command, caller, client)
+    if isinstance(command, c.Link):
+        return answer_link(deps, command)
     if isinstance(command, c.Match):
         return matching.answer_match(deps, command, lambda note: respond(**note.as_kwargs()))
     assert_never(command)

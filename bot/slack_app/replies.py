@@ -175,5 +175,6 @@ HELP = {
     "journals": "• `{cmd} journals QUERY` — search journal names, e.g. `{cmd} journals genome`",
     "email": "• `{cmd} email ADDRESS JOURNAL …` — email digests (after the address confirms), e.g. "
     "`{cmd} email me@example.org eLife, Nucleic Acids Research`",
+    "link": "• `{cmd} link PROFILE` — the private web page and feeds of a custom profile",
     "help": "• `{cmd} help [SUBCOMMAND]` — this message",
 }
