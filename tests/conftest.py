@@ -137,3 +137,7 @@ def server(shared_server: LocalServer) -> LocalServer:
     shared_server.routes.clear()
     shared_server.requests.clear()
     return shared_server
+
+
+# the running public site: one trained world per module and backend
+from tests.web_support import sqlite_web, web  # noqa: E402, F401
