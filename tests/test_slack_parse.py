@@ -10,6 +10,7 @@ from bot.slack_app.commands import (
     Email,
     Help,
     Journals,
+    Link,
     ListSubscriptions,
     Match,
     Subscribe,
@@ -46,6 +47,7 @@ from bot.slack_app.options import rules_from_words
         ("match doi:10.1093/NAR/gkad123", Match(doi="10.1093/nar/gkad123")),
         ("match Spike timing in the cortex", Match(text="Spike timing in the cortex")),
         ("email <mailto:Ada@Lab.org|Ada@Lab.org> eLife", Email("ada@lab.org", ("eLife",))),
+        ('link "Smith lab"', Link("Smith lab")),
     ],
 )  # fmt: skip
 def test_what_people_type_is_understood(text: str, expected: object) -> None:
@@ -76,6 +78,7 @@ def test_a_biorxiv_link_becomes_its_doi() -> None:
         Unsubscribe(journal="Cell Reports"),
         Unsubscribe(everything=True),
         Journals("genome"),
+        Link("Smith lab"),
     ],
 )  # fmt: skip
 def test_to_text_parses_back_to_the_same_command(command: object) -> None:

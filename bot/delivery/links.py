@@ -4,6 +4,10 @@ web sign-ups), and the private pages of custom profiles (CLI, Slack and the web)
 A custom profile is never listed or served by the public site: its page and feeds are at
 `/profiles/<token>`, a token naming the profile and bound to its key, so the link stops
 working if the profile is removed and another one later takes its id.
+
+Custom profiles have no owner yet: whoever can name one (the operator's CLI, anyone in a
+Slack workspace of this installation) gets its link. Scoping them to a workspace means
+checking the asker in `profile_link`'s callers and the profile's owner here, nowhere else.
 """
 
 from __future__ import annotations

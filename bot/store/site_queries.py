@@ -167,12 +167,14 @@ class Fit:
 def preprint_fits(session: Session, preprint_id: str) -> list[Fit]:
     """Every stored score of the preprint (top journals, custom and followed), best first."""
     rows = session.execute(
-        select(Profile.id, Profile.key, Profile.name, Profile.kind, Score.probability, Score.rank)
+        select(
+            Score.profile_id, Profile.key, Profile.name, Profile.kind, Score.probability, Score.rank
+        )
         .join(Profile, Profile.id == Score.profile_id)
         .where(Score.preprint_id == preprint_id)
         .order_by(Score.probability.desc(), Profile.name)
     )
-    return [Fit(*row) for row in rows]
+    return [record_of(Fit, row) for row in rows]
 
 
 @dataclass(frozen=True)
