@@ -72,6 +72,9 @@ class SourceSettings:
     feeds: tuple[str, ...] = ("biorxiv:all", "medrxiv:all")  # added on first use
     poll_interval: timedelta = timedelta(minutes=30)
     harvest_days: int = 365  # how far back journal profiles are harvested
+    outcome_months: int = 24  # stored preprints this recent are checked for publication
+    outcome_interval: timedelta = timedelta(days=1)  # how often the outcomes job runs
+    retrain_interval: timedelta = timedelta(days=7)  # how often the gated retraining runs
 
 
 @dataclass(frozen=True)
@@ -375,6 +378,9 @@ def load_settings(
             feeds=feeds,
             poll_interval=read.duration("POLL_INTERVAL", SourceSettings.poll_interval),
             harvest_days=read.integer("HARVEST_DAYS", SourceSettings.harvest_days, minimum=1),
+            outcome_months=read.integer("OUTCOME_MONTHS", SourceSettings.outcome_months, minimum=1),
+            outcome_interval=read.duration("OUTCOME_INTERVAL", SourceSettings.outcome_interval),
+            retrain_interval=read.duration("RETRAIN_INTERVAL", SourceSettings.retrain_interval),
         ),
         smtp=_smtp(read),
         slack=_slack(read, http_timeout),

@@ -132,3 +132,27 @@ def bootstrap(
             counts[f"backfill_{server}"] = result.new
             counts[f"scored_{server}"] = scored.n_scored
     return counts
+
+
+def record_outcomes(
+    settings: Settings, store: Store, now: datetime, progress: ProgressFactory = quiet
+) -> dict[str, Any]:
+    """Which stored preprints of the last RXRADAR_OUTCOME_MONTHS were published, and where."""
+    from bot.feeds.crossref_api import CrossrefRelations
+    from bot.ingest.outcomes import refresh_outcomes
+
+    with biorxiv_api(settings) as api, crossref_api(settings) as crossref:
+        report = refresh_outcomes(
+            store,
+            api,
+            CrossrefRelations(crossref),
+            months=settings.sources.outcome_months,
+            today=now.date(),
+            progress=progress,
+        )
+    return {
+        "records": report.n_records,
+        "new": report.n_new,
+        "changed": report.n_changed,
+        "papers_added": report.n_papers_added,
+    }

@@ -39,7 +39,7 @@ def _register() -> None:
     """Import command modules that exist; each adds itself to `app`."""
     import importlib
 
-    for name in ("feeds", "profiles", "digests", "serve", "evaluate", "run"):
+    for name in ("feeds", "profiles", "digests", "serve", "evaluate", "run", "outcomes", "models"):
         try:
             module = importlib.import_module(f"bot.cli.{name}")
         except ModuleNotFoundError as exc:

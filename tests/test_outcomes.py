@@ -1,0 +1,164 @@
+"""Outcomes: publications of stored preprints from a local `pubs` API and Crossref fake."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from bot.cli import app
+from bot.records.rules import DigestRules
+from bot.records.target import Target
+from bot.store import Store
+from bot.store.delivery_models import DigestItem, DigestRow
+from bot.store.profile_models import Profile, ProfilePaper
+from bot.store.subscriptions import create_subscription, ensure_subscriber
+from tests import factories
+from tests.peers.http import LocalServer, Reply, Request
+
+TODAY = datetime.now(UTC).date()
+POSTED = TODAY - timedelta(days=60)
+SENT = ["10.1101/2026.01.01.000001", "10.1101/2026.01.01.000002", "10.1101/2026.01.01.000003"]
+NOT_SENT = "10.1101/2026.01.01.000004"
+SQUARE = "10.21203/rs.3.rs-123/v1"  # Research Square: found through Crossref relations
+
+
+def _pubs_record(doi: str, journal: str, published: date) -> dict[str, str]:
+    return {
+        "preprint_doi": doi,
+        "published_doi": f"10.1016/j.{doi[-6:]}",
+        "published_journal": journal,
+        "preprint_title": f"Title of {doi}",
+        "preprint_abstract": "An abstract.",
+        "preprint_date": POSTED.isoformat(),
+        "published_date": published.isoformat(),
+        "server": "biorxiv",
+    }
+
+
+PUBS = [
+    _pubs_record(SENT[0], "Medical Image Analysis", TODAY - timedelta(days=10)),
+    _pubs_record(SENT[1], "Radiology", TODAY - timedelta(days=9)),
+    _pubs_record(NOT_SENT, "Medical Image Analysis", TODAY - timedelta(days=8)),
+    _pubs_record("10.1101/2019.01.01.999999", "Medical Image Analysis", TODAY),  # not stored
+]
+
+
+def _pubs(request: Request) -> Reply:
+    cursor = int(request.path.rstrip("/").rsplit("/", 1)[1])
+    page = PUBS[cursor : cursor + 100]
+    message = {"status": "ok", "cursor": cursor, "count": len(page), "total": len(PUBS)}
+    return Reply(body=json.dumps({"messages": [message], "collection": page}))
+
+
+def _crossref(request: Request) -> Reply:
+    if request.path == f"/works/{SQUARE}":
+        relation = {"is-preprint-of": [{"id-type": "doi", "id": "10.1016/J.MEDIA.2026.1"}]}
+        return Reply(body=json.dumps({"message": {"DOI": SQUARE, "relation": relation}}))
+    if request.path == "/works/10.1016/j.media.2026.1":
+        work = {"container-title": ["Medical Image Analysis"],
+                "published": {"date-parts": [[2026, 3, 2]]}}  # fmt: skip
+        return Reply(body=json.dumps({"message": work}))
+    return Reply(status=404, body="Resource not found.")
+
+
+def _world(store: Store) -> int:
+    """Four bioRxiv preprints and one Research Square one; subscription 1 was sent three."""
+    mia = factories.journal(store, "Medical Image Analysis")
+    for doi in [*SENT, NOT_SENT]:
+        factories.scored(store, mia, doi, 0.4, POSTED, server="biorxiv")
+    factories.scored(store, mia, SQUARE, 0.3, POSTED, server="researchsquare")
+    created = datetime.combine(POSTED - timedelta(days=30), datetime.min.time(), UTC)
+    with store.session() as session:
+        person = ensure_subscriber(session, Target("email", "ada@example.org"), True)
+        sub = create_subscription(session, person, [mia], DigestRules(), "cli", created)
+        end = datetime.combine(POSTED + timedelta(days=7), datetime.min.time(), UTC)
+        digest = DigestRow(
+            subscription_id=sub, period=str(end.date()), slot_at=end,
+            window_start=end - timedelta(days=7), window_end=end, status="sent", n_items=3,
+        )  # fmt: skip
+        session.add(digest)
+        session.flush()
+        for position, doi in enumerate(SENT, 1):
+            session.add(
+                DigestItem(
+                    digest_id=digest.id, subscriber_id=person.id, preprint_id=doi,
+                    profile_id=mia, position=position, probability=0.4, text_fingerprint="f",
+                    delivered_at=end,
+                )  # fmt: skip
+            )
+    return sub
+
+
+def _cli(env: dict[str, str], *args: str) -> Any:
+    result = CliRunner().invoke(app, [*args, "--json"], env=env)
+    assert result.exit_code == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def _env(env: dict[str, str], server: LocalServer) -> dict[str, str]:
+    urls = {"RXRADAR_BIORXIV_API_URL": server.url(""), "RXRADAR_CROSSREF_API_URL": server.url("")}
+    return {**env, **urls, "RXRADAR_HTTP_TIMEOUT": "5"}
+
+
+def test_refresh_records_each_publication_once(store: Store, env: dict[str, str]) -> None:
+    _world(store)
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", _pubs)
+        server.route("/works/", _crossref)
+        first = _cli(_env(env, server), "outcomes", "refresh")
+        second = _cli(_env(env, server), "outcomes", "refresh")
+    assert (first["new"], first["not_stored"], first["papers_added"]) == (4, 1, 4)
+    assert (second["new"], second["changed"], second["papers_added"]) == (0, 0, 0)
+    assert second["unchanged"] == 3  # the pubs overlap days are read again, nothing changes
+
+
+def test_a_published_preprint_joins_its_journals_profile(store: Store, env: dict[str, str]) -> None:
+    _world(store)
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", _pubs)
+        server.route("/works/", _crossref)
+        _cli(_env(env, server), "outcomes", "refresh")
+    with store.session() as session:
+        rows = session.execute(
+            select(Profile.name, ProfilePaper.doi, ProfilePaper.title, ProfilePaper.source).join(
+                Profile, Profile.id == ProfilePaper.profile_id
+            )
+        ).all()
+    mia = sorted(doi for name, doi, _, _ in rows if name == "Medical Image Analysis")
+    assert mia == sorted([SENT[0], NOT_SENT, SQUARE])
+    # the text is the stored preprint's, not the API's copy
+    assert {title for _, _, title, _ in rows} == {f"Preprint {d}" for d in [*SENT[:2], NOT_SENT, SQUARE]}
+    assert {source for *_, source in rows} == {"outcome"}
+
+
+def test_outcomes_json_counts_precision_and_recall(store: Store, env: dict[str, str]) -> None:
+    sub = _world(store)
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", _pubs)
+        server.route("/works/", _crossref)
+        _cli(_env(env, server), "outcomes", "refresh")
+    report = _cli(env, "outcomes", "--subscription", str(sub))
+    (row,) = report["subscriptions"]
+    assert row["sent"] == 3
+    assert row["published_here"] == 1
+    assert row["published_elsewhere"] == {"Radiology": 1}
+    assert row["not_yet"] == 1
+    assert row["precision"] == round(1 / 3, 4)
+    # published in MIA and posted while subscribed: SENT[0], NOT_SENT, SQUARE; we sent one
+    assert (row["published_in_journal"], row["of_those_sent"]) == (3, 1)
+    assert row["model_versions"] == {factories.MODEL: 3}
+    (journal,) = [j for j in report["journals"] if j["journal"] == "Medical Image Analysis"]
+    assert (journal["ranked"], journal["published_here"]) == (5, 3)
+
+
+def test_a_failing_pubs_api_stops_with_a_resume_hint(store: Store, env: dict[str, str]) -> None:
+    _world(store)
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", Reply(status=404, body="no"))
+        result = CliRunner().invoke(app, ["outcomes", "refresh"], env=_env(env, server))
+    assert result.exit_code == 2
+    assert "run `rxradar outcomes refresh` again to resume" in " ".join(result.stderr.split())
