@@ -84,13 +84,14 @@ def harvest_profiles(
 def retrain(
     settings: Settings, store: Store, now: datetime, progress: ProgressFactory = quiet
 ) -> dict[str, Any]:
-    """Re-harvest journal profiles, then train and atomically switch the active model."""
-    from bot.matching.train import train_from_store
+    """Re-harvest journal profiles, train a candidate, and switch to it only if the gate
+    (`GateParams`: not worse on the newest published pairs) allows; the reason is logged."""
+    from bot.matching.gate import retrain_with_gate
 
     counts = harvest_profiles(settings, store, now, progress)
-    report = train_from_store(store, settings.model, today=now.date())
+    report = retrain_with_gate(store, settings.model, today=now.date())
     counts.update(
-        {"model": report.version, "journals": report.n_journals, "papers": report.n_papers}
+        {"model": report.version, "activated": report.activated, "papers": report.n_train}
     )
     return counts
 

@@ -88,8 +88,8 @@ def _world(store: Store) -> int:
                     digest_id=digest.id, subscriber_id=person.id, preprint_id=doi,
                     profile_id=mia, position=position, probability=0.4, text_fingerprint="f",
                     delivered_at=end,
-                )  # fmt: skip
-            )
+                )
+            )  # fmt: skip
     return sub
 
 
@@ -131,7 +131,8 @@ def test_a_published_preprint_joins_its_journals_profile(store: Store, env: dict
     mia = sorted(doi for name, doi, _, _ in rows if name == "Medical Image Analysis")
     assert mia == sorted([SENT[0], NOT_SENT, SQUARE])
     # the text is the stored preprint's, not the API's copy
-    assert {title for _, _, title, _ in rows} == {f"Preprint {d}" for d in [*SENT[:2], NOT_SENT, SQUARE]}
+    texts = {f"Preprint {d}" for d in [*SENT[:2], NOT_SENT, SQUARE]}
+    assert {title for _, _, title, _ in rows} == texts
     assert {source for *_, source in rows} == {"outcome"}
 
 

@@ -44,7 +44,16 @@ def job_specs(config: Settings, progress: ProgressFactory | None = None) -> list
             first_run_delay=timedelta(seconds=3),
         ),
         JobSpec(
-            "retrain", jobs.retrain, every=timedelta(days=7), first_run_delay=timedelta(days=7)
+            "retrain",
+            jobs.retrain,
+            every=config.sources.retrain_interval,
+            first_run_delay=config.sources.retrain_interval,
+        ),
+        JobSpec(
+            "outcomes",
+            partial(jobs.record_outcomes, progress=progress) if progress else jobs.record_outcomes,
+            every=config.sources.outcome_interval,
+            first_run_delay=timedelta(minutes=30),
         ),
         JobSpec(
             "prune", jobs.prune_scores, every=timedelta(days=1), first_run_delay=timedelta(hours=1)

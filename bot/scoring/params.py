@@ -122,3 +122,26 @@ class ModelParams:
         if "spaces" in values:
             values["spaces"] = tuple(values["spaces"])
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class GateParams:
+    """When a retrained candidate may replace the active model (`bot.matching.gate`).
+
+    Hold-out: the newest `holdout_share` of the published pairs (profile papers with a
+    publication date: pubs harvests and recorded outcomes), never used to train the
+    candidate. Rule: the candidate is activated only if, on that hold-out,
+        candidate MRR >= active MRR - mrr_tolerance   and
+        candidate ECE <= active ECE + ece_tolerance.
+    The tolerances are about one standard error of a few hundred pairs (evaluation.md:
+    ±0.02 on MRR at ~400 papers; perfectly calibrated models scatter ±0.02 in ECE), kept
+    smaller so that a real loss is refused while noise does not freeze the model forever.
+    """
+
+    holdout_share: float = 0.15
+    min_holdout: int = 30  # fewer dated pairs: no comparison, the active model stays
+    mrr_tolerance: float = 0.01
+    ece_tolerance: float = 0.02
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
