@@ -128,7 +128,7 @@ def test_a_published_preprint_joins_its_journals_profile(store: Store, env: dict
                 Profile, Profile.id == ProfilePaper.profile_id
             )
         ).all()
-    mia = sorted(doi for name, doi, _, _ in rows if name == "Medical Image Analysis")
+    mia = sorted(str(doi) for name, doi, _, _ in rows if name == "Medical Image Analysis")
     assert mia == sorted([SENT[0], NOT_SENT, SQUARE])
     # the text is the stored preprint's, not the API's copy
     texts = {f"Preprint {d}" for d in [*SENT[:2], NOT_SENT, SQUARE]}

@@ -60,6 +60,8 @@ def digest_context(body: DigestBody) -> dict[str, Any]:
         "empty_note": wording.empty_note(digest),
         "cadence_word": body.cadence,
         "unsubscribe_url": body.links.unsubscribe_url,
+        "outcome_line": digest.outcome_line,
+        "outcome_links": digest.outcome_links,
     }
 
 

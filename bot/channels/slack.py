@@ -190,6 +190,9 @@ def _units(digest: Digest, interactive: bool) -> list[list[Block]]:
             _section(_mrkdwn("intro.mrkdwn.j2", intro=wording.intro(digest))),
         ]
     ]
+    if digest.outcome_line:
+        line = _mrkdwn("outcomes.mrkdwn.j2", line=digest.outcome_line, links=digest.outcome_links)
+        units[0].append(_section(line, "outcomes"))
     grouped = len(digest.sections) > 1
     for section in (s for s in digest.sections if s.entries):
         if grouped:

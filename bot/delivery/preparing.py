@@ -14,11 +14,14 @@ from sqlalchemy.orm import Session
 from bot.channels.base import new_message_id
 from bot.delivery.results import DeliveryResult
 from bot.digest.build import build_digest, window
+from bot.digest.outcomes import with_outcomes
 from bot.records.cadence import Slot, due_slot
 from bot.records.digest import Candidate, Digest
 from bot.store import Store
 from bot.store import digests as ledger
 from bot.store import subscriptions as subs
+from bot.store.outcome_reports import digest_outcomes
+from bot.store.outcomes import outcomes_of
 from bot.store.subscriptions import SubscriptionRecord
 
 
@@ -87,8 +90,15 @@ def load_digest(
             digest = build_digest(record.id, rules, profiles, found, past, now, period, count)
             full = len(digest.entries) >= (rules.top or 0)
             if complete or full:
-                return digest
+                return _with_outcomes(session, digest, record)
             limit = None
+
+
+def _with_outcomes(session: Session, digest: Digest, record: SubscriptionRecord) -> Digest:
+    """Label entries already published; add the "since March, 3 were published" line."""
+    entry_outcomes = outcomes_of(session, [e.preprint_id for e in digest.entries])
+    since, published = digest_outcomes(session, record.id, [p.id for p in record.profiles])
+    return with_outcomes(digest, entry_outcomes, since, published)
 
 
 def _prepare_one(

@@ -67,6 +67,7 @@ class Entry:
     updated: bool
     fingerprint: str
     rank: int  # position in the digest, 1-based
+    published_text: str | None = None  # "published in X on DATE" once we know it was
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,9 @@ class Digest:
     window_end: datetime
     considered: int  # preprints in the window
     sections: tuple[Section, ...]
+    # "Since March 2026, 3 preprints from these digests were published in X" + (label, url)
+    outcome_line: str | None = None
+    outcome_links: tuple[tuple[str, str], ...] = ()
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -121,4 +125,6 @@ class Digest:
             window_end=datetime.fromisoformat(data["window_end"]),
             considered=data["considered"],
             sections=sections,
+            outcome_line=data.get("outcome_line"),
+            outcome_links=tuple((label, url) for label, url in data.get("outcome_links") or ()),
         )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -208,7 +208,19 @@ def journal_outcomes(
     return report
 
 
-def outcomes_since(session: Session, profile_ids: list[int], since: datetime) -> list[Outcome]:
-    """Outcomes in these journals published on or after `since` (the digest line)."""
-    found = all_outcomes(session, since.date())
-    return [o for o in found if o.profile_id in set(profile_ids)]
+def digest_outcomes(
+    session: Session, subscription_id: int, profile_ids: list[int]
+) -> tuple[date | None, list[Outcome]]:
+    """(first delivery day, outcomes in followed journals of the preprints delivered so far)."""
+    query = (
+        select(DigestItem.preprint_id, DigestItem.delivered_at)
+        .join(DigestRow, DigestRow.id == DigestItem.digest_id)
+        .where(DigestRow.subscription_id == subscription_id, DigestItem.delivered_at.is_not(None))
+    )
+    delivered = [(pid, when) for pid, when in session.execute(query) if when is not None]
+    if not delivered:
+        return None, []
+    first = min(when for _, when in delivered).date()
+    found = outcomes_of(session, sorted({pid for pid, _ in delivered}))
+    followed = set(profile_ids)
+    return first, [o for o in found.values() if o.profile_id in followed]
