@@ -163,3 +163,24 @@ def test_a_failing_pubs_api_stops_with_a_resume_hint(store: Store, env: dict[str
         result = CliRunner().invoke(app, ["outcomes", "refresh"], env=_env(env, server))
     assert result.exit_code == 2
     assert "run `rxradar outcomes refresh` again to resume" in " ".join(result.stderr.split())
+
+
+def test_top_labels_preprints_that_were_published(store: Store, env: dict[str, str]) -> None:
+    _world(store)
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", _pubs)
+        server.route("/works/", _crossref)
+        _cli(_env(env, server), "outcomes", "refresh")
+    page = _cli(env, "top", "Medical Image Analysis")
+    published = {p["doi"]: p["published"] for p in page["preprints"]}
+    assert published[SENT[2]] is None
+    assert published[SENT[1]]["journal"] == "Radiology"
+    when = TODAY - timedelta(days=10)
+    assert published[SENT[0]] == {
+        "journal": "Medical Image Analysis",
+        "date": when.isoformat(),
+        "doi": "10.1016/j.000001",
+        "text": f"published in Medical Image Analysis on {when:%-d %B %Y}",
+    }
+    result = CliRunner().invoke(app, ["top", "Medical Image Analysis"], env=env)
+    assert f"published in Radiology on {TODAY - timedelta(days=9):%-d %B %Y}" in result.stdout

@@ -13,11 +13,14 @@ from rich.text import Text
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.digest.numbers import Shown, format_probability
+from bot.digest.outcomes import published_text
 from bot.matching.window import NOT_IN_MODEL, empty_reason, shown_in_window
 from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.records.doi import doi_from_text
+from bot.records.outcome import Outcome
 from bot.records.paper import Paper
 from bot.store.db import Store
+from bot.store.outcomes import outcomes_of
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile
 from bot.store.scores import (
     RankedPreprint,
@@ -232,17 +235,38 @@ def top_command(
         with store.session() as session:
             ranked = top_preprints(session, profile.id, since, limit)
             row = profile_stats(session, [profile.id]).get(profile.id)
+            published = outcomes_of(session, [item.id for item in ranked])
     if as_json:
-        print_json(_top_json(profile, days, row, ranked))
+        print_json(_with_published(_top_json(profile, days, row, ranked), ranked, published))
         return
     out_console.print(_top_header(profile, days, row), soft_wrap=True)
     if not ranked:
         err_console.print(_why_empty(profile, row), highlight=False)
         return
     for rank, item in enumerate(ranked, start=1):
-        out_console.print(
-            _top_entry(rank, item, shown_in_window(item.probability, row)), soft_wrap=True
+        entry = _top_entry(rank, item, shown_in_window(item.probability, row))
+        if item.id in published:  # not sold as a preprint once it is a paper
+            entry.append(f"\n{published_text(published[item.id])}", style="green")
+        out_console.print(entry, soft_wrap=True)
+
+
+def _with_published(
+    page: dict[str, Any], ranked: list[RankedPreprint], published: dict[str, Outcome]
+) -> dict[str, Any]:
+    """Each preprint's publication ({journal, date, doi}), or null while unpublished."""
+    for shown, item in zip(page["preprints"], ranked, strict=True):
+        outcome = published.get(item.id)
+        shown["published"] = (
+            None
+            if outcome is None
+            else {
+                "journal": outcome.journal,
+                "date": outcome.published_date.isoformat() if outcome.published_date else None,
+                "doi": outcome.published_doi,
+                "text": published_text(outcome),
+            }
         )
+    return page
 
 
 def _top_entry(rank: int, item: RankedPreprint, numbers: Shown) -> Text:
