@@ -22,6 +22,7 @@ __all__ = ["CommandError"]
 
 SUBCOMMANDS = (
     "help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email", "link",
+    "outcomes",
 )  # fmt: skip
 DEFAULT_TOP_DAYS = 30
 MAX_TOP_DAYS = 365
@@ -89,7 +90,15 @@ class Link:
     profile: str  # a custom profile: its private web page and feeds
 
 
-Command = Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email | Link
+@dataclass(frozen=True)
+class Outcomes:
+    journal: str | None = None  # None: this channel's subscriptions
+
+
+Command = (
+    Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email | Link
+    | Outcomes
+)  # fmt: skip
 
 
 def clean_text(text: str) -> str:
@@ -248,6 +257,10 @@ def _parse_link(rest: list[Token], command: str) -> Command:
     return Link(profile=_join(rest))
 
 
+def _parse_outcomes(rest: list[Token], command: str) -> Command:
+    return Outcomes(journal=_join(rest) if rest else None)
+
+
 _PARSERS = {
     "help": _parse_help,
     "subscribe": _parse_subscribe,
@@ -258,6 +271,7 @@ _PARSERS = {
     "journals": _parse_journals,
     "email": _parse_email,
     "link": _parse_link,
+    "outcomes": _parse_outcomes,
 }
 
 
@@ -333,4 +347,6 @@ def to_text(command: Command) -> str:
         return "list"
     if isinstance(command, Link):
         return f"link {_quoted((command.profile,))}"
+    if isinstance(command, Outcomes):
+        return f"outcomes {_quoted((command.journal,))}" if command.journal else "outcomes"
     return f"help {command.topic or ''}".strip()

@@ -25,6 +25,7 @@ from bot.slack_app.answers import (
     answer_link,
     answer_top,
 )
+from bot.slack_app.outcomes import answer_outcomes
 from bot.slack_app.replies import Reply, help_reply, message, mrkdwn
 
 log = logging.getLogger(__name__)
@@ -108,6 +109,8 @@ def dispatch(
         return cs.answer_email(deps, command, caller, client)
     if isinstance(command, c.Link):
         return answer_link(deps, command)
+    if isinstance(command, c.Outcomes):
+        return answer_outcomes(deps, command, caller)
     if isinstance(command, c.Match):
         return matching.answer_match(deps, command, lambda note: respond(**note.as_kwargs()))
     assert_never(command)

@@ -176,5 +176,6 @@ HELP = {
     "email": "• `{cmd} email ADDRESS JOURNAL …` — email digests (after the address confirms), e.g. "
     "`{cmd} email me@example.org eLife, Nucleic Acids Research`",
     "link": "• `{cmd} link PROFILE` — the private web page and feeds of a custom profile",
+    "outcomes": "• `{cmd} outcomes [JOURNAL]` — which preprints we sent were published, where",
     "help": "• `{cmd} help [SUBCOMMAND]` — this message",
 }

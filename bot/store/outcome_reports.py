@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.records.outcome import Outcome
 from bot.store.delivery_models import DigestItem, DigestRow, Subscription, SubscriptionProfile
 from bot.store.models import PreprintRow
+from bot.store.outcome_models import OutcomeRow
 from bot.store.outcomes import all_outcomes, outcomes_of
 from bot.store.profile_models import Profile, Score
 
@@ -224,3 +225,34 @@ def digest_outcomes(
     found = outcomes_of(session, sorted({pid for pid, _ in delivered}))
     followed = set(profile_ids)
     return first, [o for o in found.values() if o.profile_id in followed]
+
+
+@dataclass(frozen=True)
+class PublishedPreprint:
+    """A stored preprint published in a journal (for lists: Slack, the journal page)."""
+
+    preprint_id: str
+    title: str
+    posted: date
+    url: str | None
+    journal: str
+    published_doi: str | None
+    published_date: date | None
+
+
+def published_in(session: Session, profile_id: int, limit: int = 10) -> list[PublishedPreprint]:
+    """The newest publications in this journal of preprints rxradar stored."""
+    query = (
+        select(OutcomeRow, PreprintRow.title, PreprintRow.posted, PreprintRow.url, Profile.name)
+        .join(PreprintRow, PreprintRow.id == OutcomeRow.preprint_id)
+        .join(Profile, Profile.id == OutcomeRow.profile_id)
+        .where(OutcomeRow.profile_id == profile_id)
+        .order_by(OutcomeRow.published_date.desc(), OutcomeRow.preprint_id)
+        .limit(limit)
+    )
+    return [
+        PublishedPreprint(
+            row.preprint_id, title, posted, url, name, row.published_doi, row.published_date
+        )
+        for row, title, posted, url, name in session.execute(query)
+    ]
