@@ -25,7 +25,7 @@ def h(harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
     return harness_factory()
 
 
-def _text(message: dict) -> str:  # type: ignore[type-arg]
+def _text(message: dict) -> str:
     return json.dumps(message.get("blocks", []), ensure_ascii=False) + message.get("text", "")
 
 

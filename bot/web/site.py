@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from bot.matching.window import NOT_IN_MODEL, shown_in_window
 from bot.records.servers import display_server
+from bot.store.outcome_reports import journal_outcomes, published_in
 from bot.store.profiles import ProfileSummary, search_profiles
 from bot.store.scores import profile_stats
 from bot.store.site_queries import (
@@ -44,6 +45,8 @@ Handler = Callable[[Request], Awaitable[Response]]
 HOME_JOURNALS = 12
 SEARCH_LIMIT = 30
 FITS_SHOWN = 10
+
+OUTCOMES_SHOWN = 10  # publications listed on a journal's page
 
 
 def routes(site: Site) -> list[Route]:
@@ -174,9 +177,19 @@ def _listing_view(
             "days_choices": DAYS_CHOICES,
             "why_empty": _why_empty(listing),
             "model_version": fresh.model_version,
+            **({} if custom else _outcomes(session, card.summary.id)),
         },
         private_link=custom,
     )
+
+
+def _outcomes(session: Session, profile_id: int) -> dict[str, object]:
+    """The journal's "published here" section: recent publications, weekly top-10 precision."""
+    precision = journal_outcomes(session, profile_id=profile_id)
+    return {
+        "published": published_in(session, profile_id, OUTCOMES_SHOWN),
+        "outcome_precision": precision[0] if precision and precision[0].n_top else None,
+    }
 
 
 def _why_empty(listing: Listing) -> str | None:
