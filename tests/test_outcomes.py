@@ -184,3 +184,18 @@ def test_top_labels_preprints_that_were_published(store: Store, env: dict[str, s
     }
     result = CliRunner().invoke(app, ["top", "Medical Image Analysis"], env=env)
     assert f"published in Radiology on {TODAY - timedelta(days=9):%-d %B %Y}" in result.stdout
+
+
+def test_outcomes_prints_a_table_per_subscription_and_journal(
+    store: Store, env: dict[str, str]
+) -> None:
+    from tests.test_digest_render import _golden
+
+    _world(store)
+    with LocalServer() as server:
+        server.route("/pubs/biorxiv/", _pubs)
+        server.route("/works/", _crossref)
+        _cli(_env(env, server), "outcomes", "refresh")
+    result = CliRunner().invoke(app, ["outcomes"], env={**env, "COLUMNS": "120"})
+    assert result.exit_code == 0, result.stderr
+    _golden("outcomes_cli.txt", result.stdout)

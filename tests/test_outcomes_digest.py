@@ -101,3 +101,12 @@ def test_the_next_digest_says_what_the_last_one_sent_was_published(store: Store)
     assert built.outcome_links == (("10.1016/j.media.1", "https://doi.org/10.1016/j.media.1"),)
     (entry,) = built.entries
     assert entry.published_text == f"published in Medical Image Analysis on {day:%-d %B %Y}"
+
+
+def test_webhook_text_with_outcomes_matches_the_golden_file() -> None:
+    from bot.channels.base import DigestBody, DigestLinks, Message
+    from bot.channels.webhook import payloads
+
+    body = DigestBody(_digest(), DigestLinks("http://rxradar.test/unsubscribe/TOKEN"))
+    message = Message(Target("webhook", "https://hooks.example.org/x"), body, "<id@x>")
+    _golden("digest_outcomes_webhook.txt", payloads(message)[0]["text"] + "\n")

@@ -48,7 +48,10 @@ def _percent(value: float | None) -> str:
 
 
 def _print_report(report: dict[str, Any]) -> None:
-    table = Table("sub", "journal", "sent", "here", "elsewhere", "not yet", "precision", "recall")
+    table = Table(
+        "sub", "journal", "sent", "here", "elsewhere", "not yet", "precision", "recall",
+        title="Preprints sent, by subscription and journal: where they were published",
+    )  # fmt: skip
     for row in report["subscriptions"]:
         elsewhere = ", ".join(f"{j} ({n})" for j, n in row["published_elsewhere"].items())
         table.add_row(
@@ -58,7 +61,10 @@ def _print_report(report: dict[str, Any]) -> None:
             f"{_percent(row['recall'])} ({row['of_those_sent']}/{row['published_in_journal']})",
         )  # fmt: skip
     out_console.print(table)
-    journals = Table("journal", "weeks", "weekly top-10", "published here", "precision@10")
+    journals = Table(
+        "journal", "weeks", "weekly top-10", "published here", "precision@10",
+        title="Every scored preprint: each journal's weekly top 10",
+    )  # fmt: skip
     for row in report["journals"]:
         journals.add_row(
             row["journal"], str(row["weeks"]), str(row["ranked"]), str(row["published_here"]),
