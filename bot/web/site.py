@@ -47,6 +47,7 @@ SEARCH_LIMIT = 30
 FITS_SHOWN = 10
 
 OUTCOMES_SHOWN = 10  # publications listed on a journal's page
+_NO_OUTCOMES: dict[str, object] = {"published": [], "outcome_precision": None}  # custom profiles
 
 
 def routes(site: Site) -> list[Route]:
@@ -177,7 +178,7 @@ def _listing_view(
             "days_choices": DAYS_CHOICES,
             "why_empty": _why_empty(listing),
             "model_version": fresh.model_version,
-            **({} if custom else _outcomes(session, card.summary.id)),
+            **(_NO_OUTCOMES if custom else _outcomes(session, card.summary.id)),
         },
         private_link=custom,
     )
