@@ -199,3 +199,19 @@ def test_outcomes_prints_a_table_per_subscription_and_journal(
     result = CliRunner().invoke(app, ["outcomes"], env={**env, "COLUMNS": "120"})
     assert result.exit_code == 0, result.stderr
     _golden("outcomes_cli.txt", result.stdout)
+
+
+def test_a_publication_without_a_usable_journal_does_not_stop_the_others(store: Store) -> None:
+    from bot.records.outcome import Publication
+    from bot.store.outcomes import RecordCounts, outcomes_of, record_publications
+
+    _world(store)
+    counts = RecordCounts()
+    with store.session() as session:
+        record_publications(session, [
+            Publication(SENT[0], None, "???", None, "crossref"),
+            Publication(SENT[1], None, "Radiology", None, "crossref"),
+        ], counts)  # fmt: skip
+    with store.session() as session:
+        assert set(outcomes_of(session, SENT)) == {SENT[1]}
+    assert (counts.new, counts.not_stored) == (1, 1)

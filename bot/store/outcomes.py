@@ -19,7 +19,7 @@ from bot.records.paper import Paper
 from bot.store.models import PreprintRow
 from bot.store.outcome_models import OutcomeRow
 from bot.store.profile_models import Profile
-from bot.store.profiles import PaperWriter, upsert_profile
+from bot.store.profiles import PaperWriter, ProfileError, upsert_profile
 
 OUTCOME_SOURCE = "outcome"  # profile papers added because a stored preprint was published
 _CHUNK = 500
@@ -30,7 +30,7 @@ class RecordCounts:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
-    not_stored: int = 0  # publications of preprints rxradar never stored
+    not_stored: int = 0  # of preprints rxradar never stored, or naming no usable journal
     papers_added: int = 0
 
 
@@ -79,7 +79,11 @@ def record_publications(
         if publication.preprint_id not in known or not publication.journal.strip():
             counts.not_stored += 1
             continue
-        profile, _ = upsert_profile(session, publication.journal)
+        try:
+            profile, _ = upsert_profile(session, publication.journal)
+        except ProfileError:  # a journal name without letters or digits: skip this one only
+            counts.not_stored += 1
+            continue
         row = session.get(OutcomeRow, publication.preprint_id)
         if row is not None and _same(row, publication, profile.id):
             counts.unchanged += 1
