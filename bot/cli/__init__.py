@@ -2,14 +2,53 @@
 
 from __future__ import annotations
 
+import click
 import typer
+from typer.core import TyperGroup
 
 from bot.cli import db
 from bot.cli.logs import configure_logging
 
+# The root's options, accepted anywhere on the line: `rxradar run --log-format json` (the
+# README's systemd unit) means the same as `rxradar --log-format json run`.
+GLOBAL_FLAGS = frozenset({"--verbose", "-v"})
+GLOBAL_VALUED = frozenset({"--log-format"})
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """The root's options moved to the front, everything else in its order (after `--`
+    nothing moves)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest.extend(args[i:])
+            break
+        if arg in GLOBAL_FLAGS or ("=" in arg and arg.split("=", 1)[0] in GLOBAL_VALUED):
+            front.append(arg)
+        elif arg in GLOBAL_VALUED and i + 1 < len(args):
+            front += [arg, args[i + 1]]
+            i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
+class RootGroup(TyperGroup):
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, hoist_global_options(args))
+
+
 app = typer.Typer(
     name="rxradar",
-    help="Rank new preprints against journal profiles and deliver digests to Slack and email.",
+    cls=RootGroup,
+    help=(
+        "Rank new preprints against journal profiles and deliver digests to Slack and email. "
+        "--verbose and --log-format may also follow any command."
+    ),
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
