@@ -49,6 +49,8 @@ COMMANDS = (
     "top",
     f"match {NEURO}",
     "match hi",
+    "match lorem ipsum dolor sit amet",
+    "match https://arxiv.org/abs/2401.01234v2",
     "match",
     "subscribe Nature Methods weekly mon 08:00 top 5",
     "subscribe Genome Research",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import click
 import typer
+from typer._click import Context  # typer vendors click; its Group's own Context type
 from typer.core import TyperGroup
 
 from bot.cli import db
@@ -38,7 +38,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
 
 
 class RootGroup(TyperGroup):
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(args))
 
 

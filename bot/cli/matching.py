@@ -16,7 +16,7 @@ from bot.digest.numbers import Shown, format_probability
 from bot.digest.outcomes import published_text
 from bot.matching.window import NOT_IN_MODEL, empty_reason, shown_in_window
 from bot.profiles.files import PaperFileError, file_format, read_papers
-from bot.records.doi import doi_from_text
+from bot.records.doi import preprint_key
 from bot.records.outcome import Outcome
 from bot.records.paper import Paper
 from bot.store.db import Store
@@ -96,14 +96,34 @@ def _paper_to_match(store: Store, doi: str | None, text: str | None, file: Path 
         return Paper(title="", abstract=text.strip())
     if file is not None:
         return _paper_from_file(file)
-    wanted = doi_from_text(doi or "")
+    wanted = preprint_key(doi or "")
     if wanted is None:
-        fail(f"there is no DOI in {doi!r}: give a DOI (10.1101/…) or a bioRxiv/medRxiv link")
+        fail(
+            f"there is no DOI or arXiv id in {doi!r}: give a DOI (10.1101/…) or a bioRxiv, "
+            "medRxiv or arXiv link"
+        )
     with store.session() as session:
         preprint = find_preprint(session, wanted)
-        if preprint is None:
-            fail(f"{wanted} is not in the database; use --text with its abstract, or poll first")
-        return preprint_as_paper(preprint)
+        if preprint is not None:
+            return preprint_as_paper(preprint)
+    return _fetched_paper(wanted)
+
+
+def _fetched_paper(wanted: str) -> Paper:
+    """Not stored: bioRxiv/medRxiv DOIs are looked up in their API, as Slack and the web do."""
+    from bot.feeds.fetch import FetchError
+    from bot.jobs import biorxiv_api
+    from bot.matching.lookup import fetched_paper
+
+    instead = "use --text with its title and abstract"
+    try:
+        with biorxiv_api(settings()) as api:
+            fetched = fetched_paper(api, wanted)
+    except FetchError as exc:
+        fail(f"{wanted} is not in the database and bioRxiv could not be reached ({exc}); {instead}")
+    if fetched is None:
+        fail(f"{wanted} is not in the database or on bioRxiv/medRxiv; {instead}, or poll first")
+    return fetched
 
 
 def _paper_from_file(path: Path) -> Paper:
@@ -135,9 +155,12 @@ def match_command(
         paper = _paper_to_match(store, doi, text, file)
         if not paper.text.strip(". "):
             fail("the paper has no text to match; give a title or abstract")
-        from bot.matching.match import match_rows
+        from bot.matching.match import TooFewKnownWords, match_rows
 
-        rows = match_rows(store, active, paper)
+        try:
+            rows = match_rows(store, active, paper)
+        except TooFewKnownWords as exc:
+            fail(str(exc))
     journals = [r for r in rows if r.kind == "journal"][:top]
     custom = [r for r in rows if r.kind == "custom"]
     if as_json:

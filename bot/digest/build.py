@@ -65,7 +65,9 @@ def passes_filters(rules: DigestRules, candidate: Candidate) -> bool:
 
 
 def _percentile(candidate: Candidate, profile: ProfileWindow | None) -> float | None:
-    return numbers.percentile(candidate.probability, profile.quantiles) if profile else None
+    if profile is None:
+        return None
+    return numbers.percentile(candidate.probability, profile.quantiles, profile.n_preprints)
 
 
 def passes_cut(rules: DigestRules, candidate: Candidate, profile: ProfileWindow | None) -> bool:

@@ -26,11 +26,13 @@ __all__ = [
 ]
 
 
-def percentile(probability: float, quantiles: Sequence[float]) -> float | None:
-    """Share (0–1) of the window's preprints scoring at or below `probability`."""
+def percentile(probability: float, quantiles: Sequence[float], n: int = 0) -> float | None:
+    """Share (0–1) of the window's preprints scoring at or below `probability`, capped at
+    what `n` preprints support: the best of 98 is in the top 1/98 (≈1%), not "Top 0.1%"."""
     if len(quantiles) < 2:
         return None
-    return stats.percentile(probability, quantiles)
+    share = stats.percentile(probability, quantiles)
+    return min(share, 1 - 1 / n) if n > 0 else share
 
 
 def lift(probability: float, mean_probability: float | None) -> float | None:
@@ -72,6 +74,6 @@ class Shown:
         return [self.probability_text, self.top_text or "–", self.lift_text or "–"]
 
 
-def shown(probability: float, quantiles: Sequence[float], mean: float | None) -> Shown:
-    """The probability with its percentile and lift in a window (quantiles and mean)."""
-    return Shown(probability, percentile(probability, quantiles), lift(probability, mean))
+def shown(probability: float, quantiles: Sequence[float], mean: float | None, n: int = 0) -> Shown:
+    """The probability with its percentile and lift in a window (quantiles, mean and size)."""
+    return Shown(probability, percentile(probability, quantiles, n), lift(probability, mean))

@@ -1,12 +1,13 @@
 """The paper a DOI names, for matching: the stored preprint, else the bioRxiv/medRxiv API.
 
-Shared by Slack's `match` and the web's match form and `POST /api/match` (the CLI matches
-stored preprints only). Callers parse the DOI first (`bot.records.doi.doi_from_text`).
+Shared by Slack's `match` and the web's match form and `POST /api/match` and the CLI's
+`match --doi`. Callers parse the key first (`bot.records.doi.preprint_key`).
 """
 
 from __future__ import annotations
 
 from bot.feeds.biorxiv_api import BiorxivApi
+from bot.records.doi import OPENRXIV_PREFIXES
 from bot.records.paper import Paper
 from bot.store import Store
 from bot.store.scores import find_preprint, preprint_as_paper
@@ -23,6 +24,8 @@ def fetched_paper(api: BiorxivApi, doi: str) -> Paper | None:
 
     Raises FetchError when the API cannot be reached.
     """
+    if not doi.startswith(OPENRXIV_PREFIXES):  # arXiv ids, journals' DOIs: not theirs to know
+        return None
     latest = api.latest_version(doi)
     if latest is None:
         return None

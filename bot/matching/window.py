@@ -18,7 +18,7 @@ def shown_in_window(probability: float, row: StatsRow | None) -> Shown:
     """The probability with its percentile and lift in the profile's stored window."""
     if row is None or row.n_preprints == 0:
         return Shown(probability, None, None)
-    return shown(probability, row.quantiles, row.mean_probability)
+    return shown(probability, row.quantiles, row.mean_probability, row.n_preprints)
 
 
 def empty_reason(profile: ProfileSummary, row: StatsRow | None) -> str:

@@ -18,6 +18,7 @@ class ProfileWindow:
     n_papers: int = 0
     mean_probability: float | None = None
     quantiles: tuple[float, ...] = ()
+    n_preprints: int = 0  # in the window (0: unknown); bounds the percentile shown
 
 
 @dataclass(frozen=True, slots=True)

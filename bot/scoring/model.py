@@ -94,6 +94,15 @@ class JournalModel:
         probabilities = softmax(self.logits(papers))
         return apply_top_label(probabilities, self.top_label)
 
+    def known_terms(self, text: str) -> int:
+        """How many distinct terms of `text` the model's word space knows (a text of unknown
+        words gets the prior's ranking, which says nothing about it)."""
+        for vectorizer in self.vectorizers:
+            if not is_dense(vectorizer):
+                row = vectorizer.term_frequencies([text])
+                return int(row.nnz)
+        return len(set(text.split()))  # embeddings only: every word carries meaning
+
     def papers_per_journal(self) -> dict[str, int]:
         return {j: int(c) for j, c in zip(self.journals, self.counts, strict=True)}
 

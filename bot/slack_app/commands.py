@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.channels.email import parse_address as parse_email_address
-from bot.records.doi import doi_from_text
+from bot.records.doi import preprint_key
 from bot.records.target import TargetError
 from bot.slack_app.options import CommandError, NotAnOption, check_words, option_values
 
@@ -207,14 +207,14 @@ def _parse_match(rest: list[Token], command: str) -> Command:
             f"e.g. `{command} match 10.1101/2024.01.02.573902`."
         )
     if _URL.match(text):
-        doi = doi_from_text(text)
+        doi = preprint_key(text)
         if doi is None:
             raise CommandError(
                 f"I can't find a DOI in {text}. Paste a bioRxiv/medRxiv link or the DOI "
                 f"itself: `{command} match 10.1101/…`, or paste the title and abstract."
             )
         return Match(doi=doi, url=text)
-    doi = doi_from_text(text)
+    doi = preprint_key(text)
     if doi is not None and len(rest) == 1:
         return Match(doi=doi)
     if len(text.split()) < 3:

@@ -14,8 +14,9 @@ from typing import Any
 from bot.feeds.fetch import FetchError
 from bot.jobs import biorxiv_api
 from bot.matching.lookup import fetched_paper, stored_paper
-from bot.matching.match import match_rows
+from bot.matching.match import TooFewKnownWords, match_rows
 from bot.matching.scorer import ActiveModel, load_active_model
+from bot.records.doi import OPENRXIV_PREFIXES
 from bot.records.paper import Paper
 from bot.slack_app import commands as c
 from bot.slack_app.answers import Deps, numbers_text
@@ -32,6 +33,11 @@ def _paper(deps: Deps, command: c.Match, progress: Callable[[Reply], Any]) -> Pa
     stored = stored_paper(deps.store, command.doi)
     if stored is not None:
         return stored
+    if not command.doi.startswith(OPENRXIV_PREFIXES):  # arXiv and others: only what is stored
+        return mrkdwn(
+            f"{escape(command.doi)} is not among the preprints rxradar has read yet. Paste its "
+            f"title and abstract instead: `{deps.command} match TITLE AND ABSTRACT`."
+        )
     progress(message(f"Looking up {command.doi} on bioRxiv and medRxiv…"))
     try:
         with biorxiv_api(deps.settings) as api:
@@ -69,7 +75,13 @@ def answer_match(deps: Deps, command: c.Match, progress: Callable[[Reply], Any])
 
 
 def _ranked_journals(deps: Deps, active: ActiveModel, paper: Paper) -> Reply:
-    rows = [r for r in match_rows(deps.store, active, paper) if r.kind == "journal"]
+    try:
+        rows = [r for r in match_rows(deps.store, active, paper) if r.kind == "journal"]
+    except TooFewKnownWords as exc:
+        return mrkdwn(
+            f"I can't match that: {escape(str(exc))} (`{deps.command} match TITLE AND ABSTRACT`), "
+            f"or a DOI (`{deps.command} match 10.1101/…`)."
+        )
     items = tuple(
         Listed(
             title=row.name,

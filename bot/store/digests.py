@@ -179,6 +179,7 @@ def profile_windows(
                 n_papers=s.n_papers if s else 0,
                 mean_probability=s.mean_probability if s else None,
                 quantiles=tuple(s.quantiles or ()) if s else (),
+                n_preprints=s.n_preprints if s else 0,
             )
         )
     return summaries

@@ -19,8 +19,8 @@ from starlette.routing import Route
 from bot.feeds.fetch import FetchError
 from bot.jobs import biorxiv_api
 from bot.matching.lookup import fetched_paper, stored_paper
-from bot.matching.match import MatchRow, match_rows
-from bot.records.doi import doi_from_text
+from bot.matching.match import MatchRow, TooFewKnownWords, match_rows
+from bot.records.doi import preprint_key
 from bot.records.paper import Paper
 from bot.store.site_queries import Freshness, slug_of
 from bot.web import private
@@ -61,7 +61,7 @@ def paper_to_match(site: Site, text: str, doi_or_url: str) -> Paper:
         if len(text.split()) < 3:
             raise MatchProblem("the text is too short to match: paste a title and abstract")
         return Paper(title="", abstract=text)
-    doi = doi_from_text(doi_or_url)
+    doi = preprint_key(doi_or_url)
     if doi is None:
         raise MatchProblem(
             f"there is no DOI in {doi_or_url[:200]!r}: paste a DOI (10.1101/…) "
@@ -103,7 +103,10 @@ def match_paper(site: Site, paper: Paper, opened: dict[int, str]) -> MatchResult
             "needs to run `rxradar train`",
             status=503,
         )
-    rows = match_rows(site.store, active, paper)
+    try:
+        rows = match_rows(site.store, active, paper)
+    except TooFewKnownWords as exc:
+        raise MatchProblem(str(exc), status=400) from None
     with site.store.session() as session:
         keys = _keys(session, [r.profile_id for r in rows[:MATCH_SHOWN] if r.profile_id])
     journals = tuple(
