@@ -159,13 +159,18 @@ def _section(text: str, block_id: str | None = None) -> Block:
     return block
 
 
-def entry_blocks(digest: Digest, entry: Entry, interactive: bool = True) -> list[Block]:
+def entry_blocks(
+    digest: Digest, entry: Entry, interactive: bool = True, position: int = 0
+) -> list[Block]:
+    """The entry's blocks; `position` (its place in the whole digest, default its rank)
+    keeps block ids unique when several sections each number from 1."""
+    position = position or entry.rank
     value = {
         "subscription": digest.subscription_id,
         "preprint": entry.preprint_id,
         "profile": entry.profile_id,
     }
-    blocks = [_section(_mrkdwn("entry.mrkdwn.j2", entry=entry), f"entry-{entry.rank}")]
+    blocks = [_section(_mrkdwn("entry.mrkdwn.j2", entry=entry), f"entry-{position}")]
     if entry.abstract:
         abstract = _mrkdwn("abstract.mrkdwn.j2", abstract=_trim(entry.abstract, ABSTRACT_CHARS))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": abstract}]})
@@ -175,7 +180,7 @@ def entry_blocks(digest: Digest, entry: Entry, interactive: bool = True) -> list
             button("👍 relevant", ACTION_VOTE_RELEVANT, value),
             button("👎 not relevant", ACTION_VOTE_NOT_RELEVANT, value),
         ]
-        blocks.append({"type": "actions", "block_id": f"actions-{entry.rank}", "elements": buttons})
+        blocks.append({"type": "actions", "block_id": f"actions-{position}", "elements": buttons})
     return blocks
 
 
@@ -194,11 +199,17 @@ def _units(digest: Digest, interactive: bool) -> list[list[Block]]:
         line = _mrkdwn("outcomes.mrkdwn.j2", line=digest.outcome_line, links=digest.outcome_links)
         units[0].append(_section(line, "outcomes"))
     grouped = len(digest.sections) > 1
-    for section in (s for s in digest.sections if s.entries):
+    # block ids number entries through the whole digest (entries are numbered per section)
+    positions = iter(range(1, len(digest.entries) + 1))
+    for section in wording.shown_sections(digest):
         if grouped:
             note = wording.section_note(section)
+            if not section.entries:
+                note += "\n" + wording.section_empty(section)
             units.append([_section(_mrkdwn("section.mrkdwn.j2", section=section, note=note))])
-        units.extend(entry_blocks(digest, entry, interactive) for entry in section.entries)
+        units.extend(
+            entry_blocks(digest, entry, interactive, next(positions)) for entry in section.entries
+        )
     if not digest.entries:
         units.append([_section(_mrkdwn("abstract.mrkdwn.j2", abstract=wording.empty_note(digest)))])
     if interactive:

@@ -98,7 +98,7 @@ def subscribe_command(
     ),
     at: str = typer.Option(None, "--time", metavar="HH:MM", help="Local time (default 08:00)."),
     tz: str = typer.Option(None, "--tz", metavar="ZONE", help="IANA time zone (default UTC)."),
-    top: str = typer.Option(None, "--top", metavar="N", help="At most N preprints (default 10)."),
+    top: str = typer.Option(None, "--top", metavar="N", help="At most N preprints per journal (default 10)."),
     min_percentile: str = typer.Option(
         None, "--min-percentile", metavar="P", help="0–100: 99 keeps the top 1%."
     ),

@@ -113,17 +113,23 @@ def _select(
     start: datetime,
     end: datetime,
 ) -> list[tuple[Candidate, bool]]:
-    """Best first; a preprint matching several followed profiles appears once, under its
-    best match that passes the cut; stops as soon as the digest is full."""
+    """Best first, at most `rules.top` per followed profile (one rule for every digest: a
+    journal is never crowded out by another); a preprint matching several followed
+    profiles appears once, under its best match that passes the cut and has room."""
     chosen: list[tuple[Candidate, bool]] = []
     seen: set[str] = set()
+    per_profile: dict[int, int] = dict.fromkeys(profiles, 0)
+    full = 0
     # stable sort: ties keep the store's order (probability, then id); already-sorted runs
     # from the store make this close to linear
     for candidate in sorted(candidates, key=attrgetter("probability"), reverse=True):
-        if rules.top is not None and len(chosen) >= rules.top:
+        if rules.top is not None and profiles and full >= len(profiles):
             break
         if candidate.preprint_id in seen or not _in_window(candidate, start, end):
             continue
+        taken = per_profile.get(candidate.profile_id, 0)
+        if rules.top is not None and taken >= rules.top:
+            continue  # this section is full; the preprint may still fit another one
         if not passes_cut(rules, candidate, profiles.get(candidate.profile_id)):
             continue
         seen.add(candidate.preprint_id)
@@ -133,7 +139,31 @@ def _select(
         if sent is not None and sent == fingerprint(candidate.title, candidate.abstract):
             continue  # delivered before, and the text did not change materially
         chosen.append((candidate, sent is not None))
+        per_profile[candidate.profile_id] = taken + 1
+        full += rules.top is not None and taken + 1 == rules.top
     return chosen
+
+
+def _section(profile: ProfileWindow, chosen: Sequence[tuple[Candidate, bool]]) -> Section:
+    """One followed profile with its entries, numbered 1, 2, … as the reader sees them."""
+    mine = [
+        (candidate, updated) for candidate, updated in chosen if candidate.profile_id == profile.id
+    ]
+    return Section(
+        profile_id=profile.id,
+        name=profile.name,
+        kind=profile.kind,
+        n_papers=profile.n_papers,
+        average_text=(
+            numbers.format_probability(profile.mean_probability)
+            if profile.mean_probability is not None
+            else None
+        ),
+        entries=tuple(
+            _entry(candidate, profile, updated, rank)
+            for rank, (candidate, updated) in enumerate(mine, start=1)
+        ),
+    )
 
 
 def build_digest(
@@ -146,27 +176,10 @@ def build_digest(
     period: str,
     considered: int,
 ) -> Digest:
-    """The digest due at `now`: ranked by probability, grouped by followed profile."""
+    """The digest due at `now`: one section per followed profile, in the given order, each
+    ranked by probability and numbered from 1 (sections may be empty)."""
     start, end = window(rules, history, now)
     by_id = {profile.id: profile for profile in profiles}
     chosen = _select(rules, by_id, candidates, history, start, end)
-    entries = [
-        _entry(candidate, by_id.get(candidate.profile_id), updated, rank)
-        for rank, (candidate, updated) in enumerate(chosen, start=1)
-    ]
-    sections = tuple(
-        Section(
-            profile_id=profile.id,
-            name=profile.name,
-            kind=profile.kind,
-            n_papers=profile.n_papers,
-            average_text=(
-                numbers.format_probability(profile.mean_probability)
-                if profile.mean_probability is not None
-                else None
-            ),
-            entries=tuple(e for e in entries if e.profile_id == profile.id),
-        )
-        for profile in profiles
-    )
+    sections = tuple(_section(profile, chosen) for profile in profiles)
     return Digest(subscription_id, period, start, end, considered, sections)

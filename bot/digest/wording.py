@@ -59,3 +59,13 @@ def intro(digest: Digest) -> str:
 
 def empty_note(digest: Digest) -> str:
     return f"Nothing new for {journals(digest)} in this period."
+
+
+def shown_sections(digest: Digest) -> tuple[Section, ...]:
+    """Every followed profile once anything is in the digest, so one that had nothing this
+    period says so (`section_empty`) instead of vanishing; none when all are empty."""
+    return digest.sections if digest.entries else ()
+
+
+def section_empty(section: Section) -> str:
+    return f"No new preprint for {section.name} passed this digest's settings in this period."

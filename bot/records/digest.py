@@ -67,7 +67,7 @@ class Entry:
     abstract: str
     updated: bool
     fingerprint: str
-    rank: int  # position in the digest, 1-based
+    rank: int  # position within its section (what the reader sees), 1-based
     published_text: str | None = None  # "published in X on DATE" once we know it was
 
 

@@ -69,7 +69,7 @@ class DigestRules:
     """Cadence, cut and filters of one subscription; invalid values cannot be built."""
 
     cadence: Cadence = field(default_factory=Cadence)
-    top: int | None = 10  # at most this many preprints per digest (None: no limit)
+    top: int | None = 10  # at most this many preprints per followed journal (None: no limit)
     min_percentile: float | None = None  # 0–100: 99 keeps the top 1% of the window
     min_probability: float | None = None  # 0–1
     keywords: tuple[str, ...] = ()
