@@ -42,6 +42,7 @@ COMMANDS = (
     "",
     "frobnicate eLife",
     "journals nucleic",
+    "journals genome",
     "journals zzzzqqq",
     "top nucleic acids research 30",
     "top Nucleic Acids Resarch",

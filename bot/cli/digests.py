@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 import typer
+from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from bot.channels.base import new_message_id
@@ -18,6 +19,7 @@ from bot.cli.common import err_console, fail, open_store, out_console, print_jso
 from bot.delivery.preparing import load_digest
 from bot.delivery.results import DeliveryResult
 from bot.delivery.sending import digest_message, send_due
+from bot.matching.membership import not_in_model
 from bot.records.rules import DigestRules, RulesError, parse_rules
 from bot.records.target import Target, TargetError
 from bot.store import Store
@@ -98,7 +100,9 @@ def subscribe_command(
     ),
     at: str = typer.Option(None, "--time", metavar="HH:MM", help="Local time (default 08:00)."),
     tz: str = typer.Option(None, "--tz", metavar="ZONE", help="IANA time zone (default UTC)."),
-    top: str = typer.Option(None, "--top", metavar="N", help="At most N preprints per journal (default 10)."),
+    top: str = typer.Option(
+        None, "--top", metavar="N", help="At most N preprints per journal (default 10)."
+    ),
     min_percentile: str = typer.Option(
         None, "--min-percentile", metavar="P", help="0–100: 99 keeps the top 1%."
     ),
@@ -137,8 +141,11 @@ def subscribe_command(
         except SubscribeError as exc:
             fail(str(exc))
         row = next(r for r in describe(store, now) if r["id"] == record.id)
+        waiting = not_in_model(store, record.profiles)
+    for gap in waiting:
+        err_console.print(f"[yellow]note:[/] {escape(gap.sentence())}", highlight=False)
     if as_json:
-        print_json(row)
+        print_json(row)  # the pinned shape of `subscriptions list`; the note is on stderr
         return
     out_console.print(
         f"subscription {record.id}: {record.names} → {target.describe()}, "

@@ -30,7 +30,7 @@ from bot.store.profiles import (
     list_profiles,
     search_profiles,
 )
-from bot.store.scores import find_preprint, preprint_as_paper
+from bot.store.scores import find_preprint, preprint_as_paper, profiles_in_model
 
 journals_app = typer.Typer(help="Journals and custom profiles rxradar knows.", no_args_is_help=True)
 profiles_app = typer.Typer(
@@ -46,11 +46,19 @@ def register(app: typer.Typer) -> None:
     matching.register(app)
 
 
-def _profiles_table(found: list[ProfileSummary]) -> Table:
-    table = Table("name", "kind", "papers", "ISSN")
+def _profiles_table(found: list[ProfileSummary], scored: set[int]) -> Table:
+    """`in model`: whether the active model scores it (a journal below --min-papers gets no
+    digests until it has enough papers and the model is retrained)."""
+    table = Table("name", "kind", "papers", "in model", "ISSN")
     for profile in found:
-        table.add_row(profile.name, profile.kind, str(profile.n_papers), ", ".join(profile.issns))
+        in_model = "yes" if profile.id in scored else "no"
+        papers = str(profile.n_papers)
+        table.add_row(profile.name, profile.kind, papers, in_model, ", ".join(profile.issns))
     return table
+
+
+def _profiles_json(found: list[ProfileSummary], scored: set[int]) -> list[dict[str, Any]]:
+    return [{**p.to_json(), "in_model": p.id in scored} for p in found]
 
 
 @journals_app.command("list")
@@ -64,13 +72,14 @@ def list_command(
         fail(f"--kind {kind!r} is not known; use journal, custom or all")
     with open_store() as store, store.session() as session:
         found = list_profiles(session, None if kind == "all" else kind)
+        scored = profiles_in_model(session)
     found = [p for p in found if p.n_papers >= min_papers]
     if as_json:
-        print_json([p.to_json() for p in found])
+        print_json(_profiles_json(found, scored))
     elif not found:
         err_console.print("no profiles yet: run `rxradar profiles import FILE` or `harvest`")
     else:
-        out_console.print(_profiles_table(found))
+        out_console.print(_profiles_table(found, scored))
 
 
 @journals_app.command("search")
@@ -82,15 +91,16 @@ def search_command(
     """Find journals by name; close spellings are suggested ("did you mean")."""
     with open_store() as store, store.session() as session:
         found = search_profiles(session, query, limit)
+        scored = profiles_in_model(session)
     if as_json:
-        print_json([p.to_json() for p in found])
+        print_json(_profiles_json(found, scored))
         return
     if not found:
         fail(f"no journal matches {query!r}; `rxradar journals list` shows them all", code=1)
     words = journal_key(query).split()
     if not any(all(w in p.key for w in words) for p in found):
         err_console.print(f"no journal contains {query!r}; did you mean:", highlight=False)
-    out_console.print(_profiles_table(found))
+    out_console.print(_profiles_table(found, scored))
 
 
 def _print_import(report: ImportReport, as_json: bool) -> None:

@@ -29,7 +29,13 @@ from bot.slack_app.replies import (
 )
 from bot.store import Store
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile, search_profiles
-from bot.store.scores import RankedPreprint, StatsRow, profile_stats, top_preprints
+from bot.store.scores import (
+    RankedPreprint,
+    StatsRow,
+    profile_stats,
+    profiles_in_model,
+    top_preprints,
+)
 from bot.store.site_queries import slug_of
 
 TOP_LIMIT = 10
@@ -88,10 +94,11 @@ def answer_help(deps: Deps, command: c.Help) -> Reply:
 def answer_journals(deps: Deps, command: c.Journals) -> Reply:
     with deps.store.session() as session:
         hits = search_profiles(session, command.query, limit=JOURNALS_LIMIT)
+        scored = profiles_in_model(session)
     items = tuple(
         Listed(
             title=hit.name,
-            details=f"based on {hit.n_papers:,} papers" if hit.kind == "journal" else "custom",
+            details=_journal_details(hit, hit.id in scored) if hit.kind == "journal" else "custom",
         )
         for hit in hits
     )
@@ -103,6 +110,11 @@ def answer_journals(deps: Deps, command: c.Journals) -> Reply:
             empty=f"No journal matches {command.query!r}: try a shorter word or another spelling.",
         )
     )
+
+
+def _journal_details(journal: ProfileSummary, in_model: bool) -> str:
+    papers = f"based on {journal.n_papers:,} papers"
+    return papers if in_model else f"{papers} · not in the model yet (no digests until retrained)"
 
 
 def answer_top(deps: Deps, command: c.Top) -> Reply:

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot import subscribing
 from bot.channels.registry import configured
 from bot.channels.slack import slack_target
+from bot.matching.membership import not_in_model
 from bot.records.rules import DigestRules
 from bot.records.target import Target
 from bot.slack_app import commands as c
@@ -118,8 +119,10 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
         deps.store, channel_target(caller), [p.name for p in found], deps.now(),
         rules=rules, owner=owner_of(caller), confirmed=True,
     )  # fmt: skip
+    gaps = not_in_model(deps.store, record.profiles)
+    waiting = "".join(f"\n:warning: {escape(gap.sentence())}." for gap in gaps)
     return mrkdwn(
-        f"Subscribed <#{caller.channel_id}> to {summary(record)}.\n"
+        f"Subscribed <#{caller.channel_id}> to {summary(record)}.{waiting}\n"
         f"Change it by subscribing again with other options; stop it with "
         f"`{deps.command} unsubscribe {escape(record.profiles[0].name)}`."
     )

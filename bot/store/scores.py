@@ -332,3 +332,9 @@ def prune_scores(session: Session, cutoff: date) -> int:
     old = select(PreprintRow.id).where(PreprintRow.updated < cutoff)
     deleted = session.execute(delete(Score).where(Score.preprint_id.in_(old)))
     return int(getattr(deleted, "rowcount", 0) or 0)
+
+
+def profiles_in_model(session: Session) -> set[int]:
+    """Profiles the active model scores: training replaces every profile's window
+    statistics, so a journal without a row was left out (below --min-papers)."""
+    return set(session.scalars(select(ProfileStats.profile_id)))
