@@ -9,6 +9,8 @@ from __future__ import annotations
 import html
 import re
 
+from bot.profiles.text import clean_flattened_markup
+
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
@@ -81,7 +83,7 @@ def clean_text(markup: str | None) -> str:
         text = _strip_once(text)
         if not _ESCAPED_MARKUP.search(text):
             break
-    return collapse_whitespace(_SCRIPT_TEXT.sub(" ", text))
+    return collapse_whitespace(clean_flattened_markup(_SCRIPT_TEXT.sub(" ", text)))
 
 
 # One initial: "D", "D.", "Ch." (with a dot when lower-case follows); joined by spaces/hyphens.

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from bot.profiles.citations import CitationSyntaxError, read_bibtex_rows, read_ris_rows
+from bot.profiles.text import clean_flattened_markup
 from bot.records.names import clean_name
 from bot.records.paper import Paper
 
@@ -189,7 +190,7 @@ def _text(fields: Mapping[str, Any], name: str) -> str | None:
     value = fields.get(name)
     if value is None:
         return None
-    text = " ".join(str(value).split())
+    text = " ".join(clean_flattened_markup(str(value)).split())
     return text or None
 
 

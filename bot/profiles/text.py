@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
+
+# bioRxiv's exports flatten some JATS markup into letter codes: small capitals become
+# `O_SCPLOW…C_SCPLOW` around the upper-cased letters ("AO_SCPLOWBSTRACTC_SCPLOW" is
+# "Abstract", "O_SCPLOWPOLYFREQSC_SCPLOW" the R package "polyfreqs"), list items
+# `O_LI…C_LI`, figures `O_FIG…C_FIG` with their image links. Underscores also italicise
+# in Slack's mrkdwn, so none of it may reach a reader.
+_SMALL_CAPS = re.compile(r"O_SC(?:PLOW|PCAP)(.*?)C_SC(?:PLOW|PCAP)", re.DOTALL)
+_HEADING = re.compile(r"^\s*\d?\s*AO_SC(?:PLOW|PCAP)BSTRACTC_SC(?:PLOW|PCAP)\s*")  # "Abstract"
+_SECTION_TITLE = re.compile(r"O_ST_ABS(.*?)C_ST_ABS", re.DOTALL)  # "Purpose", "Results"…
+# a figure's or table's image link up to its caption (M_FIG), and the caption's number
+_FIGURE = re.compile(r"O_(FIG|TBL)\b.*?\bM_\1\b|O_FLOATNO.*?C_FLOATNO", re.DOTALL)
+_LEFTOVER = re.compile(r"[OC]_(?:LINKSMALLFIG|FLOATNO)|[OCM]_(?:FIG|TBL)\b")
+
+
+def clean_flattened_markup(text: str) -> str:
+    """Text without bioRxiv's flattened-JATS codes (small capitals keep their letters)."""
+    if "_" not in text:
+        return text
+    text = _SMALL_CAPS.sub(lambda m: m.group(1).lower(), _HEADING.sub("", text))
+    text = _SECTION_TITLE.sub(lambda m: f" {m.group(1).strip()}: ", text)
+    text = _FIGURE.sub(" ", text).replace("C_LIO_LI", " ; ")
+    return _LEFTOVER.sub(" ", text.replace("O_LI", " ").replace("C_LI", " "))
+
 
 # A JATS abstract often opens with <jats:title>Abstract</jats:title>: a heading, not text.
 _HEADINGS = {"abstract", "summary", "background", "graphical abstract"}
@@ -42,4 +66,4 @@ def strip_markup(text: str | None) -> str:
     collector = _TextCollector()
     collector.feed(text)
     collector.close()
-    return " ".join("".join(collector.parts).split())
+    return " ".join(clean_flattened_markup("".join(collector.parts)).split())
