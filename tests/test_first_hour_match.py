@@ -4,13 +4,14 @@ model cannot read, and percentiles no larger than the window supports."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from bot.digest.numbers import format_top, percentile
 from bot.records.preprint import Preprint
 from bot.store import Store
 from bot.store.preprints import upsert_preprints
-from tests.test_profiles_cli import _json, _run, trained  # noqa: F401
+from tests.test_profiles_cli import _corpus, _json, _run, trained  # noqa: F401
 
 
 def test_the_best_of_98_preprints_is_not_top_0_1_percent() -> None:
@@ -58,3 +59,17 @@ def test_match_doi_accepts_arxiv_medrxiv_and_biorxiv_links(
     assert _json(env, "match", "--doi", medrxiv, "--top", "1")["journals"]
     code, _, err = _run(env, "match", "--doi", "https://example.org/nothing")
     assert code == 2 and "a bioRxiv, medRxiv or arXiv link" in err
+
+
+def test_top_with_nothing_scored_gives_advice_that_can_help(
+    env: dict[str, str], store: Store, tmp_path: Path
+) -> None:
+    """Before: `top --days 3650` said "widen --days" though the score window caps it."""
+    assert _json(env, "profiles", "import", str(_corpus(tmp_path / "c.jsonl")))["added"] == 60
+    _json(env, "train", "--min-papers", "10")
+    code, _, err = _run(env, "top", "Neuro Letters", "--days", "3650")
+    assert code == 0 and "widen" not in err and "try --days" not in err
+    assert "no scored preprints in the last 90 days (RXRADAR_SCORE_WINDOW_DAYS" in err
+    assert "rxradar backfill --server biorxiv --days 90" in err and "rxradar demo" in err
+    _, _, narrow = _run(env, "top", "Neuro Letters", "--days", "7")
+    assert "no scored preprints in the last 7 days: try --days 90, or poll first" in narrow

@@ -44,7 +44,7 @@ def as_arguments(line: str) -> list[str]:
 
 def test_the_readme_shows_the_main_commands() -> None:
     commands = " ".join(readme_commands())
-    for name in ("run", "subscribe", "digest", "match", "top", "train", "journals"):
+    for name in ("run", "subscribe", "digest", "match", "top", "train", "journals", "demo"):
         assert f"rxradar {name} " in commands
 
 

@@ -78,7 +78,8 @@ def _register() -> None:
     """Import command modules that exist; each adds itself to `app`."""
     import importlib
 
-    for name in ("feeds", "profiles", "digests", "serve", "evaluate", "run", "outcomes", "models"):
+    modules = ("feeds", "profiles", "digests", "serve", "evaluate", "run", "outcomes", "models")
+    for name in (*modules, "demo"):
         try:
             module = importlib.import_module(f"bot.cli.{name}")
         except ModuleNotFoundError as exc:

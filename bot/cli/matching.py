@@ -236,13 +236,21 @@ def _top_header(profile: ProfileSummary, days: int, row: StatsRow | None) -> str
     return text
 
 
-def _why_empty(profile: ProfileSummary, row: StatsRow | None) -> str:
+def _why_empty(profile: ProfileSummary, row: StatsRow | None, days: int, window: int) -> str:
     if empty_reason(profile, row) == NOT_IN_MODEL:
         return (
             f"{profile.name} is not in the active model (it has {profile.n_papers} papers; "
             "training skips journals below --min-papers): add papers, then `rxradar train`"
         )
-    return "no scored preprints in that window: poll (`rxradar poll`) or widen --days"
+    if days < window:
+        return f"no scored preprints in the last {days} days: try --days {window}, or poll first"
+    # widening cannot help: only the score window's preprints are scored
+    return (
+        f"no scored preprints in the last {window} days (RXRADAR_SCORE_WINDOW_DAYS; older "
+        "ones are not scored): fetch recent ones with `rxradar poll`, or with `rxradar "
+        f"backfill --server biorxiv --days {window}` (feeds carry only the newest items); "
+        "offline, `rxradar demo` shows the whole pipeline"
+    )
 
 
 def top_command(
@@ -264,7 +272,8 @@ def top_command(
         return
     out_console.print(_top_header(profile, days, row), soft_wrap=True)
     if not ranked:
-        err_console.print(_why_empty(profile, row), highlight=False)
+        window = settings().model.window_days
+        err_console.print(_why_empty(profile, row, days, window), highlight=False)
         return
     for rank, item in enumerate(ranked, start=1):
         entry = _top_entry(rank, item, shown_in_window(item.probability, row))

@@ -131,9 +131,21 @@ def answer_top(deps: Deps, command: c.Top) -> Reply:
             heading=f"Best matches for *{escape(found.name)}* in the last {days}",
             note=_profile_note(found, stats),
             items=tuple(_listed(p, stats) for p in ranked),
-            empty="No scored preprints in that window yet: try more days, e.g. "
-            f"{deps.command} top {found.name} 90.",
+            empty=_top_empty(deps, found, command.days),
         )
+    )
+
+
+def _top_empty(deps: Deps, profile: ProfileSummary, days: int) -> str:
+    window = deps.settings.model.window_days
+    if days < window:
+        return (
+            f"No scored preprints in the last {days} days yet: try more days, e.g. "
+            f"{deps.command} top {profile.name} {window}."
+        )
+    return (  # a wider window cannot help: only the score window's preprints are scored
+        f"No preprints of the last {window} days are scored yet: whoever runs rxradar "
+        "should check that its feeds are polled (rxradar feeds list)."
     )
 
 

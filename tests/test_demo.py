@@ -1,0 +1,52 @@
+"""The README's quick start, as a new user with no network runs it: `pip install` (done),
+then `rxradar demo`, and a first digest is on screen."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bot.store import Store
+from bot.store.profiles import list_profiles
+from tests.e2e_world import rxradar
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def quick_start() -> list[str]:
+    """The commands of the README's quick-start block (comments dropped)."""
+    section = README.read_text(encoding="utf-8").split("## Quick start", 1)[1]
+    block = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert block is not None
+    lines = (line.split("#", 1)[0].strip() for line in block.group(1).splitlines())
+    return [line for line in lines if line]
+
+
+def test_the_quick_start_reaches_a_first_digest_in_at_most_three_commands(
+    env: dict[str, str], store: Store
+) -> None:
+    commands = quick_start()
+    assert len(commands) <= 3 and commands[0].startswith("pip install")
+    for command in commands[1:]:
+        assert command.startswith("rxradar ")
+        result = rxradar(command.split()[1:], env)
+        assert result.returncode == 0, result.stderr
+    out, err = result.stdout, result.stderr
+    assert out.startswith("New preprints for Journal of Neural Circuits and Plant Cell Letters")
+    assert "10 preprints from" in out and "picked from 24 preprints" in out
+    # two sections, each numbered from 1 and capped at the demo's top 5
+    assert re.findall(r"^(\d)\. ", out, re.M) == ["1", "2", "3", "4", "5"] * 2
+    assert "24 new" in err and "trained model" in err
+    assert "Next:" in err and "rxradar top 'Journal of Neural Circuits'" in err
+    with store.session() as session:
+        assert list_profiles(session) == []  # the configured database is never touched
+
+
+def test_the_demo_can_be_run_again_and_shows_other_renderings(env: dict[str, str]) -> None:
+    assert rxradar(["demo"], env).returncode == 0
+    again = rxradar(["demo", "--show", "slack"], env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.lstrip().startswith("[")  # Slack's JSON, alone on stdout
+    assert "24 new" in again.stderr  # rebuilt from scratch, not 0 new
+    refused = rxradar(["demo", "--show", "pdf"], env)
+    assert refused.returncode == 2 and "not one of: text, html, slack, webhook" in refused.stderr
