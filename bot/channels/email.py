@@ -72,10 +72,10 @@ def render_email(message: Message) -> EmailParts:
         notice = message.body
         text = render(f"notices/{notice.name}.txt.j2", **notice.values)
         try:
-            html: str | None = render(f"notices/{notice.name}.html.j2", **notice.values)
+            page = render(f"notices/{notice.name}.html.j2", **notice.values)
         except TemplateNotFound:
-            html = None
-        return EmailParts(notice.subject, text, html)
+            return EmailParts(notice.subject, text, None)
+        return EmailParts(notice.subject, text, _inliner().inline(page))
     context = digest_context(message.body)
     html = _inliner().inline(render("email/digest.html.j2", **context))
     return EmailParts(context["subject"], render("email/digest.txt.j2", **context), html)
