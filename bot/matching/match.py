@@ -53,15 +53,17 @@ def match_rows(store: Store, active: ActiveModel, paper: Paper) -> list[MatchRow
     """Every journal and custom profile for one paper, journals in rank order first.
 
     Raises TooFewKnownWords when a pasted text (no DOI or id: not a known preprint) has
-    too little the model knows to rank by.
+    too little the model knows to rank by (checked after predicting, so a model that
+    cannot embed still says so first).
     """
+    with store.session() as session:
+        cols = columns(session, active)
+        probabilities = predict_columns(active, cols, [paper])[0]
     if paper.id is None and paper.doi is None:
         known = active.model.known_terms(paper.text)
         if known < MIN_KNOWN_TERMS:
             raise TooFewKnownWords(known)
     with store.session() as session:
-        cols = columns(session, active)
-        probabilities = predict_columns(active, cols, [paper])[0]
         profiles = {p.id: p for p in list_profiles(session)}
         window = profile_stats(session)
     journals = probabilities[: cols.n_journals]
