@@ -24,6 +24,7 @@ from bot.matching.train import train_from_store
 from bot.records.paper import Paper
 from bot.store.profiles import import_papers
 from bot.store.scores import active_model_version
+from tests.peers.smtp import SmtpPeer
 from tests.peers.web import slash_body
 from tests.slack_support import Harness, sqlite_harness_factory  # noqa: F401
 
@@ -60,14 +61,24 @@ COMMANDS = (
     "unsubscribe Nature Methods",
     "unsubscribe eLife",
     "link eLife",
+    "email ada@example.org Genome Research",
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?")
 
 
 @pytest.fixture
-def h(sqlite_harness_factory: Callable[..., Harness]) -> Harness:  # noqa: F811
+def h(
+    sqlite_harness_factory: Callable[..., Harness],  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> Harness:
     """Genome Research has 3 papers: below the 5 the model is trained with."""
-    harness = sqlite_harness_factory()
+    smtp = SmtpPeer().__enter__()
+    request.addfinalizer(lambda: smtp.__exit__(None, None, None))
+    harness = sqlite_harness_factory(
+        RXRADAR_SMTP_HOST="127.0.0.1",
+        RXRADAR_SMTP_PORT=str(smtp.port),
+        RXRADAR_SMTP_SECURITY="none",
+    )
     rng = random.Random(3)
     words = {**VOCABULARY, "Genome Research": "genome assembly sequencing variant haplotype"}
     papers = [

@@ -119,13 +119,18 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
         deps.store, channel_target(caller), [p.name for p in found], deps.now(),
         rules=rules, owner=owner_of(caller), confirmed=True,
     )  # fmt: skip
-    gaps = not_in_model(deps.store, record.profiles)
-    waiting = "".join(f"\n:warning: {escape(gap.sentence())}." for gap in gaps)
+    waiting = _waiting(deps, record)
     return mrkdwn(
         f"Subscribed <#{caller.channel_id}> to {summary(record)}.{waiting}\n"
         f"Change it by subscribing again with other options; stop it with "
         f"`{deps.command} unsubscribe {escape(record.profiles[0].name)}`."
     )
+
+
+def _waiting(deps: Deps, record: SubscriptionRecord) -> str:
+    """A warning line per followed journal the model leaves out ("" when none)."""
+    gaps = not_in_model(deps.store, record.profiles)
+    return "".join(f"\n:warning: {escape(gap.sentence())}." for gap in gaps)
 
 
 def _rules(words: tuple[str, ...], client: WebClient, caller: Caller) -> DigestRules:
@@ -210,8 +215,11 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
         owner=owner_of(caller), rules=rules,
     )  # fmt: skip
     if record.confirmed:
-        return mrkdwn(f"{escape(command.address)} is now subscribed to {summary(record)}.")
+        return mrkdwn(
+            f"{escape(command.address)} is now subscribed to {summary(record)}."
+            + _waiting(deps, record)
+        )
     return mrkdwn(
         f"I emailed {escape(command.address)} a confirmation link. Once it is opened they "
-        f"get {summary(record)}. Nothing is sent before that."
+        f"get {summary(record)}. Nothing is sent before that." + _waiting(deps, record)
     )
