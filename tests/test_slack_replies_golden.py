@@ -62,6 +62,8 @@ COMMANDS = (
     "unsubscribe eLife",
     "link eLife",
     "email ada@example.org Genome Research",
+    "outcomes",
+    "outcomes Nucleic Acids Research",
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?")
 
