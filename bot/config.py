@@ -130,6 +130,11 @@ class DeliverySettings:
     lease: timedelta = timedelta(minutes=15)
     empty_digest_message: bool = False
 
+    @property
+    def heartbeat_stale(self) -> timedelta:
+        """A sending instance silent this long is dead and its leases free (3 missed beats)."""
+        return max(3 * self.tick, timedelta(seconds=30))
+
 
 @dataclass(frozen=True)
 class Rate:

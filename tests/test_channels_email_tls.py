@@ -90,7 +90,9 @@ def test_login_over_starttls(ca: trustme.CA, ca_file: Path, tmp_path: Path) -> N
                 RXRADAR_SMTP_PASSWORD="wrong",
             )
     assert peer.logins == ["ada"] and len(peer.messages) == 1
-    assert caught.value.permanent
+    # the operator's mistake: the channel fails, no subscriber is paused for it
+    assert caught.value.operator and not caught.value.permanent
+    assert "SMTP authentication" in caught.value.reason
     assert "RXRADAR_SMTP_USERNAME and RXRADAR_SMTP_PASSWORD" in caught.value.reason
     assert "wrong" not in caught.value.reason
 

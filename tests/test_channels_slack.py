@@ -174,13 +174,27 @@ def test_the_fake_enforces_one_message_per_second_per_channel(slack: SlackFake) 
     assert caught.value.response.headers["Retry-After"] == "1"
 
 
-def test_a_revoked_token_is_permanent(store: Store, slack: SlackFake, tmp_path: Path) -> None:
+def test_a_revoked_single_workspace_token_fails_the_channel_and_pauses_nobody(
+    store: Store, slack: SlackFake, tmp_path: Path
+) -> None:
+    from bot.store import trust
+    from bot.store.subscriptions import subscriptions
+
     _setup(store)
     config = _settings(tmp_path, slack, token="xoxb-revoked")
 
     [result] = factories.send_due(store, config, MONDAY)
 
-    assert result.status == "failed" and "invalid_auth" in (result.error or "")
+    assert result.status == "pending" and result.channel_failing
+    assert "invalid_auth" in (result.error or "")
+    with store.session() as session:
+        assert [c.kind for c in trust.failing_channels(session)] == ["slack"]
+        assert all(r.paused_reason is None for r in subscriptions(session))
+    fixed = _settings(tmp_path, slack)
+    [sent] = factories.send_due(store, fixed, MONDAY + timedelta(minutes=1))
+    assert sent.status == "sent"
+    with store.session() as session:
+        assert trust.failing_channels(session) == []
 
 
 def test_each_workspace_posts_with_its_own_installed_token(

@@ -12,7 +12,7 @@ from bot.config import DeliverySettings, Settings
 from bot.delivery.results import DeliveryResult
 from bot.records.rules import Cadence, DigestRules
 from bot.records.target import Target
-from bot.store import Store
+from bot.store import Store, trust
 from bot.subscribing import subscribe
 from tests import factories
 from tests.peers.smtp import SmtpPeer
@@ -22,6 +22,7 @@ MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
 
 
 LEASE = DeliverySettings().lease
+STALE = DeliverySettings().heartbeat_stale
 
 
 def test_concurrent_runs_send_each_digest_once(
@@ -79,8 +80,37 @@ def test_a_lease_is_exclusive_until_it_expires(store: Store) -> None:
 
     def lease(run: str, at: datetime) -> bool:
         with store.session() as session:
-            return ledger.take_lease(session, digest_id, run, at, LEASE)
+            for alive in ("run-a", "run-b"):  # both instances are alive throughout
+                trust.beat(session, alive, at)
+            return ledger.take_lease(session, digest_id, run, at, LEASE, at - STALE)
 
     assert lease("run-a", MONDAY)
     assert not lease("run-b", MONDAY + timedelta(minutes=14))
     assert lease("run-b", MONDAY + LEASE)
+
+
+def test_a_lease_of_an_instance_whose_heartbeat_stopped_is_free_before_it_expires(
+    store: Store,
+) -> None:
+    from datetime import timedelta
+
+    from bot.records.cadence import Slot
+    from bot.records.digest import Digest
+    from bot.store import digests as ledger
+
+    factories.journal(store, "Medical Image Analysis")
+    record = subscribe(store, Target("email", "a@b.org"), ["Medical Image Analysis"], CREATED)
+    with store.session() as session:
+        digest_id = ledger.claim(session, record.id, Slot(MONDAY, "2026-10-26"), MONDAY)
+        assert digest_id is not None
+        empty = Digest(record.id, "2026-10-26", MONDAY, MONDAY, 0, ())
+        ledger.record_digest(session, digest_id, record.subscriber_id, empty, None)
+        trust.beat(session, "dead", MONDAY)
+        assert ledger.take_lease(session, digest_id, "dead", MONDAY, LEASE, MONDAY - STALE)
+
+    later = MONDAY + STALE + timedelta(seconds=1)  # "dead" never beat again
+    with store.session() as session:
+        trust.beat(session, "alive", MONDAY + timedelta(minutes=1))
+        fresh = MONDAY + timedelta(minutes=1)
+        assert not ledger.take_lease(session, digest_id, "alive", fresh, LEASE, fresh - STALE)
+        assert ledger.take_lease(session, digest_id, "alive", later, LEASE, later - STALE)

@@ -26,7 +26,9 @@ from tests.peers.smtp import SmtpPeer
 
 CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
 MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
-AFTER_LEASE = MONDAY + timedelta(minutes=16)
+# the dead run's heartbeat goes stale after 3 ticks (3 min), long before its 15-min lease ends
+WHILE_FRESH = MONDAY + timedelta(minutes=1)
+AFTER_LEASE = MONDAY + timedelta(minutes=4)
 
 
 class DiesAfterSending:
@@ -67,7 +69,7 @@ def test_slack_recognises_its_own_message_and_does_not_post_twice(
 
         with pytest.raises(KeyboardInterrupt):
             factories.send_due(store, config, MONDAY, dying)
-        during_lease = factories.send_due(store, config, MONDAY + timedelta(minutes=5))
+        during_lease = factories.send_due(store, config, WHILE_FRESH)
         [recovered] = factories.send_due(store, config, AFTER_LEASE)
 
         assert during_lease == []

@@ -76,12 +76,25 @@ class Receipt:
 
 
 class DeliveryError(Exception):
-    """The channel did not accept the message. `permanent` decides pause vs retry."""
+    """The channel did not accept the message. Whose fault it is decides what happens:
 
-    def __init__(self, permanent: bool, reason: str) -> None:
+    - `operator`: the channel itself is broken (wrong SMTP password, server down, TLS
+      misconfigured, not configured at all, a revoked single-workspace token). No
+      subscription is paused; the channel is marked failing and everything waits for it.
+    - `permanent` (recipient side): this target will not take messages (550, channel
+      archived): its subscription is paused, or every subscription whose target key starts
+      with `group` (a whole Slack workspace whose install was revoked).
+    - neither: temporary for this message; retried on a later run.
+    """
+
+    def __init__(
+        self, permanent: bool, reason: str, *, operator: bool = False, group: str | None = None
+    ) -> None:
         super().__init__(reason)
-        self.permanent = permanent
+        self.permanent = permanent and not operator
         self.reason = reason
+        self.operator = operator
+        self.group = group
 
 
 class Channel(Protocol):

@@ -3,8 +3,9 @@ notices as multipart text + HTML mail.
 
 SMTP replies map onto the channel contract: 4xx and connection problems are temporary
 (retry on a later run), 5xx refusals of the recipient or the message are permanent (pause
-the subscription). Authentication failures are permanent too: retrying will not fix a
-wrong password, the operator must.
+the subscription). What is the operator's to fix — the server unreachable, TLS, a wrong
+password (530/535), a missing RXRADAR_SMTP_FROM — marks the whole channel as failing
+instead: no subscriber is paused, and everything waits until the settings work.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bot.store import Store
 from bot.store.base import utcnow
 from bot.templating import render
 
+NOT_SET = "RXRADAR_SMTP_HOST is not set; set it to send email"
 _ADDRESS = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 
 
@@ -86,9 +88,10 @@ def sender(smtp: SmtpSettings) -> Address:
     name, address = parseaddr(smtp.sender)
     if "@" not in address:
         raise DeliveryError(
-            True,
+            False,
             f"RXRADAR_SMTP_FROM={smtp.sender!r} has no address; set it to "
             "'rxradar <digests@example.org>'",
+            operator=True,
         )
     user, domain = address.rsplit("@", 1)
     return Address(display_name=name, username=user, domain=domain)
@@ -112,14 +115,28 @@ def build_email(smtp: SmtpSettings, message: Message) -> EmailMessage:
     return email
 
 
+AUTH_CODES = frozenset({530, 534, 535, 538})  # authentication required / refused
+
+
+def _auth_error(code: int) -> DeliveryError:
+    return DeliveryError(
+        False,
+        f"SMTP authentication failed ({code}); check RXRADAR_SMTP_USERNAME and "
+        "RXRADAR_SMTP_PASSWORD",
+        operator=True,
+    )
+
+
 def _reply_error(code: int, reply: bytes | str, what: str) -> DeliveryError:
+    if code in AUTH_CODES:
+        return _auth_error(code)
     text = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
     return DeliveryError(permanent=500 <= code < 600, reason=f"SMTP {code} {what}: {text}")
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     if not smtp.host:
-        raise DeliveryError(False, "RXRADAR_SMTP_HOST is not set; set it to send email")
+        raise DeliveryError(False, NOT_SET, operator=True)
     context = ssl.create_default_context(cafile=smtp.ca_file)
     client: smtplib.SMTP
     if smtp.security == "ssl":
@@ -138,19 +155,17 @@ def open_session(smtp: SmtpSettings) -> smtplib.SMTP:
     try:
         return _connect(smtp)
     except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(
-            True,
-            f"SMTP login refused ({exc.smtp_code}); check RXRADAR_SMTP_USERNAME "
-            "and RXRADAR_SMTP_PASSWORD",
-        ) from exc
+        raise _auth_error(exc.smtp_code) from exc
     except smtplib.SMTPResponseException as exc:
-        raise _reply_error(exc.smtp_code, exc.smtp_error, "on connect") from exc
+        error = _reply_error(exc.smtp_code, exc.smtp_error, "on connect")
+        raise DeliveryError(False, error.reason, operator=True) from exc
     except ssl.SSLCertVerificationError as exc:
         raise DeliveryError(
             False,
             f"the SMTP server's TLS certificate was not accepted ({exc.verify_message}); "
             "check that RXRADAR_SMTP_HOST is the name on its certificate, or set "
             "RXRADAR_SMTP_CA_FILE to the CA that signed it",
+            operator=True,
         ) from exc
     except smtplib.SMTPNotSupportedError as exc:
         raise DeliveryError(
@@ -158,9 +173,17 @@ def open_session(smtp: SmtpSettings) -> smtplib.SMTP:
             f"the SMTP server lacks a feature rxradar was told to use ({exc}): "
             "RXRADAR_SMTP_SECURITY=starttls needs STARTTLS (use ssl for port 465, "
             "none only on a trusted network); RXRADAR_SMTP_USERNAME needs AUTH",
+            operator=True,
         ) from exc
+    except ssl.SSLError as exc:
+        raise DeliveryError(
+            False, f"TLS with the SMTP server failed ({exc}); check RXRADAR_SMTP_SECURITY "
+            "(starttls for port 587, ssl for 465)", operator=True,
+        ) from exc  # fmt: skip
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryError(False, f"cannot reach the SMTP server: {exc}") from exc
+        raise DeliveryError(
+            False, f"cannot reach the SMTP server {smtp.host}:{smtp.port}: {exc}", operator=True
+        ) from exc
 
 
 class EmailChannel:
@@ -179,12 +202,16 @@ class EmailChannel:
         except smtplib.SMTPRecipientsRefused as exc:
             code, reply = next(iter(exc.recipients.values()))
             raise _reply_error(code, reply, "recipient refused") from exc
+        except smtplib.SMTPSenderRefused as exc:  # MAIL FROM: the operator's sender or login
+            self._drop()
+            error = _reply_error(exc.smtp_code, exc.smtp_error, "sender refused")
+            raise DeliveryError(False, error.reason, operator=True) from exc
         except smtplib.SMTPResponseException as exc:
             self._drop()
             raise _reply_error(exc.smtp_code, exc.smtp_error, "message refused") from exc
         except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            self._drop()  # the next message of the batch reconnects
-            raise DeliveryError(False, f"SMTP connection failed: {exc}") from exc
+            self._drop()  # the next attempt reconnects
+            raise DeliveryError(False, f"SMTP connection failed: {exc}", operator=True) from exc
         if refused:
             code, reply = next(iter(refused.values()))
             raise _reply_error(code, reply, "recipient refused")
@@ -215,7 +242,7 @@ def parse_address(text: str) -> str:
 
 
 def _missing(settings: Settings) -> str | None:
-    return None if settings.smtp.host else "RXRADAR_SMTP_HOST is not set; set it to send email"
+    return None if settings.smtp.host else NOT_SET
 
 
 def _open(settings: Settings, store: Store) -> EmailChannel:

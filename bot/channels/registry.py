@@ -52,7 +52,7 @@ class Unconfigured:
         self.reason = reason
 
     def send(self, message: Message) -> Receipt:
-        raise DeliveryError(False, self.reason)
+        raise DeliveryError(False, self.reason, operator=True)
 
     def close(self) -> None:
         return None

@@ -37,6 +37,7 @@ from bot.records.digest import Digest, Entry
 from bot.records.target import Target, TargetError
 from bot.store import Store
 from bot.store.slack_installations import bot_token
+from bot.store.workspaces import WORKSPACE_PAUSED
 from bot.templating import escape_mrkdwn, render
 
 # Slack interactivity contract (the Slack app handles these action_ids). Every button's
@@ -60,13 +61,13 @@ PERMANENT_ERRORS = frozenset(
         "channel_not_found",
         "not_in_channel",
         "is_archived",
-        "invalid_auth",
-        "not_authed",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
         "user_not_found",
     }
+)
+# the token itself is bad: with one bot token the operator's to fix (the channel fails);
+# with OAuth the workspace revoked its install (every subscription there is paused)
+TOKEN_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "missing_scope"}
 )
 _ID = re.compile(r"^[A-Z0-9]{0,20}$")
 Block = dict[str, Any]
@@ -115,9 +116,25 @@ def web_client(slack: SlackSettings, token: str | None = None) -> WebClient:
     return client
 
 
-def _classify(exc: SlackApiError) -> DeliveryError:
+def workspace_group(team: str | None) -> str:
+    """The target-key prefix every subscription of one workspace shares."""
+    return f"slack:{team or ''}:"
+
+
+def _classify(exc: SlackApiError, team: str | None, oauth: bool) -> DeliveryError:
     status = exc.response.status_code
     error = str(exc.response.get("error") or f"HTTP {status}")
+    if error in TOKEN_ERRORS and oauth:
+        return DeliveryError(
+            True, f"{WORKSPACE_PAUSED} (Slack answered {error})", group=workspace_group(team)
+        )
+    if error in TOKEN_ERRORS:
+        return DeliveryError(
+            False,
+            f"Slack refused RXRADAR_SLACK_BOT_TOKEN: {error}; copy the Bot User OAuth Token "
+            "again from the app's OAuth & Permissions page",
+            operator=True,
+        )
     if error in PERMANENT_ERRORS:
         return DeliveryError(True, f"Slack refused the message: {error}")
     if status == 429:
@@ -293,6 +310,7 @@ class SlackChannel:
                 False,
                 f"no Slack token for workspace {team}: install the app there "
                 "(or set RXRADAR_SLACK_BOT_TOKEN)",
+                operator=self.token_for is None,
             )
         if token not in self._clients:
             self._clients[token] = web_client(self.slack, token)
@@ -336,9 +354,9 @@ class SlackChannel:
                 if part not in posted:
                     self._post(client, channel, post, first, {**meta, "part": str(part)})
         except SlackApiError as exc:
-            raise _classify(exc) from exc
+            raise _classify(exc, team, self.token_for is not None) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:
-            raise DeliveryError(False, f"cannot reach Slack: {exc}") from exc
+            raise DeliveryError(False, f"cannot reach Slack: {exc}", operator=True) from exc
         return Receipt(external_id=first)
 
     def _posted_parts(

@@ -46,7 +46,8 @@ def attempt(
                 session, attempt_id, outcome, now, error=error.reason,
                 retry_at=None if error.permanent else retry_at,
             )  # fmt: skip
-        log.warning("%s to %s failed: %s", purpose, message.target.describe(), error.reason)
+        if not error.operator:  # a failing channel is logged once per change by the sender
+            log.warning("%s to %s failed: %s", purpose, message.target.describe(), error.reason)
         return error
     with store.session() as session:
         ledger.finish_attempt(session, attempt_id, "accepted", now, external_id=receipt.external_id)

@@ -19,6 +19,7 @@ class DeliveryResult:
     error: str | None = None
     retry_at: datetime | None = None
     message_id: str | None = None
+    channel_failing: bool = False  # the channel itself failed (operator side), not this digest
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -30,4 +31,5 @@ class DeliveryResult:
             "error": self.error,
             "retry_at": self.retry_at.isoformat() if self.retry_at else None,
             "message_id": self.message_id,
+            "channel_failing": self.channel_failing,
         }

@@ -9,21 +9,27 @@ Order of events for one digest (each step its own transaction):
    later run (5, 15, 60 minutes, then hourly, for up to 24 h, then failed); permanent →
    digest failed, subscription paused with the reason, owner told.
 A crash between 3 and 4 leaves a "started" attempt; the next run after the lease expires
-tries again, marked as a retry: Slack skips the parts its metadata shows were posted,
-email is sent again with the same Message-ID (the one duplicate SMTP cannot rule out).
+(or as soon as the holder's heartbeat is stale, see `instances`) tries again, marked as a
+retry: Slack skips the parts its metadata shows were posted, email is sent again with the
+same Message-ID (the one duplicate SMTP cannot rule out).
+
+A failure on the operator's side (`DeliveryError.operator`: SMTP login, server down, no
+channel configured) is not the digest's: the channel is marked failing (one log line when
+that changes), the digest stays pending without using up a retry, and the rest of the
+channel's digests wait untouched until a later run finds the channel working.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 from datetime import datetime, timedelta
 
 from bot.channels.base import Channel, DeliveryError, DigestBody, DigestLinks, Message
 from bot.channels.registry import Registry
 from bot.config import DeliverySettings, LinkSettings
 from bot.delivery.attempts import attempt
+from bot.delivery.instances import Instance
 from bot.delivery.links import unsubscribe_url
 from bot.delivery.notices import notify_owner
 from bot.delivery.preparing import prepare_due
@@ -32,7 +38,9 @@ from bot.records.digest import Digest
 from bot.store import Store
 from bot.store import digests as ledger
 from bot.store import subscriptions as subs
+from bot.store import trust
 from bot.store.subscriptions import SubscriptionRecord
+from bot.store.workspaces import pause_group
 
 log = logging.getLogger("rxradar.delivery")
 
@@ -85,9 +93,27 @@ def _record_failure(
     reason = error.reason if retry_at is not None else _final_reason(error)
     with store.session() as session:
         ledger.mark_failed_attempt(session, item.id, now, reason, retry_at)
-        if error.permanent:
+        if error.permanent and error.group:
+            paused = pause_group(session, error.group, error.reason, now)
+            log.warning("paused subscriptions %s: %s", paused, error.reason)
+        elif error.permanent:
             subs.pause(session, record.id, error.reason, now)
     return reason
+
+
+def _wait_for_channel(
+    store: Store, item: ledger.PendingDigest, error: DeliveryError, now: datetime
+) -> datetime | None:
+    """The channel is broken, not this digest: it stays pending for the next run (None
+    once it has waited `GIVE_UP_AFTER`, when it fails like any other expired digest)."""
+    first = item.first_attempt_at or now
+    expired = now >= first + GIVE_UP_AFTER
+    with store.session() as session:
+        if expired:
+            ledger.mark_failed_attempt(session, item.id, now, _final_reason(error), None)
+        else:
+            ledger.wait_for_channel(session, item.id, now, error.reason)
+    return None if expired else now
 
 
 def deliver(
@@ -108,6 +134,12 @@ def deliver(
         subscriber_id=record.subscriber_id, retry_at=retry_at,
     )  # fmt: skip
     n_items = len(digest.entries)
+    if isinstance(outcome, DeliveryError) and outcome.operator:
+        retry_at = _wait_for_channel(store, item, outcome, now)
+        return DeliveryResult(
+            record.id, item.period, record.target, "pending" if retry_at else "failed",
+            n_items, outcome.reason, retry_at, item.message_id, channel_failing=True,
+        )  # fmt: skip
     if isinstance(outcome, DeliveryError):
         retry_at = None if outcome.permanent else retry_at
         reason = _record_failure(store, record, item, outcome, retry_at, now)
@@ -125,11 +157,12 @@ def deliver(
 
 
 def _take(
-    store: Store, digest_id: int, run_id: str, at: datetime, lease: timedelta
+    store: Store, digest_id: int, instance: str, at: datetime, delivery: DeliverySettings
 ) -> tuple[SubscriptionRecord, ledger.PendingDigest] | None:
-    """Lease one digest for this run and load it; None when another process has it."""
+    """Lease one digest for this instance and load it; None when a live process has it."""
+    stale_before = at - delivery.heartbeat_stale
     with store.session() as session:
-        if not ledger.take_lease(session, digest_id, run_id, at, lease):
+        if not ledger.take_lease(session, digest_id, instance, at, delivery.lease, stale_before):
             return None
     with store.session() as session:
         item = ledger.pending(session, digest_id)
@@ -165,45 +198,83 @@ def _newly_paused(store: Store, record: SubscriptionRecord) -> bool:
     return fresh is not None and fresh.paused_reason is not None
 
 
+def channel_failed(store: Store, kind: str, reason: str, now: datetime) -> None:
+    """Mark `kind` failing; logs once per change, not once per digest."""
+    with store.session() as session:
+        news = trust.mark_failing(session, kind, reason, now)
+    if news:
+        log.error(
+            "%s channel is failing: %s. No subscription is paused; its digests wait and go "
+            "out once it works (rxradar check tests it).", kind, reason,
+        )  # fmt: skip
+
+
+def channel_worked(store: Store, kind: str) -> None:
+    with store.session() as session:
+        recovered = trust.mark_working(session, kind)
+    if recovered:
+        log.warning("%s channel works again; sending what waited for it", kind)
+
+
+def _send_kind(
+    store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
+    kind: str, ids: list[int], instance: Instance, now: datetime,
+) -> list[DeliveryResult]:  # fmt: skip
+    """Send one kind's digests through one channel; stop at the first operator failure."""
+    started = time.monotonic()
+    results: list[DeliveryResult] = []
+    channel = registry.open(kind)
+    try:
+        for digest_id in ids:
+            at = now + timedelta(seconds=time.monotonic() - started)
+            instance.beat(store, at)
+            taken = _take(store, digest_id, instance.id, at, delivery)
+            if taken is None:
+                continue  # another process has it
+            record, item = taken
+            if not record.sendable:
+                results.append(_hold(store, record, item, now))
+                continue
+            result = deliver(store, links, channel, record, item, now)
+            results.append(result)
+            if result.channel_failing:
+                channel_failed(store, kind, result.error or "", now)
+                break  # the rest waits untouched for the channel to work
+            if result.status == "sent" and len(results) == 1:
+                channel_worked(store, kind)
+            if result.status == "failed" and _newly_paused(store, record):
+                notify_owner(store, links, registry, record, result.error or "", now)
+    finally:
+        channel.close()
+    return results
+
+
 def send_pending(
     store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
-    now: datetime,
+    now: datetime, instance: Instance | None = None,
 ) -> list[DeliveryResult]:  # fmt: skip
     """Send every recorded digest whose time has come, once each, one channel per kind.
 
     Retries wait for a later run (each attempt moves `retry_at` past `now`). A digest left
-    with a "started" attempt by a crashed run is retried once its lease has expired.
-    Leases are taken one digest at a time on a clock that advances with the run.
+    with a "started" attempt by a crashed run is retried once its lease has expired or its
+    holder's heartbeat is stale. Leases are taken one digest at a time on a clock that
+    advances with the run.
     """
-    run_id, started = uuid.uuid4().hex, time.monotonic()
+    instance = instance or Instance(delivery.tick)
+    instance.beat(store, now, force=True)
     with store.session() as session:
-        work = ledger.sendable(session, now)
+        work = ledger.sendable(session, now, now - delivery.heartbeat_stale)
     results: list[DeliveryResult] = []
     for kind in sorted({kind for _, kind in work}):
-        channel = registry.open(kind)
-        try:
-            for digest_id, _ in (w for w in work if w[1] == kind):
-                at = now + timedelta(seconds=time.monotonic() - started)
-                taken = _take(store, digest_id, run_id, at, delivery.lease)
-                if taken is None:
-                    continue  # another process has it
-                record, item = taken
-                if not record.sendable:
-                    results.append(_hold(store, record, item, now))
-                    continue
-                result = deliver(store, links, channel, record, item, now)
-                results.append(result)
-                if result.status == "failed" and _newly_paused(store, record):
-                    notify_owner(store, links, registry, record, result.error or "", now)
-        finally:
-            channel.close()
+        ids = [digest_id for digest_id, k in work if k == kind]
+        results.extend(_send_kind(store, delivery, links, registry, kind, ids, instance, now))
     return results
 
 
 def send_due(
     store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
-    now: datetime,
+    now: datetime, instance: Instance | None = None,
 ) -> list[DeliveryResult]:  # fmt: skip
     """Everything due at `now`: new periods are claimed and built, then all pending sent."""
     skipped = prepare_due(store, links.public_url, delivery.empty_digest_message, now)
-    return skipped + send_pending(store, delivery, links, registry, now)
+    return skipped + send_pending(store, delivery, links, registry, now, instance)

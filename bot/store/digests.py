@@ -29,6 +29,7 @@ from bot.store.delivery_models import (
 )
 from bot.store.models import PreprintRow
 from bot.store.profile_models import ProfileStats, Score
+from bot.store.trust import lease_free
 
 
 @dataclass(frozen=True)
@@ -216,16 +217,16 @@ def history(
     return History(delivered=delivered, last_window_end=last_end, unsent_since=unsent)
 
 
-def sendable(session: Session, now: datetime) -> list[tuple[int, str]]:
+def sendable(session: Session, now: datetime, stale_before: datetime) -> list[tuple[int, str]]:
     """(digest id, target kind) of pending digests whose (re)try time has come and that
-    nobody holds a lease on, oldest first."""
+    nobody alive holds a lease on (see `lease_free`), oldest first."""
     query = (
         select(DigestRow.id, Subscriber.kind)
         .join(Subscription, Subscription.id == DigestRow.subscription_id)
         .join(Subscriber, Subscriber.id == Subscription.subscriber_id)
         .where(DigestRow.status == "pending")
         .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= now))
-        .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= now))
+        .where(lease_free(now, stale_before))
         .order_by(DigestRow.id)
         .with_for_update(skip_locked=True, of=DigestRow)  # SQLite ignores this; leases decide
     )
@@ -233,19 +234,21 @@ def sendable(session: Session, now: datetime) -> list[tuple[int, str]]:
 
 
 def take_lease(
-    session: Session, digest_id: int, run_id: str, at: datetime, lease: timedelta
-) -> bool:
+    session: Session, digest_id: int, instance: str, at: datetime, lease: timedelta,
+    stale_before: datetime,
+) -> bool:  # fmt: skip
     """Conditional UPDATE: True only for the one process that got the digest.
 
     Taken just before sending (not for a whole batch up front), so a lease never runs
-    out while its digest is still waiting in a long run.
+    out while its digest is still waiting in a long run. A lease whose holder's heartbeat
+    is older than `stale_before` is free: that instance is dead.
     """
     result = session.execute(
         update(DigestRow)
         .where(DigestRow.id == digest_id, DigestRow.status == "pending")
         .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= at))
-        .where(or_(DigestRow.claimed_until.is_(None), DigestRow.claimed_until <= at))
-        .values(claimed_until=at + lease, claimed_by=run_id)
+        .where(lease_free(at, stale_before))
+        .values(claimed_until=at + lease, claimed_by=instance)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0) == 1)
@@ -333,4 +336,13 @@ def mark_failed_attempt(
     row.error = error
     row.status = "pending" if retry_at is not None else "failed"
     row.retry_at = retry_at
+    row.claimed_until = None
+
+
+def wait_for_channel(session: Session, digest_id: int, now: datetime, error: str) -> None:
+    """The channel (not this digest) failed: pending again at once, no retry used up; the
+    24-hour clock starts, so a channel that never recovers does not hold it forever."""
+    row = session.get_one(DigestRow, digest_id)
+    row.first_attempt_at = row.first_attempt_at or now
+    row.error = error
     row.claimed_until = None
