@@ -131,6 +131,7 @@ def test_send_due_json_reports_each_digest_and_a_second_run_sends_nothing(
         "error": None,
         "retry_at": None,
         "message_id": smtp.messages[0]["Message-ID"],
+        "channel_failing": False,
     }
     assert again_code == 0 and json.loads(again) == []
     assert len(smtp.messages) == 1
