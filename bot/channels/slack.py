@@ -36,7 +36,7 @@ from bot.digest import wording
 from bot.records.digest import Digest, Entry
 from bot.records.target import Target, TargetError
 from bot.store import Store
-from bot.store.slack_installations import bot_token
+from bot.store.slack_installations import bot_token, workspace_prefix
 from bot.store.workspaces import WORKSPACE_PAUSED
 from bot.templating import escape_mrkdwn, render
 
@@ -116,17 +116,12 @@ def web_client(slack: SlackSettings, token: str | None = None) -> WebClient:
     return client
 
 
-def workspace_group(team: str | None) -> str:
-    """The target-key prefix every subscription of one workspace shares."""
-    return f"slack:{team or ''}:"
-
-
 def _classify(exc: SlackApiError, team: str | None, oauth: bool) -> DeliveryError:
     status = exc.response.status_code
     error = str(exc.response.get("error") or f"HTTP {status}")
     if error in TOKEN_ERRORS and oauth:
         return DeliveryError(
-            True, f"{WORKSPACE_PAUSED} (Slack answered {error})", group=workspace_group(team)
+            True, f"{WORKSPACE_PAUSED} (Slack answered {error})", group=workspace_prefix(team)
         )
     if error in TOKEN_ERRORS:
         return DeliveryError(
