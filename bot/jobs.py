@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.channels.registry import live
 from bot.config import Settings
+from bot.delivery.instances import Instance
 from bot.feeds.biorxiv_api import BiorxivApi
 from bot.feeds.crossref_api import CrossrefApi
 from bot.feeds.fetch import Fetcher
@@ -55,14 +56,28 @@ def poll_and_score(settings: Settings, store: Store, now: datetime) -> dict[str,
     }
 
 
-def send_due(settings: Settings, store: Store, now: datetime) -> dict[str, Any]:
+def send_due(
+    settings: Settings, store: Store, now: datetime, instance: Instance | None = None
+) -> dict[str, Any]:
     from bot.delivery.sending import send_due as send_all
 
     counts = {"sent": 0, "pending": 0, "failed": 0, "skipped": 0}
     registry = live(settings, store)
-    for result in send_all(store, settings.delivery, settings.links(), registry, now):
+    results = send_all(store, settings.delivery, settings.links(), registry, now, instance)
+    for result in results:
         counts[result.status] = counts.get(result.status, 0) + 1
+    failing = sorted({r.target.kind for r in results if r.channel_failing})
+    if failing:
+        counts["failing"] = ",".join(failing)
     return counts
+
+
+def heartbeat(
+    settings: Settings, store: Store, now: datetime, instance: Instance
+) -> dict[str, Any]:
+    """This process is alive: the digests it holds stay its own (see `bot.delivery.instances`)."""
+    instance.beat(store, now, force=True)
+    return {}
 
 
 def harvest_profiles(

@@ -56,7 +56,8 @@ def run_job(spec: JobSpec, settings: Settings, store: Store) -> dict[str, Any] |
         return None
     seconds = time.monotonic() - started
     summary = " ".join(f"{key}={value}" for key, value in counts.items())
-    log.info(
+    log.log(
+        logging.INFO if counts else logging.DEBUG,  # a heartbeat has nothing to say
         "job %s done in %.1fs %s",
         spec.name,
         seconds,

@@ -7,6 +7,7 @@ database, not the clock), so today's 00:00 UTC slot is due as soon as the run st
 from __future__ import annotations
 
 import json
+import shutil
 import signal
 import time
 from collections import Counter
@@ -254,3 +255,40 @@ def test_faults_do_not_stop_the_jobs_and_lose_or_duplicate_nothing(
     assert all(p.title in text_of(smtp.messages[0]) for p in neuro)
     assert len(top_level(slack.messages("C0LAB"))) == 1
     assert all(p.title in json.dumps(slack.messages("C0LAB")) for p in plant)
+
+
+def test_a_run_killed_mid_send_delivers_at_once_after_restart_on_sqlite(
+    sqlite_template: Path, tmp_path: Path, world: World, smtp: SmtpPeer, slack: SlackFake
+) -> None:
+    """The lease is the default 15 minutes: only the file lock (the dead run cannot hold
+    it) lets the restart take the interrupted digest within its first tick."""
+    shutil.copy(sqlite_template, tmp_path / "rxradar.db")
+    sqlite_url = f"sqlite:///{tmp_path / 'rxradar.db'}"
+    world.add(NEURO, 2)
+    world.add(PLANT, 2)
+    env = run_env(sqlite_url, tmp_path, world, smtp, slack)
+    del env["RXRADAR_DELIVERY_LEASE"]
+    bootstrap(env)
+    subscribe_yesterday(sqlite_url, Target("email", "alice@lab.test"), NEURO)
+    subscribe_yesterday(sqlite_url, slack_target(None, "C0LAB"), PLANT)
+    smtp.hold_data = 60.0  # the mail server sits on the message: the kill lands mid-send
+
+    log = tmp_path / "run.log"
+    first = start_rxradar(["run", "--port", str(free_port())], env, log)
+    wait_for(lambda: smtp.data_held >= 1, 60, "the email to be mid-send")
+    stop(first, signal.SIGKILL)
+    smtp.hold_data = 0.0
+
+    restarted = time.monotonic()
+    second = start_rxradar(["run", "--port", str(free_port())], env, log)
+    try:
+        wait_for(lambda: bool(smtp.messages and top_level(slack.messages("C0LAB"))), 60, "both")
+        took = time.monotonic() - restarted
+        time.sleep(3)  # three more ticks: nothing else may arrive
+    finally:
+        stop(second)
+    print(f"after the SIGKILL the restarted run delivered in {took:.1f}s")
+    assert "freed 1 digest lease(s) held by a previous run" in log.read_text()
+    assert [str(m["To"]) for m in smtp.messages] == ["alice@lab.test"]
+    assert len(top_level(slack.messages("C0LAB"))) == 1
+    assert took < 25  # the lease would have kept it for 15 minutes

@@ -17,6 +17,7 @@ from bot import jobs
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.cli.progress import ProgressBars
 from bot.config import ConfigError, Settings
+from bot.delivery.instances import Instance, free_predecessors
 from bot.locks import AlreadyRunning, scheduler_lock_for
 from bot.records.progress import ProgressFactory
 from bot.scheduler import JobSpec, StopFlag, build_scheduler, run_job
@@ -27,8 +28,11 @@ log = logging.getLogger("rxradar.run")
 STOP_GRACE_SECONDS = 15.0  # SIGTERM must end the process within 20 s
 
 
-def job_specs(config: Settings, progress: ProgressFactory | None = None) -> list[JobSpec]:
+def job_specs(
+    config: Settings, progress: ProgressFactory | None = None, instance: Instance | None = None
+) -> list[JobSpec]:
     first_run = partial(jobs.bootstrap, progress=progress) if progress else jobs.bootstrap
+    instance = instance or Instance(config.delivery.tick)
     return [
         JobSpec("bootstrap", first_run, every=timedelta(minutes=15)),
         JobSpec(
@@ -39,7 +43,7 @@ def job_specs(config: Settings, progress: ProgressFactory | None = None) -> list
         ),
         JobSpec(
             "send-due",
-            jobs.send_due,
+            partial(jobs.send_due, instance=instance),
             every=config.delivery.tick,
             first_run_delay=timedelta(seconds=3),
         ),
@@ -57,6 +61,9 @@ def job_specs(config: Settings, progress: ProgressFactory | None = None) -> list
         ),
         JobSpec(
             "prune", jobs.prune_scores, every=timedelta(days=1), first_run_delay=timedelta(hours=1)
+        ),
+        JobSpec(
+            "heartbeat", partial(jobs.heartbeat, instance=instance), every=config.delivery.tick
         ),
     ]
 
@@ -87,23 +94,24 @@ def _start_web(config: Settings, store: Store, host: str, port: int) -> Any:
     return server
 
 
-def _run_once(config: Settings, store: Store) -> None:
+def _run_once(config: Settings, store: Store, instance: Instance) -> None:
     bars = ProgressBars()
     try:
-        for spec in job_specs(config, bars)[:3]:  # bootstrap, poll, send-due
+        for spec in job_specs(config, bars, instance)[:3]:  # bootstrap, poll, send-due
             run_job(spec, config, store)
     finally:
         bars.stop()
+        instance.leave(store)
 
 
-def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
+def _run_forever(config: Settings, store: Store, host: str, port: int, instance: Instance) -> None:
     _check_port(host, port)
     stop = StopFlag()
     signal.signal(signal.SIGTERM, stop.set)
     signal.signal(signal.SIGINT, stop.set)
     web = _start_web(config, store, host, port)
     bars = ProgressBars()
-    scheduler = build_scheduler(job_specs(config, bars), config, store)
+    scheduler = build_scheduler(job_specs(config, bars, instance), config, store)
     scheduler.start()
     log.info(
         "scheduler started: poll every %s, send-due every %s",
@@ -118,6 +126,8 @@ def _run_forever(config: Settings, store: Store, host: str, port: int) -> None:
     stopper.join(STOP_GRACE_SECONDS)
     if stopper.is_alive():
         log.warning("a job did not finish in time; it will resume from the database next start")
+    else:
+        instance.leave(store)
     bars.stop()
     logging.shutdown()
     os._exit(0)  # job threads may still be blocked on the network; the database is consistent
@@ -138,10 +148,13 @@ def run_command(
         except AlreadyRunning as exc:
             fail(str(exc))
         _announce(config)
+        if lock is not None:  # we hold the only lock: whoever held these leases is dead
+            free_predecessors(store)
+        instance = Instance(config.delivery.tick)
         if once:
-            _run_once(config, store)
+            _run_once(config, store, instance)
             return
-        _run_forever(config, store, host, port)
+        _run_forever(config, store, host, port, instance)
 
 
 def _announce(config: Settings) -> None:

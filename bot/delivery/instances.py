@@ -15,8 +15,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.store import Store
-from bot.store import trust
+from bot.store import Store, trust
 
 log = logging.getLogger("rxradar.delivery")
 

@@ -35,10 +35,9 @@ from bot.delivery.notices import notify_owner
 from bot.delivery.preparing import prepare_due
 from bot.delivery.results import DeliveryResult
 from bot.records.digest import Digest
-from bot.store import Store
+from bot.store import Store, trust
 from bot.store import digests as ledger
 from bot.store import subscriptions as subs
-from bot.store import trust
 from bot.store.subscriptions import SubscriptionRecord
 from bot.store.workspaces import pause_group
 

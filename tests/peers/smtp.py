@@ -3,6 +3,7 @@
     with SmtpPeer() as smtp:
         smtp.refuse_rcpt["bad@example.org"] = "550 5.1.1 No such user"
         smtp.fail_data = ["451 4.3.0 Try again later"]   # next DATA replies, in order
+        smtp.hold_data = 30.0   # sit on each message (a crash window), then 451 it
         ... send ...
         smtp.messages  # list[email.message.EmailMessage]
 
@@ -64,6 +65,11 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.peer.hold_data:
+            with self.peer.lock:
+                self.peer.data_held += 1
+            await asyncio.sleep(self.peer.hold_data)
+            return "451 4.3.0 Held too long, try again later"  # nothing kept
         with self.peer.lock:
             if self.peer.fail_data:
                 return self.peer.fail_data.pop(0)
@@ -93,6 +99,8 @@ class SmtpPeer:
         self.fail_data: list[str] = []
         self.rcpt_delay = 0.0  # seconds before answering RCPT (slow servers, crash windows)
         self.rcpts_started = 0  # RCPT commands received, answered or not
+        self.hold_data = 0.0  # seconds to sit on a whole message, then 451 (nothing kept)
+        self.data_held = 0  # messages held that way
         self.tls_sessions = 0  # messages received over TLS
         self.logins: list[str] = []
         self.users = users
