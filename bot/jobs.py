@@ -61,7 +61,7 @@ def send_due(
 ) -> dict[str, Any]:
     from bot.delivery.sending import send_due as send_all
 
-    counts = {"sent": 0, "pending": 0, "failed": 0, "skipped": 0}
+    counts: dict[str, Any] = {"sent": 0, "pending": 0, "failed": 0, "skipped": 0}
     registry = live(settings, store)
     results = send_all(store, settings.delivery, settings.links(), registry, now, instance)
     for result in results:

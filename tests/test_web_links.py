@@ -182,6 +182,20 @@ def test_healthz_reports_database_model_and_last_poll(h: Harness) -> None:
     assert httpx.get(h.server.url("/healthz")).json()["last_poll_at"] == polled.isoformat()
 
 
+def test_healthz_names_a_failing_channel_and_its_reason(h: Harness) -> None:
+    from bot.store import trust
+
+    assert httpx.get(h.server.url("/healthz")).json()["failing_channels"] == {}
+    since = datetime(2026, 11, 29, 5, 30, tzinfo=UTC)
+    with h.store.session() as session:
+        trust.mark_failing(session, "email", "SMTP authentication failed (535)", since)
+    body = httpx.get(h.server.url("/healthz")).json()
+    assert body["status"] == "degraded"
+    assert body["failing_channels"] == {
+        "email": {"reason": "SMTP authentication failed (535)", "since": since.isoformat()}
+    }
+
+
 def test_healthz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     settings = load_settings({"RXRADAR_DATA_DIR": str(tmp_path)})
     store = Store(make_engine("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2"))

@@ -1,4 +1,4 @@
-"""`rxradar run` (the main job) and `rxradar status`."""
+"""`rxradar run` (the main job); `status` and `check` live in `bot.cli.status`."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import os
 import signal
 import socket
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
 import typer
 
 from bot import jobs
-from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.cli.common import fail, open_store, settings
 from bot.cli.progress import ProgressBars
 from bot.config import ConfigError, Settings
 from bot.delivery.instances import Instance, free_predecessors
@@ -169,50 +169,8 @@ def _announce(config: Settings) -> None:
     )
 
 
-def status_command(as_json: bool = typer.Option(False, "--json", help="Print JSON only.")) -> None:
-    """Feeds, model version and subscriptions at a glance."""
-    from bot.store.feeds import list_feeds
-    from bot.store.scores import active_model_version
-    from bot.subscribing import describe
-
-    now = datetime.now(UTC)
-    with open_store() as store:
-        feeds = [feed.to_json() for feed in list_feeds(store)]
-        with store.session() as session:
-            version = active_model_version(session)
-        subscriptions = describe(store, now)
-    report = {
-        "feeds": feeds,
-        "model": None
-        if version is None
-        else {"version": version.id, "created": version.manifest.get("created")},
-        "subscriptions": subscriptions,
-    }
-    if as_json:
-        print_json(report)
-        return
-    _print_status(report)
-
-
-def _print_status(report: dict[str, Any]) -> None:
-    model = report["model"]
-    out_console.print(f"model: {model['version'] if model else 'none yet (rxradar train)'}")
-    out_console.print(f"feeds: {len(report['feeds'])}")
-    for feed in report["feeds"]:
-        state = "disabled" if not feed.get("enabled", True) else "ok"
-        if feed.get("consecutive_failures"):
-            state = f"{feed['consecutive_failures']} failures: {feed.get('last_error')}"
-        out_console.print(f"  {feed.get('url')}  last poll {feed.get('last_polled_at')}  {state}")
-    out_console.print(f"subscriptions: {len(report['subscriptions'])}")
-    for sub in report["subscriptions"]:
-        paused = f" PAUSED: {sub['paused_reason']}" if sub.get("paused") else ""
-        out_console.print(
-            f"  #{sub['id']} {', '.join(sub.get('journals', []))} next {sub.get('next_digest')}"
-            f" last {sub.get('last_result')}{paused}"
-        )
-    err_console.print(f"checked at {datetime.now(UTC).isoformat(timespec='seconds')}")
-
-
 def register(app: typer.Typer) -> None:
+    from bot.cli import status
+
     app.command("run")(run_command)
-    app.command("status")(status_command)
+    status.register(app)

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.config import Settings
 from bot.store import Store
-from bot.store.health import check_health
+from bot.store.health import check_health, failing_channels
 from bot.web import pages
 from bot.web.mount import site_routes
 from bot.web.security import SecurityHeaders
@@ -110,12 +110,19 @@ def _oauth(slack_app: App, step: str) -> Any:
 def _healthz(store: Store) -> Any:
     async def healthz(request: Request) -> Response:
         health = await run_in_threadpool(check_health, store)
+        failing = await run_in_threadpool(failing_channels, store)
         ready = health.database and health.model_version is not None and health.model_present
+        ready = ready and not failing
         body = {
             "status": "ok" if ready else ("degraded" if health.database else "error"),
             "database": {"reachable": health.database, "error": health.database_error},
             "model": {"version": health.model_version, "loaded": health.model_present},
             "last_poll_at": health.last_poll_at.isoformat() if health.last_poll_at else None,
+            # channels failing on the operator's side (SMTP login, Slack token…): digests wait
+            "failing_channels": {
+                c.kind: {"reason": c.reason, "since": c.failing_since.isoformat()}
+                for c in failing
+            },
         }
         return JSONResponse(body, status_code=200 if health.database else 503)
 
