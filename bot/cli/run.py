@@ -7,13 +7,14 @@ import os
 import signal
 import socket
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import typer
 
 from bot import jobs
+from bot.checks import log_checks, run_checks
 from bot.cli.common import fail, open_store, settings
 from bot.cli.progress import ProgressBars
 from bot.config import ConfigError, Settings
@@ -148,6 +149,8 @@ def run_command(
         except AlreadyRunning as exc:
             fail(str(exc))
         _announce(config)
+        # logged, never fatal: only a broken database refuses the start (open_store above)
+        log_checks(run_checks(config, store, datetime.now(UTC)))
         if lock is not None:  # we hold the only lock: whoever held these leases is dead
             free_predecessors(store)
         instance = Instance(config.delivery.tick)
