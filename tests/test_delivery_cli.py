@@ -192,3 +192,43 @@ def test_unsubscribe_stops_the_subscription(
     assert code == 0, err
     assert json.loads(listed) == []
     assert missing == 2 and "no subscription 999" in hint
+
+
+def test_digest_send_mails_a_marked_test_now_and_the_period_still_goes_out(
+    env: dict[str, str], journal: int, smtp: SmtpPeer, store: Store
+) -> None:
+    from sqlalchemy import select
+
+    from bot.store.delivery_models import DeliveryAttempt
+
+    env = {**env, **smtp.env()}
+    sub = _subscribe(env)
+
+    code, _, err = _run(env, "digest", str(sub["id"]), "--send", "--now", "2030-01-05T10:00:00")
+    assert code == 0, err
+    assert "sent a test digest (2 preprints) to ada@example.org" in err
+    [test] = smtp.messages
+    assert str(test["Subject"]).startswith("[Test] New preprints for Medical Image Analysis")
+    assert "This is a test digest" in str(test.get_body(("plain",)).get_content())
+    with store.session() as session:
+        purposes = session.scalars(select(DeliveryAttempt.purpose)).all()
+    assert purposes == ["test"]
+
+    code, out, err = _run(env, "send-due", "--now", MONDAY_SLOT, "--json")
+    assert code == 0, err
+    [scheduled] = json.loads(out)
+    assert scheduled["status"] == "sent" and scheduled["items"] == 2  # nothing was used up
+    assert str(smtp.messages[1]["Subject"]).startswith("New preprints for")
+
+
+def test_digest_send_says_why_when_the_channel_refuses(
+    env: dict[str, str], journal: int, smtp: SmtpPeer
+) -> None:
+    env = {**env, **smtp.env()}
+    sub = _subscribe(env)
+    smtp.refuse_rcpt["ada@example.org"] = "550 5.1.1 No such user"
+
+    code, _, err = _run(env, "digest", str(sub["id"]), "--send")
+
+    assert code == 1
+    assert "not accepted" in err and "550" in err

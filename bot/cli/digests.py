@@ -253,10 +253,16 @@ def digest_command(
         "", "--show", metavar="|".join(SHOWS),
         help="Which rendering to print (default: the target's own channel).",
     ),
+    send: bool = typer.Option(
+        False, "--send", help="Send the current digest now as a test (the period stays due).",
+    ),
 ) -> None:  # fmt: skip
-    """Show the digest a subscription would get at --now (only as a dry run)."""
+    """Show the digest a subscription would get at --now (--dry-run), or --send it as a test."""
+    if send:
+        _send_test(subscription_id, parse_now(now))
+        return
     if not dry_run:
-        fail("`rxradar digest` only previews; add --dry-run (use `rxradar send-due` to send)")
+        fail("`rxradar digest` previews with --dry-run, or sends a test with --send")
     if show and show not in SHOWS:
         fail(f"--show {show!r} is not one of: {', '.join(SHOWS)}")
     when = parse_now(now)
@@ -271,6 +277,26 @@ def digest_command(
         config.links(), record, digest, when, new_message_id(config.public_url)
     )
     dry_run_channels(sys.stdout, sys.stderr, show).open(record.target.kind).send(message)
+
+
+def _send_test(subscription_id: int, when: datetime) -> None:
+    from bot.channels.base import DeliveryError
+    from bot.delivery.on_demand import NotSendable, send_test_digest
+
+    config = settings()
+    with open_store(config) as store:
+        with store.session() as session:
+            record = subs.subscription(session, subscription_id)
+        if record is None:
+            fail(f"there is no subscription {subscription_id}; see `rxradar subscriptions list`")
+        try:
+            n, outcome = send_test_digest(store, config.links(), live(config, store), record, when)
+        except NotSendable as exc:
+            fail(str(exc))
+    target = record.target.describe()
+    if isinstance(outcome, DeliveryError):
+        fail(f"the test digest to {target} was not accepted: {outcome.reason}", code=1)
+    err_console.print(f"sent a test digest ({n} preprint{'s' if n != 1 else ''}) to {target}")
 
 
 def register(app: typer.Typer) -> None:

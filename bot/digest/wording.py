@@ -23,8 +23,14 @@ def journals(digest: Digest) -> str:
     return ", ".join(names[:-1]) + " and " + names[-1]
 
 
+TEST_NOTE = (
+    "This is a test digest, sent on request; the scheduled one still comes at its usual time."
+)
+
+
 def heading(digest: Digest) -> str:
-    return f"New preprints for {journals(digest)}"
+    prefix = "[Test] " if digest.test else ""
+    return f"{prefix}New preprints for {journals(digest)}"
 
 
 def subject(digest: Digest) -> str:
@@ -45,7 +51,8 @@ def section_note(section: Section) -> str:
 
 def intro(digest: Digest) -> str:
     head = (
-        f"{count(len(digest.entries), 'preprint')} from {window(digest)}, picked from "
+        (f"{TEST_NOTE} " if digest.test else "")
+        + f"{count(len(digest.entries), 'preprint')} from {window(digest)}, picked from "
         f"{count(digest.considered, 'preprint')} posted in that window"
     )
     if len(digest.sections) != 1:

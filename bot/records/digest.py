@@ -94,6 +94,7 @@ class Digest:
     # "Since March 2026, 3 preprints from these digests were published in X" + (label, url)
     outcome_line: str | None = None
     outcome_links: tuple[tuple[str, str], ...] = ()
+    test: bool = False  # sent on demand (`digest ID --send`), not the scheduled one
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -128,4 +129,5 @@ class Digest:
             sections=sections,
             outcome_line=data.get("outcome_line"),
             outcome_links=tuple((label, url) for label, url in data.get("outcome_links") or ()),
+            test=bool(data.get("test", False)),
         )
