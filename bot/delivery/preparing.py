@@ -1,7 +1,8 @@
 """Claim what is due, build it, and record it before anything is sent.
 
 The (subscription, period) row and its items are written in one transaction, so a crash
-leaves either nothing (the next run claims again) or a complete pending digest.
+leaves either nothing (the next run claims again) or a complete pending digest. Several
+processes preparing at once share the work: each skips a subscription another is building.
 """
 
 from __future__ import annotations
@@ -110,11 +111,16 @@ def _prepare_one(
     cache: RunCache,
 ) -> DeliveryResult | None:
     record, slot = due
-    digest = load_digest(store, record, slot.period, now, cache)
     with store.session() as session:
+        # claim first, build second, in one transaction: a process that loses the claim
+        # builds nothing; one that finds the subscription being built by another process
+        # (PostgreSQL: its lock is taken) moves on at once instead of waiting for it
+        if not ledger.lock_for_building(session, record.id):
+            return None
         digest_id = ledger.claim(session, record.id, slot, now)
         if digest_id is None:
             return None
+        digest = load_digest(store, record, slot.period, now, cache)
         if digest.is_empty and not empty_message:
             ledger.mark_skipped(session, digest_id, (digest.window_start, digest.window_end))
             return DeliveryResult(record.id, slot.period, record.target, "skipped", 0)

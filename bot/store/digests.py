@@ -69,6 +69,18 @@ def claim(session: Session, subscription_id: int, slot: Slot, now: datetime) -> 
     return session.execute(statement).scalar_one_or_none()
 
 
+BUILD_LOCK = 7_301  # namespace of the advisory locks taken while building a digest
+
+
+def lock_for_building(session: Session, subscription_id: int) -> bool:
+    """PostgreSQL: take this subscription's build lock for the transaction, or False at once
+    when another process holds it. SQLite has one writer at a time anyway: always True."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    locked = session.scalar(select(func.pg_try_advisory_xact_lock(BUILD_LOCK, subscription_id)))
+    return bool(locked)
+
+
 def record_digest(
     session: Session,
     digest_id: int,
