@@ -122,3 +122,20 @@ def test_a_550_for_one_recipient_pauses_only_that_subscription(
     assert paused["ada@example.org"] is None and paused["cy@example.org"] is None
     with store.session() as session:
         assert trust.failing_channels(session) == []
+
+
+def test_an_unconfigured_channel_keeps_digests_pending_until_it_is_set_up(
+    store: Store, peer: SmtpPeer, tmp_path: Path, env: dict[str, str]
+) -> None:
+    _readers(store)
+
+    code = CliRunner().invoke(app, ["send-due", "--now", MONDAY.isoformat()], env=env)
+
+    assert code.exit_code == 1  # said, not swallowed
+    assert "RXRADAR_SMTP_HOST is not set" in code.stderr
+    assert all(reason is None for reason in _paused(store).values())
+    sent = factories.send_due(
+        store, _settings(peer, tmp_path, "right"), MONDAY + timedelta(hours=1)
+    )
+    assert sorted(r.status for r in sent) == ["sent"] * 3
+    assert sorted(str(m["To"]) for m in peer.messages) == list(READERS)

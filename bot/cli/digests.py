@@ -227,8 +227,14 @@ def send_due_command(
             results = send_due(ledger_store, config.delivery, config.links(), registry, when)
     if as_json:
         print_json([r.to_json() for r in results])
-        return
-    _print_results(results, when)
+    else:
+        _print_results(results, when)
+    failing = {r.target.kind: r.error for r in results if r.channel_failing}
+    for kind, reason in failing.items():
+        err_console.print(f"the {kind} channel is failing: {reason}; its digests wait (nothing "
+                          "was paused). `rxradar check` tests the settings.")  # fmt: skip
+    if failing:
+        raise typer.Exit(1)
 
 
 def _print_results(results: list[DeliveryResult], when: datetime) -> None:
