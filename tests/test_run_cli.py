@@ -38,7 +38,7 @@ def test_status_reports_feeds_model_and_subscriptions_as_json(
     assert report["model"] is None and report["subscriptions"] == []
     [feed] = report["feeds"]
     assert feed["url"] == feed_server.url("/feed")
-    assert feed["consecutive_failures"] == 1 and "500" in feed["last_error"]
+    assert feed["failures_in_a_row"] == 1 and "500" in feed["error"]
 
 
 def test_a_second_run_on_the_same_sqlite_database_is_refused(
