@@ -49,7 +49,6 @@ from tests.peers.slack_fake import SlackFake  # noqa: E402
 from tests.peers.smtp import SmtpPeer  # noqa: E402
 
 NOW = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)  # a Monday, just after the 08:00 UTC slot
-CREATED = NOW - timedelta(days=9)
 TOKEN = "xoxb-bench"
 SLACK_SHARE = 10  # every 10th subscription goes to Slack
 WORDS = "cardiac mri genome protein neuron cortex imaging cohort crispr malaria sepsis".split()
@@ -68,13 +67,19 @@ class Row:
         return self.digests / self.seconds if self.seconds else 0.0
 
 
-def seed(url: str, subscriptions: int, journals: int, preprints: int) -> None:
+def seed(
+    url: str, subscriptions: int, journals: int, preprints: int, now: datetime = NOW,
+    cadence: str = "weekly",
+) -> None:  # fmt: skip
+    """The world: journals, scored preprints of 3 days before `now`, subscriptions due at
+    `now` (weekly: Mondays 08:00 UTC; daily: 00:00 UTC), created 9 days before."""
+    created = now - timedelta(days=9)
     store = Store.open(url)
     rng = random.Random(7)
     with store.session() as session:
         ids = [upsert_profile(session, f"Journal of {WORDS[i % 11].title()} {i}")[0].id
                for i in range(journals)]  # fmt: skip
-    posted = NOW.date() - timedelta(days=3)
+    posted = now.date() - timedelta(days=3)
     records = [
         Preprint(
             id=f"10.1101/2026.10.{n:06d}",
@@ -88,7 +93,7 @@ def seed(url: str, subscriptions: int, journals: int, preprints: int) -> None:
             doi=f"10.1101/2026.10.{n:06d}",
             categories=("genomics",),
             url=f"https://www.biorxiv.org/content/10.1101/2026.10.{n:06d}v1",
-        )  # fmt: skip
+        )
         for n in range(preprints)
     ]
     upsert_preprints(store, records)
@@ -111,11 +116,12 @@ def seed(url: str, subscriptions: int, journals: int, preprints: int) -> None:
             kind = "slack" if slack else "email"
             subscribers.append({"id": n, "key": f"{kind}:{address}", "kind": kind,
                                 "address": address, "confirmed": True,
-                                "created_at": CREATED})  # fmt: skip
+                                "created_at": created})  # fmt: skip
             subs.append({"id": n, "subscriber_id": n, "top": 10, "keywords": [], "exclude": [],
-                         "servers": [], "categories": [], "cadence": "weekly", "day": "mon",
-                         "time": "08:00", "tz": "UTC", "lookback_days": 7, "active": True,
-                         "owner": "cli", "created_at": CREATED})  # fmt: skip
+                         "servers": [], "categories": [], "cadence": cadence, "day": "mon",
+                         "time": "08:00" if cadence == "weekly" else "00:00", "tz": "UTC",
+                         "lookback_days": 7, "active": True, "owner": "cli",
+                         "created_at": created})  # fmt: skip
             follows.append({"subscription_id": n, "profile_id": ids[n % journals]})
         connection.execute(insert(Subscriber), subscribers)
         connection.execute(insert(Subscription), subs)

@@ -2,6 +2,7 @@
 
     python bench/bench_slack_ack.py                        # 1,000 requests, 10 concurrent
     python bench/bench_slack_ack.py --requests 5000 --concurrency 50
+    python bench/bench_slack_ack.py --while-sending 10000  # `rxradar run` sending digests
 
 Starts the real server (`python -m bot serve`) in a subprocess on 127.0.0.1 with a fresh
 SQLite database and the local Slack Web API fake, then sends signed slash commands (a mix
@@ -9,6 +10,10 @@ of help, journals, top, list and subscribe, so the answers' database work after 
 competes for the CPU as in production) and times each HTTP round trip until the 200.
 Prints p50/p99/max next to Slack's 3,000 ms limit, and how many of the slower answers then
 arrived through response_url.
+
+With --while-sending N the server is `python -m bot run` instead, with N weekly digests
+due (bench_delivery's world: email to a local aiosmtpd sink, Slack to the fake): the
+commands are timed while its scheduler sends them in the same process.
 """
 
 from __future__ import annotations
@@ -23,16 +28,19 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from bot.store import Store  # noqa: E402
 from bot.store.profiles import upsert_profile  # noqa: E402
 from tests.peers.slack_fake import SlackFake  # noqa: E402
+from tests.peers.smtp import SmtpPeer  # noqa: E402
 from tests.peers.web import signed_headers, slash_body  # noqa: E402
 
 SECRET = "bench-signing-secret"
@@ -48,7 +56,9 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(data: Path, api_url: str, port: int) -> subprocess.Popen[bytes]:
+def start_server(
+    data: Path, api_url: str, port: int, extra: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "RXRADAR_DATA_DIR": str(data),
@@ -57,8 +67,10 @@ def start_server(data: Path, api_url: str, port: int) -> subprocess.Popen[bytes]
         "RXRADAR_SLACK_BOT_TOKEN": TOKEN,
         "RXRADAR_SLACK_API_URL": api_url,
         "RXRADAR_SECRET_KEY": "bench",
+        **(extra or {}),
     }
-    command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
+    verb = "run" if extra else "serve"
+    command = [sys.executable, "-m", "bot", verb, "--port", str(port)]
     return subprocess.Popen(command, env=env, cwd=ROOT, stderr=subprocess.DEVNULL)
 
 
@@ -120,8 +132,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--while-sending", type=int, default=0, metavar="N")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, SlackFake(TOKEN, min_interval=0) as fake:
+    with tempfile.TemporaryDirectory() as tmp, SlackFake(TOKEN, min_interval=0) as fake, \
+            SmtpPeer() as smtp:  # fmt: skip
         data = Path(tmp)
         fake.team_id = "T0001"
         store = Store.open(f"sqlite:///{data / 'bench.db'}")
@@ -129,15 +143,22 @@ def main() -> None:
             for name in JOURNALS:
                 upsert_profile(session, name)
         store.close()
+        extra = sending_world(data, fake, smtp, args.while_sending) if args.while_sending else None
         port = free_port()
-        server = start_server(data, fake.url, port)
+        server = start_server(data, fake.url, port, extra)
         try:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
+            if args.while_sending:
+                wait_for_sending(smtp, server)
+                before = len(smtp.messages)
             url = f"http://127.0.0.1:{port}/slack/events"
             measure(url, fake, 50, args.concurrency, "warm")  # warm-up: imports, connections
             started = time.perf_counter()
             latencies = measure(url, fake, args.requests, args.concurrency)
             report(latencies, args.requests, args.concurrency, time.perf_counter() - started)
+            if args.while_sending:
+                print(f"digests emailed while measuring: {len(smtp.messages) - before:,} "
+                      f"(of {args.while_sending:,} due)")  # fmt: skip
             deadline = time.monotonic() + 30
             while answered(fake, args.requests) < answered_target(args.requests):
                 if time.monotonic() > deadline:
@@ -148,6 +169,31 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=10)
+
+
+def sending_world(data: Path, fake: SlackFake, smtp: SmtpPeer, n: int) -> dict[str, str]:
+    """N weekly digests due at once, and the environment `rxradar run` needs to send them."""
+    from bench_delivery import SLACK_SHARE, seed
+
+    seed(f"sqlite:///{data / 'bench.db'}", n, 40, 2000, datetime.now(UTC), "daily")
+    for k in range(SLACK_SHARE, n + 1, SLACK_SHARE):
+        fake.add_channel(f"C{k:06d}")
+    return {
+        **smtp.env(),
+        "RXRADAR_FEEDS": "",
+        "RXRADAR_BIORXIV_API_URL": "http://127.0.0.1:9/",  # never the real API
+        "RXRADAR_CROSSREF_API_URL": "http://127.0.0.1:9/",
+        "RXRADAR_SCHEDULER_TICK": "1s",
+        "RXRADAR_PUBLIC_URL": "https://rxradar.bench.test",
+    }
+
+
+def wait_for_sending(smtp: SmtpPeer, server: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 300
+    while len(smtp.messages) < 20:
+        if server.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit("rxradar run sent no digests; run it by hand to see why")
+        time.sleep(0.2)
 
 
 def answered_target(requests: int) -> int:

@@ -209,7 +209,8 @@ def test_digest_send_mails_a_marked_test_now_and_the_period_still_goes_out(
     assert "sent a test digest (2 preprints) to ada@example.org" in err
     [test] = smtp.messages
     assert str(test["Subject"]).startswith("[Test] New preprints for Medical Image Analysis")
-    assert "This is a test digest" in str(test.get_body(("plain",)).get_content())
+    body = test.get_body(("plain",))
+    assert body is not None and "This is a test digest" in str(body.get_content())
     with store.session() as session:
         purposes = session.scalars(select(DeliveryAttempt.purpose)).all()
     assert purposes == ["test"]
