@@ -120,8 +120,7 @@ def _healthz(store: Store) -> Any:
             "last_poll_at": health.last_poll_at.isoformat() if health.last_poll_at else None,
             # channels failing on the operator's side (SMTP login, Slack token…): digests wait
             "failing_channels": {
-                c.kind: {"reason": c.reason, "since": c.failing_since.isoformat()}
-                for c in failing
+                c.kind: {"reason": c.reason, "since": c.failing_since.isoformat()} for c in failing
             },
         }
         return JSONResponse(body, status_code=200 if health.database else 503)
