@@ -5,15 +5,15 @@
 - delivery_instances: each sending process with its heartbeat; leases held by an instance
   whose heartbeat is stale are free to take (the holder died).
 
-Revision ID: 0008
-Revises: 0006
+Revision ID: 0008_delivery_trust
+Revises: 0010_outcomes
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0008'
-down_revision = '0006'
+revision = '0008_delivery_trust'
+down_revision = '0010_outcomes'
 branch_labels = None
 depends_on = None
 
