@@ -168,7 +168,7 @@ def main() -> None:
             print(f"answers after the ack, via response_url: {done}/{target}")
         finally:
             server.terminate()
-            server.wait(timeout=10)
+            server.wait(timeout=30)  # `run` finishes its current jobs (up to 15 s)
 
 
 def sending_world(data: Path, fake: SlackFake, smtp: SmtpPeer, n: int) -> dict[str, str]:
