@@ -54,19 +54,24 @@ def _inputs(train: Path, test: Path | None, split: Split) -> tuple[list[Paper], 
     return train_side, test_side
 
 
+COLUMNS = ("acc@1", "acc@5", "acc@10", "mrr", "ece", "map", "p@10")
+
+
 def _table(result: Evaluation) -> Table:
+    """One row per method: journals for a preprint (acc@k, MRR), calibration (ECE),
+    preprints for a journal (MAP, P@10), and seconds to train and to score."""
     table = Table(
         title=f"{result.n_test:,} test papers over {result.n_journals} journals "
         f"(trained on {result.n_train:,}; {result.n_excluded:,} excluded)",
     )
-    table.add_column("metric")
-    for name in ("model", *result.baselines):
-        table.add_column(name, justify="right")
-    model = result.model.to_json()
-    baselines = {name: m.to_json() for name, m in result.baselines.items()}
-    for metric in model:
-        cells = [f"{model[metric]:.3f}"] + [f"{b[metric]:.3f}" for b in baselines.values()]
-        table.add_row(metric, *cells)
+    table.add_column("method")
+    for column in (*COLUMNS, "train s", "score s"):
+        table.add_column(column, justify="right")
+    for name, method in result.methods.items():
+        numbers = method.to_json()
+        cells = [f"{numbers[c]:.3f}" for c in COLUMNS]
+        seconds = [f"{method.seconds_train:.2f}", f"{method.seconds_score:.2f}"]
+        table.add_row(name, *cells, *seconds)
     return table
 
 
@@ -126,8 +131,6 @@ def evaluate_command(
         print_json(result.to_json())
         return
     out_console.print(_table(result))
-    seconds = result.to_json()["seconds"]
-    out_console.print(f"train {seconds['train']:.1f} s, predict {seconds['predict']:.2f} s")
 
 
 def register(app: typer.Typer) -> None:

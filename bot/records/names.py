@@ -100,3 +100,62 @@ def abbreviates(query: str, name: str) -> bool:
     if not short or len(short) != len(full):
         return False
     return all(s[0] == f[0] and _subsequence(s, f) for s, f in zip(short, full, strict=True))
+
+
+# arXiv journal-refs abbreviate freely: "Phys.Rev.D", "Phys. Rev. D", "Physical Review D",
+# "PHYSICAL REVIEW D", "J. Phys. A: Math. Theor." (the section's later subtitle) are one
+# journal. A word abbreviated in such a reference ends with a dot; only those words may be
+# read as the start of a longer word, so "Genes" never becomes "Genetics" nor "Cell" "Cells".
+_DOTTED_WORD = re.compile(r"([^\W\d_]+)\.")
+# "J. Phys. A: Math. Theor.": a one-letter section, then a colon and a subtitle.
+_SECTION_SUBTITLE = re.compile(r"^(.*\b[A-Za-z])\s*:.*$")
+# What a cut-off reference leaves after the name: "Physics Letters A, Vol.", "…, v."
+_TRAILING_VOLUME = re.compile(r"[\s,;]+(?:vol|volume|v|no)\.?\s*$", re.IGNORECASE)
+
+
+def reference_key(name: str) -> str:
+    """`journal_key` of a journal-ref spelling, a trailing "vol." and a section's
+    subtitle left out."""
+    text = _TRAILING_VOLUME.sub("", clean_name(name))
+    return journal_key(_SECTION_SUBTITLE.sub(r"\1", text))
+
+
+def _content_words(key: str) -> list[str]:
+    return [word for word in key.split() if word not in _FILLER]
+
+
+def _dotted(name: str) -> set[str]:
+    return {journal_key(word) for word in _DOTTED_WORD.findall(clean_name(name))}
+
+
+def _expands(short: str, full: str, dotted: set[str]) -> bool:
+    """Whether the words of key `short` are those of `full`, dotted ones possibly cut."""
+    a, b = _content_words(short), _content_words(full)
+    if len(a) != len(b) or a == b:
+        return False
+    return all(s == f or (s in dotted and abbreviates(s, f)) for s, f in zip(a, b, strict=True))
+
+
+def merge_abbreviations(names: Iterable[str]) -> dict[str, str]:
+    """Each spelling's journal: `reference_key`, with an abbreviated key read as the one
+    longer key among `names` it abbreviates (left alone when it fits none or several).
+
+    >>> merged = merge_abbreviations(["Phys.Rev.Lett.", "Physical Review Letters"])
+    >>> merged["Phys.Rev.Lett."] == merged["Physical Review Letters"]
+    True
+    """
+    spellings = {name for name in names if name and name.strip()}
+    keys = {name: reference_key(name) for name in spellings}
+    by_length: dict[int, set[str]] = {}
+    for key in set(keys.values()):
+        by_length.setdefault(len(_content_words(key)), set()).add(key)
+    out: dict[str, str] = {}
+    for name, key in keys.items():
+        dotted = _dotted(name)
+        longer = [
+            full
+            for full in by_length.get(len(_content_words(key)), set())
+            if dotted and len(full) > len(key) and _expands(key, full, dotted)
+        ]
+        out[name] = longer[0] if len(longer) == 1 else key
+    return out

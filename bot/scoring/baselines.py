@@ -1,8 +1,9 @@
-"""The two baselines `rxradar eval` prints next to the model (evaluation.md)."""
+"""The two baselines of evaluation.md, journal prior and TF-IDF kNN (strong_baselines.py has
+the stronger ones)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -39,12 +40,28 @@ def knn_probabilities(
 
     Rows with no similar neighbour at all fall back to the training frequencies.
     """
+    return fit_knn(train_texts, train_labels, n_journals, k)(test_texts)
+
+
+def fit_knn(
+    train_texts: Sequence[str], train_labels: np.ndarray, n_journals: int, k: int = 50
+) -> Callable[[Sequence[str]], np.ndarray]:
+    """`knn_probabilities` in two steps: fit on the training texts, then score any texts."""
     vectorizer = TextVectorizer(min_df=2, max_df=1.0).fit(train_texts)
     train = vectorizer.transform(train_texts)
-    test = vectorizer.transform(test_texts)
+
+    def score(test_texts: Sequence[str]) -> np.ndarray:
+        return _knn(train, train_labels, vectorizer.transform(test_texts), n_journals, k)
+
+    return score
+
+
+def _knn(
+    train: sp.csr_matrix, train_labels: np.ndarray, test: sp.csr_matrix, n_journals: int, k: int
+) -> np.ndarray:
     prior = prior_probabilities(train_labels, n_journals, 1)[0]
-    out = np.zeros((len(test_texts), n_journals))
-    for start in range(0, len(test_texts), KNN_CHUNK):
+    out = np.zeros((test.shape[0], n_journals))
+    for start in range(0, test.shape[0], KNN_CHUNK):
         block = sp.csr_matrix(test[start : start + KNN_CHUNK] @ train.T).toarray()
         votes = _votes(block, train_labels, n_journals, k)
         totals = votes.sum(axis=1, keepdims=True)

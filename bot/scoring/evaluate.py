@@ -1,5 +1,10 @@
 """`rxradar eval`: train on one labelled set, score another, and put the model next to the
-baselines (journal prior, TF-IDF kNN) computed in the same run.
+baselines computed in the same run: journal prior, TF-IDF kNN, and the stronger ones of
+strong_baselines.py (centroid softmax, TF-IDF + LR, TF-IDF → SVD → LR).
+
+Every method gets the same numbers: ranking journals for a preprint (acc@k, MRR), the
+calibration of its top-1 probability (ECE), and ranking preprints for a journal, as a
+digest does (per-journal MAP and P@10), with its own training and scoring seconds.
 
 Protocol (../shared/docs/evaluation.md): journals are normalised keys; only journals with at
 least `min_papers` training papers are trained and evaluated; test rows whose journal is not
@@ -11,19 +16,36 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from bot.records.names import display_name, journal_key
+from bot.records.names import display_name, merge_abbreviations
 from bot.records.paper import Paper
 from bot.records.progress import Say
-from bot.scoring.baselines import knn_probabilities, prior_probabilities
-from bot.scoring.metrics import Metrics, evaluate, true_ranks
-from bot.scoring.model import JournalModel, ModelParams, train_model
+from bot.scoring.baselines import fit_knn, prior_probabilities
+from bot.scoring.metrics import Metrics, Retrieval, evaluate, journal_retrieval, true_ranks
+from bot.scoring.model import ModelParams, train_model
+from bot.scoring.strong_baselines import (
+    Scorer,
+    fit_centroid_softmax,
+    fit_logistic_regression,
+    fit_svd_logistic_regression,
+)
+
+MODEL = "model"
+# A baseline is fitted on (training texts, their journal columns, n journals) and returns
+# a scorer: texts → probabilities over the journals.
+Fitter = Callable[[Sequence[str], np.ndarray, int], Scorer]
+BASELINE_FITTERS: dict[str, Fitter] = {
+    "centroid": fit_centroid_softmax,
+    "lr": fit_logistic_regression,
+    "svd_lr": fit_svd_logistic_regression,
+}
+BASELINES = ("prior", "knn", *BASELINE_FITTERS)
 
 TOP_IN_PREDICTIONS = 10
 
@@ -44,10 +66,31 @@ def dev_split(papers: Sequence[Paper]) -> tuple[list[Paper], list[Paper]]:
     return train, test
 
 
-def labelled(papers: Sequence[Paper]) -> list[tuple[Paper, str]]:
-    """Papers with a non-empty journal, paired with the journal's normalised key."""
-    pairs = [(p, journal_key(p.journal)) for p in papers if p.journal and p.journal.strip()]
+def labelled(
+    papers: Sequence[Paper], keys: dict[str, str] | None = None
+) -> list[tuple[Paper, str]]:
+    """Papers with a non-empty journal, paired with the journal's normalised key.
+
+    `keys` maps each spelling to its journal (`merge_abbreviations` of every spelling in
+    the run, so "Phys. Rev. A" in training and "Physical Review A" in test agree).
+    """
+    names = [p.journal for p in papers if p.journal and p.journal.strip()]
+    known = keys if keys is not None else merge_abbreviations(names)
+    pairs = [(p, known.get(p.journal, "")) for p in papers if p.journal and p.journal.strip()]
     return [(p, key) for p, key in pairs if key]
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One method's numbers on the test papers, and what it cost."""
+
+    metrics: Metrics
+    retrieval: Retrieval
+    seconds_train: float  # baselines: fitting and scoring together are in seconds_train
+    seconds_score: float
+
+    def to_json(self) -> dict[str, float]:
+        return self.metrics.to_json() | self.retrieval.to_json()
 
 
 @dataclass(frozen=True)
@@ -56,14 +99,33 @@ class Evaluation:
     n_test: int
     n_journals: int
     n_excluded: int
-    model: Metrics
-    baselines: dict[str, Metrics]
-    seconds_train: float
-    seconds_predict: float
+    methods: dict[str, MethodResult]  # "model" first, then the baselines
     journals: list[str]  # display names, column order of `probabilities`
     test_ids: list[str]
     labels: np.ndarray  # true column per evaluated test row
     probabilities: np.ndarray  # model probabilities, evaluated rows × journals
+
+    @property
+    def model(self) -> Metrics:
+        return self.methods[MODEL].metrics
+
+    @property
+    def baselines(self) -> dict[str, Metrics]:
+        return {name: r.metrics for name, r in self.methods.items() if name != MODEL}
+
+    @property
+    def seconds_train(self) -> float:
+        return self.methods[MODEL].seconds_train
+
+    @property
+    def seconds_predict(self) -> float:
+        return self.methods[MODEL].seconds_score
+
+    def best_baseline(self, value: Callable[[MethodResult], float]) -> tuple[str, float]:
+        """The baseline with the highest `value` (the one the model must beat)."""
+        scored = {n: value(r) for n, r in self.methods.items() if n not in (MODEL, "prior")}
+        name = max(scored, key=lambda n: scored[n])
+        return name, scored[name]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -71,11 +133,16 @@ class Evaluation:
             "n_test": self.n_test,
             "n_journals": self.n_journals,
             "n_excluded": self.n_excluded,
-            "model": self.model.to_json(),
-            "baselines": {name: m.to_json() for name, m in self.baselines.items()},
+            "model": self.methods[MODEL].to_json(),
+            "baselines": {n: r.to_json() for n, r in self.methods.items() if n != MODEL},
             "seconds": {
                 "train": round(self.seconds_train, 3),
                 "predict": round(self.seconds_predict, 3),
+            },
+            "baseline_seconds": {
+                n: {"train": round(r.seconds_train, 3), "score": round(r.seconds_score, 3)}
+                for n, r in self.methods.items()
+                if n != MODEL
             },
         }
 
@@ -99,10 +166,14 @@ def run_evaluation(
     params: ModelParams | None = None,
     progress: Say | None = None,
     vector_store: Path | None = None,
+    baselines: Sequence[str] | None = None,
 ) -> Evaluation:
+    """Model and baselines (`baselines`: names from BASELINES, default all) on one split."""
     params = params or ModelParams()
     say = progress or (lambda message: None)
-    all_train = labelled(train_papers)
+    spellings = [p.journal or "" for p in [*train_papers, *test_papers]]
+    names = merge_abbreviations(spellings)
+    all_train = labelled(train_papers, names)
     keys = trained_journals(all_train, min_papers)
     if len(keys) < 2:
         raise ValueError(
@@ -111,7 +182,7 @@ def run_evaluation(
         )
     column = {key: i for i, key in enumerate(keys)}
     train = [(p, k) for p, k in all_train if k in column]
-    all_test = labelled(test_papers)
+    all_test = labelled(test_papers, names)
     test = [(p, k) for p, k in all_test if k in column]
     if not test:
         raise ValueError("no test paper belongs to a trained journal; check the test file")
@@ -123,18 +194,19 @@ def run_evaluation(
     started = time.perf_counter()
     probabilities = model.predict_proba([p for p, _ in test])
     seconds_predict = time.perf_counter() - started
-    labels = np.array([model.journals.index(k) for _, k in test])
-    say("baselines: prior and kNN")
-    baselines = _baselines(model, train, test, labels, params)
+    labels = np.array([column[k] for _, k in test])
+    methods = {MODEL: _result(probabilities, labels, seconds_train, seconds_predict)}
+    train_labels = np.array([column[k] for _, k in train])
+    texts = ([p.text for p, _ in train], [p.text for p, _ in test])
+    for name in baselines if baselines is not None else BASELINES:
+        say(f"baseline {name}")
+        methods[name] = _baseline(name, texts, train_labels, labels, len(keys), params)
     return Evaluation(
         n_train=len(train),
         n_test=len(test),
         n_journals=len(keys),
         n_excluded=len(all_test) - len(test),
-        model=evaluate(probabilities, labels),
-        baselines=baselines,
-        seconds_train=seconds_train,
-        seconds_predict=seconds_predict,
+        methods=methods,
         journals=_display_names(train, model.journals),
         test_ids=[p.id or p.doi or "" for p, _ in test],
         labels=labels,
@@ -142,25 +214,48 @@ def run_evaluation(
     )
 
 
-def _baselines(
-    model: JournalModel,
-    train: list[tuple[Paper, str]],
-    test: list[tuple[Paper, str]],
-    labels: np.ndarray,
-    params: ModelParams,
-) -> dict[str, Metrics]:
-    index = {key: i for i, key in enumerate(model.journals)}
-    train_labels = np.array([index[k] for _, k in train])
-    n_journals = len(model.journals)
-    prior = prior_probabilities(train_labels, n_journals, len(test))
-    knn = knn_probabilities(
-        [p.text for p, _ in train],
-        train_labels,
-        [p.text for p, _ in test],
-        n_journals,
-        k=params.knn_k,
+def _result(
+    probabilities: np.ndarray, labels: np.ndarray, seconds_train: float, seconds_score: float
+) -> MethodResult:
+    return MethodResult(
+        metrics=evaluate(probabilities, labels),
+        retrieval=journal_retrieval(probabilities, labels),
+        seconds_train=seconds_train,
+        seconds_score=seconds_score,
     )
-    return {"prior": evaluate(prior, labels), "knn": evaluate(knn, labels)}
+
+
+def _fit_prior(texts: Sequence[str], labels: np.ndarray, n_journals: int) -> Scorer:
+    def score(test_texts: Sequence[str]) -> np.ndarray:
+        return prior_probabilities(labels, n_journals, len(test_texts))
+
+    return score
+
+
+def _fitter(name: str, params: ModelParams) -> Fitter:
+    if name == "prior":
+        return _fit_prior
+    if name == "knn":
+        return lambda texts, labels, n: fit_knn(texts, labels, n, params.knn_k)
+    return BASELINE_FITTERS[name]
+
+
+def _baseline(
+    name: str,
+    texts: tuple[list[str], list[str]],
+    train_labels: np.ndarray,
+    labels: np.ndarray,
+    n_journals: int,
+    params: ModelParams,
+) -> MethodResult:
+    if name not in BASELINES:
+        raise ValueError(f"unknown baseline {name!r}; choose from {', '.join(BASELINES)}")
+    started = time.perf_counter()
+    score = _fitter(name, params)(texts[0], train_labels, n_journals)
+    seconds_train = time.perf_counter() - started
+    started = time.perf_counter()
+    probabilities = score(texts[1])
+    return _result(probabilities, labels, seconds_train, time.perf_counter() - started)
 
 
 def prediction_rows(result: Evaluation, top: int = TOP_IN_PREDICTIONS) -> Iterator[dict[str, Any]]:
