@@ -58,21 +58,33 @@ COLUMNS = ("acc@1", "acc@5", "acc@10", "mrr", "ece", "map", "p@10")
 
 
 def _table(result: Evaluation) -> Table:
-    """One row per method: journals for a preprint (acc@k, MRR), calibration (ECE),
+    """A column per method; rows: journals for a preprint (acc@k, MRR), calibration (ECE),
     preprints for a journal (MAP, P@10), and seconds to train and to score."""
     table = Table(
         title=f"{result.n_test:,} test papers over {result.n_journals} journals "
         f"(trained on {result.n_train:,}; {result.n_excluded:,} excluded)",
     )
-    table.add_column("method")
-    for column in (*COLUMNS, "train s", "score s"):
-        table.add_column(column, justify="right")
-    for name, method in result.methods.items():
-        numbers = method.to_json()
-        cells = [f"{numbers[c]:.3f}" for c in COLUMNS]
-        seconds = [f"{method.seconds_train:.2f}", f"{method.seconds_score:.2f}"]
-        table.add_row(name, *cells, *seconds)
+    table.add_column("metric")
+    for name in result.methods:
+        table.add_column(name, justify="right")
+    numbers = [method.to_json() for method in result.methods.values()]
+    for metric in COLUMNS:
+        table.add_row(metric, *(f"{n[metric]:.3f}" for n in numbers))
+    table.add_row("train s", *(f"{m.seconds_train:.2f}" for m in result.methods.values()))
+    table.add_row("score s", *(f"{m.seconds_score:.2f}" for m in result.methods.values()))
     return table
+
+
+def _baseline_names(option: str) -> list[str]:
+    from bot.scoring.evaluate import BASELINES
+
+    if option.strip().lower() == "all":
+        return list(BASELINES)
+    names = [name.strip().lower() for name in option.split(",") if name.strip()]
+    unknown = [name for name in names if name not in BASELINES]
+    if unknown:
+        fail(f"unknown baseline {unknown[0]!r}; --baselines takes {', '.join(BASELINES)} or all")
+    return names
 
 
 def _write_predictions(result: Evaluation, path: Path) -> None:
@@ -104,6 +116,12 @@ def evaluate_command(
         help="Add a sentence-embedding space from this sentence-transformers model or "
         "directory (needs the embeddings extra; default: RXRADAR_EMBEDDING_MODEL or none).",
     ),
+    baselines: str = typer.Option(
+        "all",
+        "--baselines",
+        help="Comma-separated baselines to run next to the model "
+        "(prior, knn, centroid, lr, svd_lr; default all).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print only JSON on stdout."),
 ) -> None:
     """Train on one labelled file, evaluate on another; model and baselines side by side."""
@@ -113,6 +131,7 @@ def evaluate_command(
     config = settings()
     model_name = embeddings if embeddings is not None else config.model.embedding_model
     params = ModelParams(embedding_model=model_name)
+    chosen = _baseline_names(baselines)
     train_papers, test_papers = _inputs(train, test, split)
     try:
         result = run_evaluation(
@@ -122,6 +141,7 @@ def evaluate_command(
             params=params,
             progress=_progress,
             vector_store=config.model.embeddings_dir if model_name else None,
+            baselines=chosen,
         )
     except ValueError as exc:
         fail(str(exc))
