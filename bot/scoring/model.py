@@ -25,14 +25,8 @@ import scipy.sparse as sp
 
 from bot.records.paper import Paper
 from bot.records.progress import Say
-from bot.scoring.calibration import (
-    TOP_LABEL_IDENTITY,
-    apply_top_label,
-    fit_biases,
-    fit_top_label,
-    fit_weights,
-    softmax,
-)
+from bot.scoring.calibration import TOP_LABEL_IDENTITY, apply_top_label, fit_weights, softmax
+from bot.scoring.choice import choose_calibration, fit_calibration
 from bot.scoring.embeddings import EmbeddingSpace, attach_vector_store
 from bot.scoring.features import TextVectorizer, category_key, smooth_idf, weigh
 from bot.scoring.metrics import Metrics, evaluate
@@ -326,13 +320,16 @@ def train_model(
         )
     weights = fit_weights(scores, held_labels, params.calibration_l2)
     held_logits = scores.astype(np.float64) @ weights
-    biases = np.zeros(len(journals))
-    if params.journal_bias_prior > 0:  # ridge in pseudo-papers, whatever the data size
-        ridge = params.journal_bias_prior / len(held_labels)
-        biases = fit_biases(held_logits, held_labels, ridge)
-    held_out = softmax(held_logits + biases)
-    top = fit_top_label(held_out, held_labels) if params.top_label else TOP_LABEL_IDENTITY
-    cv = evaluate(apply_top_label(held_out, top), held_labels)
+    bias_prior, use_top = params.journal_bias_prior, params.top_label
+    info: dict[str, Any] = {}
+    if params.choose_calibration:
+        choice = choose_calibration(held_logits, held_labels)
+        bias_prior, use_top = choice.journal_bias_prior, choice.top_label
+        info["calibration"] = choice.to_json()
+        say(f"calibration chosen by CV: offsets ridge {bias_prior:g}, top-1 map {use_top}")
+    # ridge in pseudo-papers, whatever the data size
+    biases, top = fit_calibration(held_logits, held_labels, bias_prior, use_top)
+    cv = evaluate(apply_top_label(softmax(held_logits + biases), top), held_labels)
     say(f"calibrated: weights {np.round(weights, 3).tolist()}, held-out MRR {cv.mrr:.3f}")
     return JournalModel(
         journals=journals,
@@ -345,7 +342,7 @@ def train_model(
         top_label=top,
         counts=totals.counts.copy(),
         cv_metrics=cv,
-        info={"n_papers": len(papers), "n_calibration": len(held_labels)},
+        info={"n_papers": len(papers), "n_calibration": len(held_labels), **info},
     )
 
 

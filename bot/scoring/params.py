@@ -107,6 +107,9 @@ class ModelParams:
     # held-out papers (0 = no offsets).
     journal_bias_prior: float = 2.0
     top_label: bool = True  # then re-map the top-1 probability (its logit, margin, entropy)
+    # Choose the two settings above by cross-validation on the training set's own held-out
+    # scores (choice.py) instead of taking them as given.
+    choose_calibration: bool = True
     seed: int = 20240229  # subsampling of the calibration papers
     # Baseline used by `rxradar eval` (evaluation.md): cosine kNN, similarity-weighted votes.
     knn_k: int = 50
