@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from bot.records.names import abbreviates, clean_name, display_name, journal_key
+from bot.records.names import (
+    abbreviates,
+    clean_name,
+    display_name,
+    journal_key,
+    merge_abbreviations,
+    reference_key,
+)
 
 
 @pytest.mark.parametrize(
@@ -75,3 +82,49 @@ def test_display_name_prefers_the_most_common_then_the_tidiest_spelling() -> Non
 )
 def test_abbreviations_match_word_by_word(short: str, full: str, expected: bool) -> None:
     assert abbreviates(short, full) is expected
+
+
+def test_arxiv_journal_ref_spellings_are_one_journal() -> None:
+    """arXiv journal-refs write a journal several ways (issue 17); before the merge
+    "Phys. Rev. A" and "Physical Review A" were two journals in `rxradar eval`."""
+    spellings = [
+        "Phys. Rev. A",
+        "Phys.Rev.A",
+        "Physical Review A",
+        "PHYSICAL REVIEW A",
+        "Phys. Rev. A.",
+        "Phys.Rev.D",
+        "Phys. Rev. D",
+        "J. Phys. A: Math. Theor.",
+        "J.Phys.A",
+        "Journal of Physics A: Mathematical and Theoretical, Volume",
+        "Physics Letters A, Vol.",
+        "Phys.Lett.A",
+    ]
+    merged = merge_abbreviations(spellings)
+    assert len({merged[s] for s in spellings[:5]}) == 1
+    assert merged["Phys.Rev.D"] == merged["Phys. Rev. D"] != merged["Phys. Rev. A"]
+    assert merged["J. Phys. A: Math. Theor."] == merged["J.Phys.A"]
+    assert (
+        merged["Journal of Physics A: Mathematical and Theoretical, Volume"] == (merged["J.Phys.A"])
+    )
+    assert merged["Physics Letters A, Vol."] == merged["Phys.Lett.A"]
+
+
+@pytest.mark.parametrize(
+    ("short", "full"),
+    [
+        ("Genes", "Genetics"),  # not abbreviated: no dot
+        ("Cell", "Cells"),
+        ("J. Phys. A", "J. Phys. B"),
+        ("Journal of Physics: Condensed Matter", "Journal of Physics: Conference Series"),
+    ],
+)
+def test_different_journals_stay_apart_when_merging(short: str, full: str) -> None:
+    merged = merge_abbreviations([short, full])
+    assert merged[short] != merged[full]
+
+
+def test_an_abbreviation_that_fits_two_journals_is_left_alone() -> None:
+    merged = merge_abbreviations(["Phys. Rev.", "Physical Review", "Physics Reviews"])
+    assert merged["Phys. Rev."] == reference_key("Phys. Rev.")

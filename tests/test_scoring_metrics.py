@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.scoring.metrics import evaluate, expected_calibration_error, true_ranks
+from bot.scoring.metrics import (
+    evaluate,
+    expected_calibration_error,
+    journal_retrieval,
+    true_ranks,
+)
 
 PROBS = np.array(
     [
@@ -52,3 +57,23 @@ def test_a_confidence_of_one_falls_in_the_last_bin() -> None:
 
 def test_metrics_serialise_with_the_pinned_keys() -> None:
     assert set(evaluate(PROBS, LABELS).to_json()) == {"acc@1", "acc@5", "acc@10", "mrr", "ece"}
+
+
+def test_per_journal_retrieval_by_hand() -> None:
+    # Journal 0 (column 0.7, 0.5, 0.6, 0.1): its paper, row 0, ranks first -> AP 1.
+    # Journal 1 (0.2, 0.3, 0.3, 0.2): rows 1 and 2 tie; the tie puts the other journal's
+    # row 2 first, so its paper (row 1) ranks 2nd -> AP 1/2.
+    # Journal 2 (0.1, 0.2, 0.1, 0.7): row 3 first, row 1, then the tie rows 0 and 2 with
+    # row 0 first -> its papers at ranks 1 and 4 -> AP (1 + 2/4) / 2 = 0.75.
+    # P@2: one of each journal's top two is its own -> 1/2 each.
+    retrieval = journal_retrieval(PROBS, LABELS, depth=2)
+    assert retrieval.n_journals == 3
+    assert retrieval.mean_average_precision == pytest.approx((1 + 0.5 + 0.75) / 3)
+    assert retrieval.precision_at_10 == pytest.approx((0.5 + 0.5 + 0.5) / 3)
+
+
+def test_a_method_that_scores_every_preprint_alike_earns_no_retrieval_credit() -> None:
+    flat = np.full((4, 2), 0.5)
+    retrieval = journal_retrieval(flat, np.array([0, 1, 1, 1]), depth=1)
+    assert retrieval.precision_at_10 == pytest.approx((0 + 0) / 2)
+    assert retrieval.mean_average_precision < 0.5

@@ -1,0 +1,165 @@
+"""Benchmark: journal-match quality on every labelled set, model against every baseline.
+
+    python bench/bench_quality.py                 # every set in ../shared/data, all baselines
+    python bench/bench_quality.py --sets arxiv --baselines prior,centroid
+
+Runs `rxradar eval`'s protocol (evaluation.md: dev split sha256(id) % 5 == 1 is test,
+journals with ≥ 10 training papers) on each labelled set with text and journals, through
+`bot.scoring.evaluate.run_evaluation`, and prints one table: set × method × (acc@1,
+acc@10, MRR, ECE, MAP, P@10, n_test, n_journals, train s, score s). Below it, the issue-17
+goals per set with ≥ 100 test papers: model MRR ≥ best baseline + 0.02, model MAP ≥ best
+baseline's, ECE ≤ 0.04 (next to the ECE a perfectly calibrated model with the model's own
+confidences shows on that many papers), and acc@10 ≥ 0.83 on bioRxiv.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from bot.profiles.files import read_papers
+from bot.scoring.evaluate import BASELINES, MODEL, Evaluation, dev_split, run_evaluation
+from bot.scoring.metrics import expected_calibration_error
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+SETS = {
+    "biorxiv": "biorxiv_2013_2016_journal_labels/preprints.jsonl.gz",
+    "covid19": "covid19_preprints_2020_journal_labels/preprints.jsonl.gz",
+    "arxiv": "arxiv_journal_ref_samples/records.jsonl.gz",
+}
+MIN_TEST_FOR_GOALS = 100
+MRR_MARGIN = 0.02
+ECE_GOAL = 0.04
+BIORXIV_ACC10_GOAL = 0.83
+NOISE_DRAWS = 2000
+out = Console(width=160)
+err = Console(stderr=True)
+
+
+def evaluate_set(name: str, baselines: list[str]) -> Evaluation | None:
+    path = SHARED / SETS[name]
+    if not path.exists():
+        err.print(f"[yellow]{name}: {path} is absent, skipped[/]")
+        return None
+    train, test = dev_split(list(read_papers(path, skip_bad_rows=True)))
+    return run_evaluation(train, test, min_papers=10, baselines=baselines)
+
+
+def calibrated_ece(result: Evaluation, seed: int = 0) -> tuple[float, float]:
+    """Mean and 90th percentile of the ECE a perfectly calibrated model with the model's
+    own top-1 confidences shows on this many test papers (its noise floor)."""
+    confidence = result.probabilities.max(axis=1)
+    rng = np.random.default_rng(seed)
+    draws = [
+        expected_calibration_error(confidence, rng.random(len(confidence)) < confidence)
+        for _ in range(NOISE_DRAWS)
+    ]
+    return float(np.mean(draws)), float(np.quantile(draws, 0.9))
+
+
+def results_table(results: dict[str, Evaluation]) -> Table:
+    table = Table(title="journal-match quality, dev split of each labelled set")
+    for column in ("set", "method", "acc@1", "acc@10", "MRR", "ECE", "MAP", "P@10"):
+        table.add_column(column, justify="left" if column in ("set", "method") else "right")
+    for column in ("n_test", "n_journals", "train s", "score s"):
+        table.add_column(column, justify="right")
+    for name, result in results.items():
+        for method, scores in result.methods.items():
+            m, r = scores.metrics, scores.retrieval
+            numbers = (m.acc_at_1, m.acc_at_10, m.mrr, m.ece)
+            table.add_row(
+                name,
+                method,
+                *(f"{x:.3f}" for x in numbers),
+                f"{r.mean_average_precision:.3f}",
+                f"{r.precision_at_10:.3f}",
+                f"{result.n_test:,}",
+                str(result.n_journals),
+                f"{scores.seconds_train:.2f}",
+                f"{scores.seconds_score:.3f}",
+            )
+        table.add_section()
+    return table
+
+
+def goal_rows(name: str, result: Evaluation) -> list[tuple[str, str, str, str]]:
+    """(goal, model, target, met) for one set."""
+    model = result.methods[MODEL]
+    best_mrr, mrr = result.best_baseline(lambda r: r.metrics.mrr)
+    best_map, map_ = result.best_baseline(lambda r: r.retrieval.mean_average_precision)
+    floor, floor90 = calibrated_ece(result)
+    rows = [
+        (
+            f"{name}: MRR ≥ best baseline ({best_mrr}) + {MRR_MARGIN}",
+            f"{model.metrics.mrr:.3f}",
+            f"{mrr + MRR_MARGIN:.3f}",
+            _met(model.metrics.mrr >= mrr + MRR_MARGIN),
+        ),
+        (
+            f"{name}: MAP ≥ best baseline's ({best_map})",
+            f"{model.retrieval.mean_average_precision:.3f}",
+            f"{map_:.3f}",
+            _met(model.retrieval.mean_average_precision >= map_),
+        ),
+        (
+            f"{name}: ECE ≤ {ECE_GOAL} (calibrated model here: {floor:.3f}, 90% ≤ {floor90:.3f})",
+            f"{model.metrics.ece:.3f}",
+            f"{ECE_GOAL:.3f}",
+            _met(model.metrics.ece <= ECE_GOAL),
+        ),
+    ]
+    if name == "biorxiv":
+        acc10 = model.metrics.acc_at_10
+        rows.append(
+            (
+                f"{name}: acc@10 ≥ {BIORXIV_ACC10_GOAL}",
+                f"{acc10:.3f}",
+                f"{BIORXIV_ACC10_GOAL:.3f}",
+                _met(acc10 >= BIORXIV_ACC10_GOAL),
+            )
+        )
+    return rows
+
+
+def _met(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def goals_table(results: dict[str, Evaluation]) -> Table:
+    table = Table(title=f"issue-17 goals (sets with ≥ {MIN_TEST_FOR_GOALS} test papers)")
+    for column in ("goal", "model", "target", ""):
+        table.add_column(column, justify="left" if column == "goal" else "right")
+    for name, result in results.items():
+        if result.n_test >= MIN_TEST_FOR_GOALS:
+            for row in goal_rows(name, result):
+                table.add_row(*row)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS)
+    )
+    parser.add_argument("--baselines", default=",".join(BASELINES))
+    args = parser.parse_args()
+    baselines = [b for b in args.baselines.split(",") if b]
+    results = {}
+    for name in [s for s in args.sets.split(",") if s]:
+        if name not in SETS:
+            parser.error(f"unknown set {name!r}; choose from {', '.join(SETS)}")
+        err.print(f"[dim]{name}…[/]")
+        result = evaluate_set(name, baselines)
+        if result is not None:
+            results[name] = result
+    out.print(results_table(results))
+    if baselines:
+        out.print(goals_table(results))
+
+
+if __name__ == "__main__":
+    main()
