@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from bot.scoring.calibration import softmax
 from bot.scoring.choice import BIAS_PRIORS, choose_calibration
