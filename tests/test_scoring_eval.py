@@ -69,8 +69,8 @@ def test_eval_prints_only_the_pinned_json(tmp_path: Path) -> None:
     assert data["n_excluded"] == 1  # the "Nowhere" row
     assert data["model"]["mrr"] > data["baselines"]["prior"]["mrr"]
     for name in BASELINES - {"prior"}:  # each stronger baseline learns something too
-        assert data["baselines"][name]["mrr"] > data["baselines"]["prior"]["mrr"] + 0.1, name
-        assert data["baselines"][name]["map"] > data["baselines"]["prior"]["map"] + 0.1, name
+        assert data["baselines"][name]["mrr"] > data["baselines"]["prior"]["mrr"] + 0.05, name
+        assert data["baselines"][name]["map"] > data["baselines"]["prior"]["map"] + 0.05, name
 
 
 def test_predictions_let_anyone_recompute_the_metrics(tmp_path: Path) -> None:
