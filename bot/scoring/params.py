@@ -78,7 +78,7 @@ block, 1 for the combination; bioRxiv 1,424 papers / 44 journals, arXiv journal-
   title repeated twice / three times        MRR 0.407 / 0.693, 0.404 / 0.687
   + WordLlama 256-d static embeddings       MRR 0.405 / 0.691   (defaults in that run 0.405 / 0.689)
   log-linear mix with TF-IDF→SVD→LR, w=0.25 MRR +0.001 / +0.005  MAP +0.002 / +0.003
-  log-linear mix with TF-IDF + LR, w=0.25   arXiv MRR +0.006, MAP +0.005 (bioRxiv not run)
+  log-linear mix with TF-IDF + LR, w=0.25   MRR −0.004 / +0.006  MAP 0.000 / +0.005
   top-1 map off (fixed settings)            MRR 0.409 / 0.692   MAP 0.286 / 0.575
 None moved MRR or MAP by more than ~0.007 on both sets (one standard error is ~0.01), so
 none was kept: the discriminative mixes would also cost a multinomial LR over 1,500
