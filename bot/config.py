@@ -345,6 +345,29 @@ def _embedding_model(value: str | None) -> str:
     return value or ""
 
 
+DATABASE_EXAMPLES = "sqlite:///path/rxradar.db or postgresql+psycopg://user@host/db"
+# Hosting docs write PostgreSQL URLs without a driver; rxradar ships psycopg (3) for them.
+POSTGRES_SCHEMES = ("postgres", "postgresql", "postgresql+psycopg")
+SQLITE_SCHEMES = ("sqlite", "sqlite+pysqlite")
+
+
+def _database_url(url: str) -> str:
+    """The URL in the form SQLAlchemy opens with the drivers rxradar installs."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ConfigError(
+            f"{PREFIX}DATABASE_URL={url!r} is not a database URL (e.g. {DATABASE_EXAMPLES})"
+        )
+    if scheme.lower() in POSTGRES_SCHEMES:
+        return f"postgresql+psycopg://{rest}"
+    if scheme.lower() in SQLITE_SCHEMES:
+        return url
+    raise ConfigError(
+        f"{PREFIX}DATABASE_URL uses {scheme!r}, which rxradar does not support; "
+        f"use SQLite or PostgreSQL (e.g. {DATABASE_EXAMPLES})"
+    )
+
+
 def load_settings(
     env: Mapping[str, str] | None = None, dotenv_path: Path | None = None
 ) -> Settings:
@@ -352,12 +375,9 @@ def load_settings(
     read = _Reader(_environment(env, dotenv_path))
     data_dir = Path(read.text("DATA_DIR") or user_data_dir("rxradar", appauthor=False))
     data_dir = data_dir.expanduser()
-    database_url = read.text("DATABASE_URL") or f"sqlite:///{data_dir / 'rxradar.db'}"
-    if "://" not in database_url:
-        raise ConfigError(
-            f"{PREFIX}DATABASE_URL={database_url!r} is not a database URL "
-            "(e.g. sqlite:///path/rxradar.db or postgresql+psycopg://user@host/db)"
-        )
+    database_url = _database_url(
+        read.text("DATABASE_URL") or f"sqlite:///{data_dir / 'rxradar.db'}"
+    )
     contact = read.text("CONTACT_EMAIL")
     if contact is not None and not _email_ok(contact):
         raise ConfigError(f"{PREFIX}CONTACT_EMAIL={contact!r} is not an email address")

@@ -25,7 +25,8 @@ log = logging.getLogger("rxradar")
 
 
 def print_error(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False)
+    # soft_wrap: one message stays one line in logs and pipes (rich wraps at 80 otherwise)
+    err_console.print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -41,11 +42,14 @@ def settings() -> Settings:
 
 
 @contextmanager
-def open_store(config: Settings | None = None) -> Iterator[Store]:
-    """Open (and upgrade) the database, turning connection problems into a clear message."""
+def open_store(config: Settings | None = None, *, create: bool = True) -> Iterator[Store]:
+    """Open (and upgrade) the database, turning connection problems into a clear message.
+
+    Read-only commands pass `create=False`: they refuse a database that does not exist.
+    """
     config = config or settings()
     try:
-        store = Store.open(config.database_url)
+        store = Store.open(config.database_url, create=create)
     except (DatabaseUnavailable, ConfigError) as exc:
         fail(str(exc))
     try:

@@ -160,7 +160,7 @@ def list_command(
     include_all: bool = typer.Option(False, "--all", help="Include unsubscribed ones."),
 ) -> None:
     """List subscriptions with their schedule, state and last result."""
-    with open_store() as store:
+    with open_store(create=False) as store:
         rows = describe(store, datetime.now(UTC), include_inactive=include_all)
     if as_json:
         print_json(rows)
@@ -220,7 +220,7 @@ def send_due_command(
     """Send every digest that is due (running it twice sends nothing new)."""
     when = parse_now(now)
     config = settings()
-    with open_store(config) as store:
+    with open_store(config, create=not dry_run) as store:
         stream = sys.stderr if as_json else sys.stdout
         registry = dry_run_channels(stream, sys.stderr) if dry_run else live(config, store)
         with preview(store) if dry_run else nullcontext(store) as ledger_store:
@@ -273,7 +273,7 @@ def digest_command(
         fail(f"--show {show!r} is not one of: {', '.join(SHOWS)}")
     when = parse_now(now)
     config = settings()
-    with open_store(config) as store:
+    with open_store(config, create=False) as store:
         with store.session() as session:
             record = subs.subscription(session, subscription_id)
         if record is None:

@@ -63,7 +63,7 @@ def add_command(
 def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
     """List feeds with their last status and error."""
     config = settings()
-    with open_store(config) as store:
+    with open_store(config, create=False) as store:
         _defaults(store, config)
         feeds = list_feeds(store)
     if as_json:
@@ -152,7 +152,7 @@ def preprints_list_command(
 ) -> None:
     """List stored preprints, newest first."""
     since_date = _date_option("--since", since)
-    with open_store() as store:
+    with open_store(create=False) as store:
         preprints = list_preprints(store, since_date, limit)
     if as_json:
         print_json([preprint.to_json() for preprint in preprints])

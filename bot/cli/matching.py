@@ -150,7 +150,7 @@ def match_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Rank journals (and your custom profiles) for one paper: where might it land?"""
-    with open_store() as store:
+    with open_store(create=False) as store:
         active = _require_model(store)
         paper = _paper_to_match(store, doi, text, file)
         if not paper.text.strip(". "):
@@ -261,7 +261,7 @@ def top_command(
 ) -> None:
     """Preprints ranked for one journal, with probability, percentile and lift."""
     since: date = datetime.now(UTC).date() - timedelta(days=days)
-    with open_store() as store:
+    with open_store(create=False) as store:
         profile = _resolve(store, journal)
         with store.session() as session:
             ranked = top_preprints(session, profile.id, since, limit)

@@ -70,7 +70,7 @@ def list_command(
     """List journals and custom profiles with the number of papers behind each."""
     if kind not in ("journal", "custom", "all"):
         fail(f"--kind {kind!r} is not known; use journal, custom or all")
-    with open_store() as store, store.session() as session:
+    with open_store(create=False) as store, store.session() as session:
         found = list_profiles(session, None if kind == "all" else kind)
         scored = profiles_in_model(session)
     found = [p for p in found if p.n_papers >= min_papers]
@@ -89,7 +89,7 @@ def search_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Find journals by name; close spellings are suggested ("did you mean")."""
-    with open_store() as store, store.session() as session:
+    with open_store(create=False) as store, store.session() as session:
         found = search_profiles(session, query, limit)
         scored = profiles_in_model(session)
     if as_json:

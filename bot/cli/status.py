@@ -160,7 +160,7 @@ def status_command(
 ) -> None:
     """Model, channels, feeds and subscriptions (target, next and last digest) at a glance."""
     config = settings()
-    with open_store(config) as store:
+    with open_store(config, create=False) as store:
         report = status_report(config, store, _parse_now(now))
     if as_json:
         print_json(report)
@@ -174,7 +174,7 @@ def check_command(as_json: bool = typer.Option(False, "--json", help="Print JSON
 
     Connects to the mail server and Slack (no message is sent). Exit 1 when anything fails."""
     config = settings()
-    with open_store(config) as store:
+    with open_store(config, create=False) as store:
         checks = run_checks(config, store, datetime.now(UTC))
     if as_json:
         print_json({"ok": all(c.ok for c in checks), "checks": [c.to_json() for c in checks]})

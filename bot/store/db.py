@@ -51,6 +51,22 @@ def make_engine(url: str) -> Engine:
     return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
+def refuse_missing_sqlite(url: str) -> None:
+    """A mistyped path must not become a new, empty database that reports "0 feeds"."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # make_engine reports the bad URL
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(parsed.database).expanduser()
+    if not path.exists():
+        raise DatabaseUnavailable(
+            f"there is no database at {path}: check RXRADAR_DATABASE_URL (or RXRADAR_DATA_DIR), "
+            "or create it with `rxradar db upgrade`"
+        )
+
+
 def alembic_config(engine: Engine) -> Config:
     from alembic.config import Config
 
@@ -93,7 +109,10 @@ class Store:
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @classmethod
-    def open(cls, url: str, migrate: bool = True) -> Store:
+    def open(cls, url: str, migrate: bool = True, create: bool = True) -> Store:
+        """`create=False` (read-only commands) refuses a SQLite file that is not there yet."""
+        if not create:
+            refuse_missing_sqlite(url)
         engine = make_engine(url)
         if migrate:
             upgrade(engine)
