@@ -208,7 +208,10 @@ def resume_command(subscription_id: int = typer.Argument(..., metavar="ID")) -> 
     """Resume a paused subscription once its cause is fixed (e.g. the bot was invited)."""
     with open_store() as store:
         if not resume(store, subscription_id):
-            fail(f"there is no active subscription {subscription_id}; see `subscriptions list`")
+            fail(
+                f"there is no active subscription {subscription_id}; "
+                "see `rxradar subscriptions list`"
+            )
     err_console.print(f"subscription {subscription_id} resumed")
 
 

@@ -92,7 +92,7 @@ def _feeds_table(feeds: list[FeedInfo]) -> Table:
 
 @feeds_app.command("remove")
 def remove_command(
-    feed_id: int = typer.Argument(..., help="The feed id from `feeds list`."),
+    feed_id: int = typer.Argument(..., help="The feed id from `rxradar feeds list`."),
 ) -> None:
     """Stop polling a feed (its preprints stay)."""
     with open_store() as store:

@@ -77,7 +77,10 @@ def list_command(
     if as_json:
         print_json(_profiles_json(found, scored))
     elif not found:
-        err_console.print("no profiles yet: run `rxradar profiles import FILE` or `harvest`")
+        err_console.print(
+            "no profiles yet: run `rxradar profiles import FILE` "
+            "or `rxradar profiles harvest biorxiv`"
+        )
     else:
         out_console.print(_profiles_table(found, scored))
 

@@ -160,7 +160,8 @@ def train_from_store(
     if len(set(labels)) < 2:
         raise TrainError(
             f"only {len(set(labels))} journal(s) have at least {min_papers} papers; add papers "
-            "(`rxradar profiles import FILE` or `profiles harvest`) or lower --min-papers"
+            "(`rxradar profiles import FILE` or `rxradar profiles harvest biorxiv`) "
+            "or lower --min-papers"
         )
     params = params or ModelParams(embedding_model=models.embedding_model)
     try:
