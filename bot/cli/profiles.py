@@ -15,7 +15,13 @@ from rich.table import Table
 from bot.cli import matching
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.cli.progress import progress_bar
-from bot.ingest.harvest import HarvestError, PubsWindow, harvest_crossref, harvest_pubs
+from bot.ingest.harvest import (
+    HarvestCutOff,
+    HarvestError,
+    PubsWindow,
+    harvest_crossref,
+    harvest_pubs,
+)
 from bot.jobs import biorxiv_api, crossref_api
 from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.records.names import journal_key
@@ -196,6 +202,8 @@ def harvest_command(
             result = _harvest_crossref(issn, rows)
         else:
             fail(f"unknown source {source!r}; use biorxiv, medrxiv or crossref")
+    except HarvestCutOff as exc:
+        fail(f"{exc}; run the same command again to resume")
     except HarvestError as exc:
         fail(str(exc))
     if as_json:

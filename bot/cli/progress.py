@@ -18,12 +18,16 @@ class ProgressBars:
     """
 
     def __init__(self) -> None:
+        # Only at a terminal: in a log file or pipe a bar is one stale frame dumped at exit.
+        # Transient: a stopped bar (done or failed) disappears; the log line says the outcome.
         self.bars = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
             console=err_console,
+            transient=True,
+            disable=not err_console.is_terminal,
         )
         self.started = False
 
@@ -39,7 +43,10 @@ class ProgressBars:
         return advance
 
     def stop(self) -> None:
+        """End every bar (a failed step's too), so none keeps ticking after its step."""
         if self.started:
+            for task in list(self.bars.task_ids):
+                self.bars.remove_task(task)
             self.bars.stop()
             self.started = False
 

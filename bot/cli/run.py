@@ -19,23 +19,60 @@ from bot.cli.common import fail, open_store, settings
 from bot.cli.progress import ProgressBars
 from bot.config import ConfigError, Settings
 from bot.delivery.instances import Instance, free_predecessors
+from bot.ingest.backfill import BackfillError
+from bot.ingest.harvest import HarvestError
 from bot.locks import AlreadyRunning, scheduler_lock_for
-from bot.records.progress import ProgressFactory
-from bot.scheduler import JobSpec, StopFlag, build_scheduler, run_job
+from bot.scheduler import JobBody, JobSpec, StopFlag, build_scheduler, run_job
 from bot.store import Store
 
 log = logging.getLogger("rxradar.run")
 
 STOP_GRACE_SECONDS = 15.0  # SIGTERM must end the process within 20 s
+BOOTSTRAP_EVERY = timedelta(minutes=15)  # a first run cut short (offline) tries again
+OFFLINE_HINT = (
+    "Offline? Import journal papers from a file with `rxradar profiles import FILE`, "
+    "then `rxradar train`; `rxradar status` shows what is there so far."
+)
+
+
+class FirstRunError(RuntimeError):
+    """The first run could not download what it needs; the message says what happens next."""
+
+
+def first_run(progress: ProgressBars | None, once: bool) -> JobBody:
+    """The bootstrap job, saying when it tries again and what to do meanwhile if it fails."""
+
+    def body(config: Settings, store: Store, now: datetime) -> dict[str, Any]:
+        try:
+            if progress is None:
+                return jobs.bootstrap(config, store, now)
+            return jobs.bootstrap(config, store, now, progress=progress)
+        except (HarvestError, BackfillError) as exc:
+            raise FirstRunError(f"{exc}. {_when_again(now, once)} {OFFLINE_HINT}") from exc
+        finally:
+            if progress is not None:
+                progress.stop()  # a failed step's bar must not keep ticking
+
+    return body
+
+
+def _when_again(now: datetime, once: bool) -> str:
+    if once:
+        return "The next `rxradar run` carries on from there."
+    again = (now + BOOTSTRAP_EVERY).strftime("%H:%M UTC")
+    minutes = BOOTSTRAP_EVERY.total_seconds() / 60
+    return f"rxradar run tries again by itself at {again} (every {minutes:.0f} minutes)."
 
 
 def job_specs(
-    config: Settings, progress: ProgressFactory | None = None, instance: Instance | None = None
+    config: Settings,
+    progress: ProgressBars | None = None,
+    instance: Instance | None = None,
+    once: bool = False,
 ) -> list[JobSpec]:
-    first_run = partial(jobs.bootstrap, progress=progress) if progress else jobs.bootstrap
     instance = instance or Instance(config.delivery.tick)
     return [
-        JobSpec("bootstrap", first_run, every=timedelta(minutes=15)),
+        JobSpec("bootstrap", first_run(progress, once), every=BOOTSTRAP_EVERY),
         JobSpec(
             "poll",
             jobs.poll_and_score,
@@ -98,7 +135,7 @@ def _start_web(config: Settings, store: Store, host: str, port: int) -> Any:
 def _run_once(config: Settings, store: Store, instance: Instance) -> None:
     bars = ProgressBars()
     try:
-        for spec in job_specs(config, bars, instance)[:3]:  # bootstrap, poll, send-due
+        for spec in job_specs(config, bars, instance, once=True)[:3]:  # bootstrap, poll, send-due
             run_job(spec, config, store)
     finally:
         bars.stop()

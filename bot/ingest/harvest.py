@@ -35,6 +35,14 @@ class HarvestError(RuntimeError):
     """A harvest stopped; the message says where and how to continue."""
 
 
+class HarvestCutOff(HarvestError):
+    """The API failed part-way; what was stored stays, and the next harvest resumes there.
+
+    The message does not say *how* to carry on: that depends on who runs it (the command
+    line says "run it again", the daemon when it tries again by itself).
+    """
+
+
 @dataclass(frozen=True)
 class HarvestReport:
     key: str
@@ -104,9 +112,11 @@ def _next_page(api: BiorxivApi, window: PubsWindow, state: CursorState) -> ApiPa
     try:
         return api.pubs(window.server, window.start, window.end, state.cursor)
     except FetchError as exc:
-        raise HarvestError(
+        if not state.cursor:
+            raise HarvestCutOff(str(exc)) from exc
+        raise HarvestCutOff(
             f"{exc} at record {state.cursor}; the {state.cursor} records before it are "
-            "stored: run the same command again to resume"
+            "stored and the next harvest resumes there"
         ) from exc
 
 
