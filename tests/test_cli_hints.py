@@ -67,7 +67,7 @@ def message_strings() -> Iterator[tuple[str, str]]:
 
 
 def hints() -> list[tuple[str, str]]:
-    found = {}
+    found: dict[tuple[str, str], None] = {}
     for where, text in message_strings():
         for match in HINT.finditer(text):
             words = match.group(1) or match.group(2)

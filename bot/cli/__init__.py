@@ -92,6 +92,9 @@ def _register() -> None:
 _register()
 
 
+INTERRUPTED = 130  # typer's exit code for Ctrl-C (KeyboardInterrupt)
+
+
 def main() -> None:
     from bot.scoring.errors import EmbeddingError
 
@@ -102,3 +105,23 @@ def main() -> None:
 
         print_error(str(exc))
         raise SystemExit(2) from None
+    except SystemExit as exc:
+        if exc.code == INTERRUPTED:
+            _exit_interrupted()
+        raise
+
+
+def _exit_interrupted() -> None:
+    """Leave at once: threads blocked on a stalled host would hold exit for their timeout.
+
+    Every write is a transaction that has committed or rolled back by now.
+    """
+    import logging
+    import os
+    import sys
+
+    sys.stderr.write("interrupted\n")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(INTERRUPTED)

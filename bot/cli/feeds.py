@@ -9,7 +9,7 @@ import typer
 from rich.table import Column, Table
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
-from bot.cli.progress import progress_bar
+from bot.cli.progress import progress_bar, waiting_line
 from bot.config import ConfigError, Settings
 from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.ingest.backfill import BackfillError, backfill
@@ -110,9 +110,14 @@ def poll_command(
     config = settings()
     with open_store(config) as store:
         _defaults(store, config)
-        report = poll_feeds(
-            store, config.http, config.sources.poll_interval, ignore_due_times=all_feeds
-        )
+        with waiting_line("polling") as waiting:
+            report = poll_feeds(
+                store,
+                config.http,
+                config.sources.poll_interval,
+                ignore_due_times=all_feeds,
+                waiting=waiting,
+            )
         _score(store, config, report.changed_ids)
     if as_json:
         print_json([result.to_json() for result in report.results])

@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from bot.cli.common import err_console
 from bot.records.progress import Progress as ProgressCallback
+from bot.records.progress import Say
 
 
 class ProgressBars:
@@ -59,3 +60,13 @@ def progress_bar(label: str) -> Iterator[ProgressCallback]:
         yield bars(label)
     finally:
         bars.stop()
+
+
+@contextmanager
+def waiting_line(label: str) -> Iterator[Say]:
+    """A spinner on stderr naming what a slow step waits for; only at a terminal."""
+    if not err_console.is_terminal:
+        yield lambda text: None
+        return
+    with err_console.status(label) as status:
+        yield lambda text: status.update(f"{label}: {text}" if text else label)

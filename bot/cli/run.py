@@ -28,6 +28,7 @@ from bot.store import Store
 log = logging.getLogger("rxradar.run")
 
 STOP_GRACE_SECONDS = 15.0  # SIGTERM must end the process within 20 s
+INTERRUPT_GRACE_SECONDS = 1.0  # Ctrl-C: someone is watching; do not wait out a stalled feed
 BOOTSTRAP_EVERY = timedelta(minutes=15)  # a first run cut short (offline) tries again
 OFFLINE_HINT = (
     "Offline? Import journal papers from a file with `rxradar profiles import FILE`, "
@@ -144,9 +145,14 @@ def _run_once(config: Settings, store: Store, instance: Instance) -> None:
 
 def _run_forever(config: Settings, store: Store, host: str, port: int, instance: Instance) -> None:
     _check_port(host, port)
-    stop = StopFlag()
+    stop, interrupted = StopFlag(), threading.Event()
+
+    def on_interrupt(*_: object) -> None:
+        interrupted.set()
+        stop.set()
+
     signal.signal(signal.SIGTERM, stop.set)
-    signal.signal(signal.SIGINT, stop.set)
+    signal.signal(signal.SIGINT, on_interrupt)
     web = _start_web(config, store, host, port)
     bars = ProgressBars()
     scheduler = build_scheduler(job_specs(config, bars, instance), config, store)
@@ -157,11 +163,12 @@ def _run_forever(config: Settings, store: Store, host: str, port: int, instance:
         config.delivery.tick,
     )
     stop.wait()
-    log.info("stopping: finishing the current jobs (at most %.0fs)", STOP_GRACE_SECONDS)
+    grace = INTERRUPT_GRACE_SECONDS if interrupted.is_set() else STOP_GRACE_SECONDS
+    log.info("stopping: finishing the current jobs (at most %.0fs)", grace)
     web.should_exit = True
     stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True}, daemon=True)
     stopper.start()
-    stopper.join(STOP_GRACE_SECONDS)
+    stopper.join(grace)
     if stopper.is_alive():
         log.warning("a job did not finish in time; it will resume from the database next start")
     else:

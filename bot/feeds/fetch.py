@@ -231,10 +231,14 @@ class Fetcher:
         pending = list(requests)
         if not pending:
             return
-        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(pending))) as pool:
+        pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(pending)))
+        try:
             futures = [pool.submit(self.fetch, request) for request in pending]
             for future in as_completed(futures):
                 yield future.result()
+        finally:
+            # Ctrl-C (or a caller that stops early) must not wait out a stalled host's timeout.
+            pool.shutdown(wait=False, cancel_futures=True)
 
     def get_json(self, url: str, what: str) -> Any:
         """GET a JSON API page, retrying timeouts, connection errors, 5xx and 429 answers.

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config import ConfigError, HttpSettings
 from bot.feeds.catalogue import UnknownSource, resolve_source
@@ -18,6 +19,7 @@ from bot.feeds.fetch import Fetcher, FetchRequest, FetchResult, describe_status
 from bot.feeds.parse import parse_feed
 from bot.feeds.parsed import ParsedFeed
 from bot.records.plain import plain
+from bot.records.progress import Say
 from bot.store.base import utcnow
 from bot.store.db import Store
 from bot.store.feeds import FeedInfo, FeedOutcome, add_feed, count_feeds, due_feeds, record_poll
@@ -92,21 +94,36 @@ def poll_feeds(
     ignore_due_times: bool = False,
     now: datetime | None = None,
     fetcher: Fetcher | None = None,
+    waiting: Say | None = None,
 ) -> PollReport:
-    """Poll every enabled feed that is due (all enabled feeds with ignore_due_times)."""
+    """Poll every enabled feed that is due (all enabled feeds with ignore_due_times).
+
+    `waiting` hears which hosts the poll still waits on, whenever that changes.
+    """
     started = now or utcnow()
     feeds = {feed.url: feed for feed in due_feeds(store, started, ignore_due_times)}
     requests = [FetchRequest(f.url, f.etag, f.last_modified) for f in feeds.values()]
     results: list[FeedPollResult] = []
     client = fetcher or Fetcher(http)
+    pending = {url: urlsplit(url).hostname or url for url in feeds}
+    say = waiting or (lambda text: None)
     try:
+        say(_waiting_for(pending, 0))
         for fetched in client.fetch_many(requests):
             results.append(ingest(store, poll_interval, feeds[fetched.url], fetched, started))
+            pending.pop(fetched.url, None)
+            say(_waiting_for(pending, len(results)))
     finally:
         if fetcher is None:
             client.close()
     results.sort(key=lambda result: result.feed_id)
     return PollReport(started_at=started, results=tuple(results))
+
+
+def _waiting_for(pending: dict[str, str], done: int) -> str:
+    hosts = sorted(set(pending.values()))
+    shown = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
+    return f"{done} of {done + len(pending)} feeds polled; waiting for {shown}" if hosts else ""
 
 
 def ingest(
