@@ -97,7 +97,7 @@ def test_ctrl_c_ends_a_poll_stalled_on_a_feed_at_once_and_it_named_the_host(
             process.kill()
     assert took < PROMPT_SECONDS, f"Ctrl-C took {took:.1f} s"
     assert process.returncode == 130
-    assert b"waiting for 127.0.0.1" in shown and b"0 of 1 feeds polled" in shown
+    assert b"waiting for 127.0.0.1" in shown and b"0 of 1 feed polled" in shown
     assert b"interrupted" in shown and b"Traceback" not in shown
 
 

@@ -52,6 +52,7 @@ def test_import_prints_counts_as_json(env: dict[str, str], store: Store, tmp_pat
         "unlabelled": 1,
         "profiles_created": 1,
         "added_per_profile": {"PLoS ONE": 2},
+        "skipped": 0,
     }
 
 

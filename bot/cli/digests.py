@@ -22,6 +22,7 @@ from bot.delivery.sending import digest_message, send_due
 from bot.matching.membership import not_in_model
 from bot.records.rules import DigestRules, RulesError, parse_rules
 from bot.records.target import Target, TargetError
+from bot.records.wording import counted
 from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.subscribing import SubscribeError, describe, resume, subscribe, unsubscribe
@@ -179,7 +180,8 @@ def _print_row(row: dict[str, Any]) -> None:
         state = "unsubscribed"
     nxt = row["next_digest"].strftime("%Y-%m-%d %H:%M UTC") if row["next_digest"] else "—"
     last = row["last_result"]
-    last_text = f"{last['status']} {last['period']} ({last['items']} items)" if last else "none"
+    items = counted(last["items"], "item") if last else ""
+    last_text = f"{last['status']} {last['period']} ({items})" if last else "none"
     followed = ", ".join(row["journals"] + row["profiles"])
     when = " ".join(part for part in (row["cadence"], row["day"], row["time"]) if part)
     out_console.print(
@@ -248,7 +250,7 @@ def _print_results(results: list[DeliveryResult], when: datetime) -> None:
         retry = f" (retry at {r.retry_at.isoformat()})" if r.retry_at else ""
         out_console.print(
             f"#{r.subscription} {r.period} → {r.target.describe()}: {r.status}, "
-            f"{r.items} items{extra}{retry}",
+            f"{counted(r.items, 'item')}{extra}{retry}",
             highlight=False,
             soft_wrap=True,
         )

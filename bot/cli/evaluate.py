@@ -14,6 +14,7 @@ from rich.table import Table
 from bot.cli.common import err_console, fail, out_console, print_json, settings
 from bot.profiles.files import PaperFileError, read_papers
 from bot.records.paper import Paper
+from bot.records.wording import counted
 
 if TYPE_CHECKING:  # the model's imports (scikit-learn) load only when `eval` runs
     from bot.scoring.evaluate import Evaluation
@@ -35,7 +36,8 @@ def _read(path: Path) -> list[Paper]:
     except PaperFileError as exc:
         fail(str(exc))
     if problems:
-        _progress(f"{path.name}: skipped {len(problems)} unreadable rows (first: {problems[0]})")
+        skipped = counted(len(problems), "unreadable row")
+        _progress(f"{path.name}: skipped {skipped} (first: {problems[0]})")
     return papers
 
 

@@ -16,6 +16,7 @@ from bot.ingest.backfill import BackfillError, backfill
 from bot.ingest.poll import PollReport, ensure_default_feeds, poll_feeds
 from bot.jobs import biorxiv_api
 from bot.records.servers import BIORXIV_API_SERVERS
+from bot.records.wording import counted
 from bot.store.db import Store
 from bot.store.feeds import FeedExists, FeedInfo, add_feed, list_feeds, remove_feed
 from bot.store.preprints import StoredPreprint, list_preprints
@@ -133,7 +134,8 @@ def _score(store: Store, config: Settings, changed_ids: Sequence[str]) -> None:
 
     report = score_after_poll(store, config.model, changed_ids)
     if report.version:
-        err_console.print(f"scored {report.n_scored} preprints with model {report.version}")
+        scored = counted(report.n_scored, "preprint")
+        err_console.print(f"scored {scored} with model {report.version}")
 
 
 def _poll_table(report: PollReport) -> Table:
@@ -201,7 +203,8 @@ def backfill_command(
                 fail(str(exc))
         _score(store, config, result.changed_ids)
     out_console.print(
-        f"{server} {result.start}..{result.end}: {result.records} records in {result.pages} pages, "
+        f"{server} {result.start}..{result.end}: {counted(result.records, 'record')} in "
+        f"{counted(result.pages, 'page')}, "
         f"{result.new} new, {result.updated} updated, {result.skipped} skipped",
         highlight=False,
     )

@@ -19,6 +19,7 @@ from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.records.doi import preprint_key
 from bot.records.outcome import Outcome
 from bot.records.paper import Paper
+from bot.records.wording import counted
 from bot.store.db import Store
 from bot.store.outcomes import outcomes_of
 from bot.store.profiles import ProfileSummary, Suggestions, find_profile
@@ -69,10 +70,12 @@ def train_command(
         return
     metrics = ", ".join(f"{k} {v:.3f}" for k, v in report.cv_metrics.items())
     out_console.print(
-        f"model {report.version}: {report.n_journals} journals, {report.n_papers} papers "
-        f"({report.n_profiles_too_small} profiles below --min-papers {report.min_papers})\n"
+        f"model {report.version}: {counted(report.n_journals, 'journal')}, "
+        f"{counted(report.n_papers, 'paper')} "
+        f"({counted(report.n_profiles_too_small, 'profile')} below --min-papers "
+        f"{report.min_papers})\n"
         f"cross-validated: {metrics}\n"
-        f"took {report.seconds:.1f} s; re-scored {report.n_rescored} preprints",
+        f"took {report.seconds:.1f} s; re-scored {counted(report.n_rescored, 'preprint')}",
         highlight=False,
     )
 

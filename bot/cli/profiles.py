@@ -27,6 +27,7 @@ from bot.profiles.files import PaperFileError, file_format, read_papers
 from bot.records.names import journal_key
 from bot.records.paper import Paper
 from bot.records.servers import BIORXIV_API_SERVERS
+from bot.records.wording import counted
 from bot.store.db import Store
 from bot.store.profiles import (
     ImportReport,
@@ -112,15 +113,33 @@ def search_command(
     out_console.print(_profiles_table(found, scored))
 
 
-def _print_import(report: ImportReport, as_json: bool) -> None:
+LINES_SHOWN = 5  # line numbers of skipped rows quoted in the summary; -v logs every row
+
+
+def _print_import(report: ImportReport, skipped: list[PaperFileError], as_json: bool) -> None:
     if as_json:
-        print_json(report.to_json())
+        print_json({**report.to_json(), "skipped": len(skipped)})
         return
+    bad = f", {counted(len(skipped), 'bad row')} skipped" if skipped else ""
     out_console.print(
-        f"read {report.n_read} papers: {report.n_added} added, {report.n_duplicates} already "
-        f"there, {report.n_unlabelled} without a journal; "
-        f"{report.n_profiles_created} new profiles",
+        f"read {counted(report.n_read, 'paper')}{bad}: {report.n_added:,} added, "
+        f"{report.n_duplicates:,} already there, {report.n_unlabelled:,} without a journal; "
+        f"{counted(report.n_profiles_created, 'new profile')}",
         highlight=False,
+        soft_wrap=True,
+    )
+    if skipped:
+        err_console.print(_skipped_summary(skipped), highlight=False, soft_wrap=True)
+
+
+def _skipped_summary(skipped: list[PaperFileError]) -> str:
+    """One line for any number of bad rows (was one WARNING per row)."""
+    lines = [str(problem.line) for problem in skipped[:LINES_SHOWN]]
+    if len(skipped) > LINES_SHOWN:
+        lines.append("…")
+    return (
+        f"skipped {counted(len(skipped), 'bad row')} (line {', '.join(lines)}); "
+        f"the first: {skipped[0]}; -v lists every one"
     )
 
 
@@ -136,10 +155,13 @@ def import_command(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Import papers into their journals' profiles (or one custom profile), all or nothing."""
+    skipped: list[PaperFileError] = []
     try:
         file_format(path)
         with open_store() as store:
-            papers = read_papers(path, skip_bad_rows=skip_bad_rows, require_journal=not profile)
+            papers = read_papers(
+                path, skip_bad_rows=skip_bad_rows, problems=skipped, require_journal=not profile
+            )
             report = import_papers(
                 store, papers, source=f"import:{path.name}", custom_profile=profile
             )
@@ -149,7 +171,7 @@ def import_command(
         fail(f"{exc}. Nothing was imported (or use --skip-bad-rows).")
     except ProfileError as exc:
         fail(f"{exc}. Nothing was imported.")
-    _print_import(report, as_json)
+    _print_import(report, skipped, as_json)
 
 
 def _harvest_pubs(
@@ -269,7 +291,7 @@ def create_command(
         fail(f"{exc}. Nothing was created.")
     except ProfileError as exc:
         fail(str(exc))
-    _print_import(report, as_json)
+    _print_import(report, [], as_json)
 
 
 @profiles_app.command("link")

@@ -20,6 +20,7 @@ from bot.feeds.parse import parse_feed
 from bot.feeds.parsed import ParsedFeed
 from bot.records.plain import plain
 from bot.records.progress import Say
+from bot.records.wording import counted
 from bot.store.base import utcnow
 from bot.store.db import Store
 from bot.store.feeds import FeedInfo, FeedOutcome, add_feed, count_feeds, due_feeds, record_poll
@@ -123,7 +124,8 @@ def poll_feeds(
 def _waiting_for(pending: dict[str, str], done: int) -> str:
     hosts = sorted(set(pending.values()))
     shown = ", ".join(hosts[:3]) + (f" and {len(hosts) - 3} more" if len(hosts) > 3 else "")
-    return f"{done} of {done + len(pending)} feeds polled; waiting for {shown}" if hosts else ""
+    polled = f"{done} of {counted(done + len(pending), 'feed')} polled"
+    return f"{polled}; waiting for {shown}" if hosts else ""
 
 
 def ingest(

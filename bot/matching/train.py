@@ -20,6 +20,7 @@ from typing import Any
 from bot.config import ModelSettings
 from bot.matching.scorer import ActiveModel, predict_window, store_window
 from bot.records.progress import Say
+from bot.records.wording import counted, plural
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
 from bot.store.db import Store
@@ -159,7 +160,8 @@ def train_from_store(
     n_small = sum(1 for p in journals.values() if p.n_papers < min_papers)
     if len(set(labels)) < 2:
         raise TrainError(
-            f"only {len(set(labels))} journal(s) have at least {min_papers} papers; add papers "
+            f"only {counted(len(set(labels)), 'journal')} {plural('has', len(set(labels)))} "
+            f"at least {counted(min_papers, 'paper')}; add papers "
             "(`rxradar profiles import FILE` or `rxradar profiles harvest biorxiv`) "
             "or lower --min-papers"
         )

@@ -85,7 +85,7 @@ def read_papers(
     """Yield every paper in `path`.
 
     A bad row (no title, no abstract, broken JSON; with `require_journal`, no journal field
-    at all) raises `PaperFileError`, or with `skip_bad_rows` is logged, appended to
+    at all) raises `PaperFileError`, or with `skip_bad_rows` is logged (debug), appended to
     `problems` (when given) and skipped. A journal field that is empty or null is fine: the
     paper is unlabelled.
     """
@@ -98,7 +98,7 @@ def read_papers(
         except PaperFileError as exc:
             if not skip_bad_rows:
                 raise
-            log.warning("skipping %s", exc)
+            log.debug("skipping %s", exc)  # the caller summarises `problems`
             if problems is not None:
                 problems.append(exc)
 

@@ -61,9 +61,21 @@ def journal_key(name: str) -> str:
     return _SYNONYMS.get(key, key)
 
 
+# Short words that title-casing tools capitalise but journals do not ("The Journal Of
+# Biological Chemistry" in the bioRxiv data). Not "a": "Proceedings … Society A" is a series.
+_SMALL_WORDS = frozenset("of and the in for on at to with from by de la du des et und".split())
+
+
+def _small_word(word: str, first: bool) -> str:
+    if not first and word.lower() in _SMALL_WORDS and word == word.capitalize():
+        return word.lower()  # "Of" → "of"; "OF" (a name in capitals) stays
+    return word
+
+
 def clean_name(name: str) -> str:
-    """A spelling fit for display: entities unescaped, whitespace collapsed."""
-    return " ".join(html.unescape(html.unescape(name)).split())
+    """A spelling fit for display: entities unescaped, whitespace collapsed, "Of" → "of"."""
+    words = html.unescape(html.unescape(name)).split()
+    return " ".join(_small_word(word, i == 0) for i, word in enumerate(words))
 
 
 def _display_rank(name: str) -> tuple[int, int]:
