@@ -14,6 +14,8 @@ from pathlib import Path
 GOLDEN = Path(__file__).parent / "golden"
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d ", re.MULTILINE)
 _CLOCK = re.compile(r"\b\d\d:\d\d UTC\b")
+_DATE = re.compile(r"\b\d{4}-\d\d-\d\d\b")
+_WHEN = re.compile(r"\b\d{4}-\d\d-\d\d \d\d:\d\d\b")  # table cells: same width
 _PORT = re.compile(r"127\.0\.0\.1:\d+")
 
 
@@ -23,6 +25,8 @@ def normalised(text: str, *paths: Path) -> str:
         text = text.replace(str(path), "TMP")
     text = _STAMP.sub("", text)
     text = _CLOCK.sub("HH:MM UTC", text)
+    text = _WHEN.sub("YYYY-MM-DD HH:MM", text)
+    text = _DATE.sub("YYYY-MM-DD", text)
     return _PORT.sub("127.0.0.1:PORT", text)
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 
 import typer
+from rich.console import Group
 from rich.table import Column, Table
+from rich.text import Text
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.cli.progress import progress_bar, waiting_line
@@ -15,7 +17,7 @@ from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.ingest.backfill import BackfillError, backfill
 from bot.ingest.poll import PollReport, ensure_default_feeds, poll_feeds
 from bot.jobs import biorxiv_api
-from bot.records.servers import BIORXIV_API_SERVERS
+from bot.records.servers import BIORXIV_API_SERVERS, display_server
 from bot.records.wording import counted
 from bot.store.db import Store
 from bot.store.feeds import FeedExists, FeedInfo, add_feed, list_feeds, remove_feed
@@ -44,8 +46,11 @@ def _defaults(store: Store, config: Settings) -> None:
 @feeds_app.command("add")
 def add_command(
     source: str = typer.Argument(..., help="biorxiv:<subject>, arxiv:cs.LG, or a URL"),
+    check: bool = typer.Option(
+        True, "--check/--no-check", help="Fetch it once first and say what it serves."
+    ),
 ) -> None:
-    """Add a feed by catalogue name or URL."""
+    """Add a feed by catalogue name or URL (adding one that is there already is fine)."""
     try:
         resolved = resolve_source(source)
     except UnknownSource as exc:
@@ -53,11 +58,31 @@ def add_command(
     config = settings()
     with open_store(config) as store:
         _defaults(store, config)  # first use: RXRADAR_FEEDS come first, then this one
+        existing = _active_feed(store, resolved.url)
+        if existing is not None:
+            out_console.print(f"feed {existing.id} is already {existing.url}", highlight=False)
+            return
+        if check:
+            _check_or_fail(config, resolved.url)
         try:
             feed = add_feed(store, resolved.url, resolved.name, resolved.kind)
-        except FeedExists as exc:
-            fail(f"{exc}; nothing to do (rxradar feeds list shows it)")
+        except FeedExists as exc:  # added by someone else meanwhile: still what was asked
+            out_console.print(str(exc), highlight=False)
+            return
     out_console.print(f"added feed {feed.id}: {feed.url}", highlight=False)
+
+
+def _active_feed(store: Store, url: str) -> FeedInfo | None:
+    return next((feed for feed in list_feeds(store) if feed.url == url and feed.enabled), None)
+
+
+def _check_or_fail(config: Settings, url: str) -> None:
+    from bot.ingest.feed_check import check_feed
+
+    found = check_feed(config.http, url, datetime.now(UTC).date())
+    if found.problem:
+        fail(f"{url}: {found.describe()}; nothing was added (--no-check adds it anyway)")
+    err_console.print(f"checked {url}: {found.describe()}", highlight=False, soft_wrap=True)
 
 
 @feeds_app.command("list")
@@ -73,22 +98,24 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON.
     out_console.print(_feeds_table(feeds))
 
 
-def _feeds_table(feeds: list[FeedInfo]) -> Table:
-    table = Table("id", Column("source / url", overflow="fold"), "kind", "enabled", "status")
-    table.add_column("next poll")
-    table.add_column("last error", ratio=2)
+def _feeds_table(feeds: list[FeedInfo]) -> Group:
+    """Short cells in the table; errors as lines under it (at 80 columns a cell took 18).
+
+    The kind is in `--json`; a disabled feed says so in its status.
+    """
+    table = Table("id", Column("source / url", overflow="fold", ratio=1), "status")
+    table.add_column("next poll (UTC)", no_wrap=True, min_width=16)
+    errors: list[str] = []
     for feed in feeds:
         next_poll = f"{feed.next_poll_at:%Y-%m-%d %H:%M}" if feed.next_poll_at else "now"
-        table.add_row(
-            str(feed.id),
-            feed.source or feed.url,
-            feed.kind,
-            "yes" if feed.enabled else f"no ({feed.disabled_reason})",
-            str(feed.last_status or "–"),
-            next_poll,
-            feed.last_error or "",
-        )
-    return table
+        status = str(feed.last_status or "–")
+        if not feed.enabled:
+            status = f"disabled ({feed.disabled_reason})"
+        if feed.last_error:
+            errors.append(f"[{len(errors) + 1}] feed {feed.id}: {feed.last_error}")
+            status += f" [{len(errors)}]"
+        table.add_row(str(feed.id), feed.source or feed.url, status, next_poll)
+    return Group(table, *(Text(line) for line in errors))
 
 
 @feeds_app.command("remove")
@@ -138,17 +165,22 @@ def _score(store: Store, config: Settings, changed_ids: Sequence[str]) -> None:
         err_console.print(f"scored {scored} with model {report.version}")
 
 
-def _poll_table(report: PollReport) -> Table:
-    table = Table(Column("feed", overflow="fold"), "status", "new", "updated", "skipped")
-    table.add_column("error", ratio=2)
+def _poll_table(report: PollReport) -> Group:
+    """Counts that add up to what each feed listed; errors as lines under the table."""
+    table = Table(Column("feed", overflow="fold", ratio=1), "status", "new", "updated")
+    table.add_column("already stored")
+    table.add_column("skipped")
+    errors: list[str] = []
     for row in report.results:
         status = str(row.status) if row.status is not None else "–"
-        table.add_row(
-            row.feed, status, str(row.new), str(row.updated), str(row.skipped), row.error or ""
-        )
+        if row.error:
+            errors.append(f"[{len(errors) + 1}] {row.feed}: {row.error}")
+            status += f" [{len(errors)}]"
+        counts = (row.new, row.updated, row.unchanged, row.skipped)
+        table.add_row(row.feed, status, *(str(n) for n in counts))
     if not report.results:
         table.caption = "no feed was due (use --all to poll every enabled feed)"
-    return table
+    return Group(table, *(Text(line) for line in errors))
 
 
 @preprints_app.command("list")
@@ -177,12 +209,20 @@ def _date_option(name: str, value: str) -> date | None:
 
 
 def _preprints_table(preprints: list[StoredPreprint]) -> Table:
-    table = Table("id", "v", "updated", "server", "title")
+    """Ids whole (they are what you copy into `rxradar match --doi`); the title gives way."""
+    widest = max((len(preprint.id) for preprint in preprints), default=2)
+    table = Table(
+        Column("id", no_wrap=True, min_width=widest),
+        Column("v", no_wrap=True, min_width=1),
+        Column("updated", no_wrap=True, min_width=10),
+        Column("server", no_wrap=True, min_width=7),
+        "title",
+    )
     for preprint in preprints:
         title = preprint.title if len(preprint.title) <= 90 else preprint.title[:89] + "…"
-        table.add_row(
-            preprint.id, str(preprint.version), preprint.updated.isoformat(), preprint.server, title
-        )
+        server = display_server(preprint.server)
+        updated = preprint.updated.isoformat()
+        table.add_row(preprint.id, str(preprint.version), updated, server, title)
     return table
 
 

@@ -41,10 +41,14 @@ class FeedPollResult:
     skipped: int = 0
     error: str | None = None  # set only when the feed as a whole failed
     changed_ids: tuple[str, ...] = ()
+    # Items already stored as they are (from another feed, or an earlier poll): with new,
+    # updated and skipped they add up to the items the feed listed.
+    unchanged: int = 0
 
     def to_json(self) -> dict[str, Any]:
         """The pinned `poll --json` row."""
-        return plain(self, only=("feed", "status", "new", "updated", "skipped", "error"))
+        fields = ("feed", "status", "new", "updated", "unchanged", "skipped", "error")
+        return plain(self, only=fields)
 
 
 @dataclass(frozen=True)
@@ -184,11 +188,14 @@ def _succeed(
 ) -> FeedPollResult:
     record_poll(store, feed.id, _success_outcome(poll_interval, feed, fetched, parsed, now))
     skipped = parsed.skipped if parsed else 0
+    listed = len(parsed.preprints) if parsed else 0
+    unchanged = max(listed - len(stored.new) - len(stored.updated), 0)
     log.info(
-        "feed %s: %s new, %s updated, %s skipped",
+        "feed %s: %s new, %s updated, %s already stored, %s skipped",
         feed.url,
         len(stored.new),
         len(stored.updated),
+        unchanged,
         skipped,
     )
     return FeedPollResult(
@@ -199,6 +206,7 @@ def _succeed(
         updated=len(stored.updated),
         skipped=skipped,
         changed_ids=stored.changed_ids,
+        unchanged=unchanged,
     )
 
 
