@@ -96,10 +96,11 @@ INTERRUPTED = 130  # typer's exit code for Ctrl-C (KeyboardInterrupt)
 
 
 def main() -> None:
+    from bot.cli.help_text import build_command
     from bot.scoring.errors import EmbeddingError
 
     try:
-        app()
+        build_command(app)(prog_name="rxradar")
     except EmbeddingError as exc:  # raised wherever a model with embeddings embeds text
         from bot.cli.common import print_error
 
