@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 from pathlib import Path
 
+import pytest
+
 from tests.e2e_world import rxradar, start_rxradar, stop, wait_for
 from tests.golden_cli import assert_golden, normalised
 from tests.peers.smtp import free_port
@@ -58,3 +60,19 @@ def test_a_cut_off_harvest_at_the_command_line_still_says_run_it_again(
     [error] = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert error.endswith("; run the same command again to resume")
     assert "━" not in result.stderr  # no progress bar outside a terminal
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["backfill", "--server", "biorxiv", "--days", "1"],
+        ["profiles", "harvest", "biorxiv", "--from", "2026-01-01", "--to", "2026-01-02"],
+    ],
+    ids=["backfill", "harvest"],
+)
+def test_backfill_retries_a_dns_failure_like_harvest(env: dict[str, str], args: list[str]) -> None:
+    unresolvable = {**env, "RXRADAR_BIORXIV_API_URL": "http://no-such-host.invalid/"}
+    result = rxradar(args, unresolvable)
+    assert result.returncode == 2
+    assert "(attempt 3 of 3)" in result.stderr
+    assert "no-such-host.invalid" in result.stderr.splitlines()[-1]
