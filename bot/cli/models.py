@@ -63,7 +63,7 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON 
 
 @models_app.command("activate")
 def activate_command(
-    version: str = typer.Argument(..., help="A version from `models list`."),
+    version: str = typer.Argument(..., help="A version from `rxradar models list`."),
 ) -> None:
     """Make VERSION the active model (re-scores the score window): a rollback."""
     from bot.matching.gate import activate_version
