@@ -198,5 +198,5 @@ def test_train_without_enough_journals_says_what_to_add(env: dict[str, str], sto
     code, out, err = _run(env, "train", "--json")
     assert code == 2
     assert out == ""
-    assert "only 0 journal(s) have at least 10 papers" in err
+    assert "only 0 journals have at least 10 papers" in err
     assert "rxradar profiles import FILE" in err
