@@ -62,6 +62,7 @@ def test_a_poll_stores_clean_preprints_and_a_second_poll_adds_nothing(
             "status": 200,
             "new": 3,
             "updated": 0,
+            "unchanged": 0,
             "skipped": 1,
             "error": None,
         },
@@ -70,6 +71,7 @@ def test_a_poll_stores_clean_preprints_and_a_second_poll_adds_nothing(
             "status": 200,
             "new": 3,
             "updated": 0,
+            "unchanged": 0,
             "skipped": 0,
             "error": None,
         },
@@ -78,6 +80,7 @@ def test_a_poll_stores_clean_preprints_and_a_second_poll_adds_nothing(
             "status": 200,
             "new": 4,
             "updated": 0,
+            "unchanged": 0,
             "skipped": 0,
             "error": None,
         },
@@ -96,6 +99,7 @@ def test_a_poll_stores_clean_preprints_and_a_second_poll_adds_nothing(
         store, settings.http, settings.sources.poll_interval, now=NOW + timedelta(hours=1)
     )
     assert [(r.new, r.updated, r.error) for r in second.results] == [(0, 0, None)] * 3
+    assert [r.unchanged for r in second.results] == [3, 3, 4]  # still counted, as stored
     assert second.changed_ids == ()
     assert len(list_preprints(store)) == 10
 
@@ -292,6 +296,7 @@ def test_every_bad_feed_shows_its_error_while_the_good_feeds_land(
         "status": 200,
         "new": 0,
         "updated": 0,
+        "unchanged": 0,
         "skipped": 0,
         "error": None,
     }
