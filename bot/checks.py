@@ -63,7 +63,7 @@ def check_database(store: Store) -> Check:
 def check_model(store: Store, now: datetime) -> Check:
     model = active_model(store)
     if model is None:
-        return Check("model", False, "no model trained yet; run `rxradar train` (or `run`)")
+        return Check("model", False, "no model trained yet; run `rxradar train` (or `rxradar run`)")
     age = (now - model.created_at).days
     if not model.present:
         return Check("model", False, f"{model.version}: its file is missing; run `rxradar train`")
