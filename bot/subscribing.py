@@ -269,10 +269,15 @@ def record_vote(
     return VoteResult(subscription_id, preprint_id, value)
 
 
-def next_digest(record: SubscriptionRecord, claimed: set[str], now: datetime) -> datetime | None:
-    """When the next digest goes out: the current slot if still unsent, else the next one."""
+def next_digest(
+    record: SubscriptionRecord, claimed: set[str], now: datetime, last: LastDigest | None = None
+) -> datetime | None:
+    """When the next digest goes out: a claimed digest still waiting (its retry, or now while
+    it is being built or sent), else the current slot if still unsent, else the next one."""
     if not record.sendable:
         return None
+    if last is not None and last.waiting:
+        return max(last.retry_at or now, now)
     cadence = record.rules.cadence
     slot = due_slot(cadence, record.created_at, now)
     if slot is not None and slot.period not in claimed:
@@ -311,6 +316,10 @@ def describe(store: Store, now: datetime, include_inactive: bool = False) -> lis
         last = subs.last_digests(session, [r.id for r in records])
         claimed = subs.claimed_periods(session, subscription_ids=[r.id for r in records])
     return [
-        _row(r, last.get(r.id), next_digest(r, {p for s, p in claimed if s == r.id}, now))
+        _row(
+            r,
+            last.get(r.id),
+            next_digest(r, {p for s, p in claimed if s == r.id}, now, last.get(r.id)),
+        )
         for r in records
     ]

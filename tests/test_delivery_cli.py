@@ -233,3 +233,21 @@ def test_digest_send_says_why_when_the_channel_refuses(
 
     assert code == 1
     assert "not accepted" in err and "550" in err
+
+
+def test_subscriptions_list_shows_the_retry_of_a_pending_digest_as_next(
+    env: dict[str, str], journal: int, smtp: SmtpPeer
+) -> None:
+    # before: "next" named the following week's slot while the failed digest was due again
+    # at 08:10 the same day
+    env = {**env, **smtp.env()}
+    _subscribe(env)
+    smtp.fail_data = ["451 4.3.0 Try again later"]
+    _run(env, "send-due", "--now", MONDAY_SLOT + "+00:00", "--json")
+
+    code, listed, err = _run(env, "subscriptions", "list", "--json")
+
+    assert code == 0, err
+    [row] = json.loads(listed)
+    assert row["last_result"]["status"] == "pending"
+    assert row["next_digest"] == "2030-01-07T08:10:00+00:00"

@@ -142,6 +142,7 @@ def test_each_entry_carries_the_seed_page_numbers() -> None:
         "872× the average preprint",
     )
     assert entry.authors == "Xu, R.; Jiang, S.; Zhai, Y. et al."
+    assert entry.authors_all == 5  # the email and Slack link "all 5" to the preprint page
     assert entry.url == "https://doi.org/10.1101/a"
 
 

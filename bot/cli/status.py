@@ -11,6 +11,7 @@ import typer
 from bot.checks import run_checks
 from bot.cli.common import fail, open_store, out_console, print_json, settings
 from bot.config import Settings
+from bot.records.wording import counted
 from bot.store import Store
 from bot.store.feeds import list_feeds
 from bot.store.health import active_model, failing_channels, model_profiles
@@ -24,10 +25,6 @@ def _when(value: datetime | None) -> str | None:
 
 def _shown(iso: str | None, missing: str = "never") -> str:
     return missing if iso is None else f"{iso[:10]} {iso[11:16]} UTC"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _model(store: Store, now: datetime) -> dict[str, Any] | None:
@@ -99,7 +96,7 @@ def status_report(config: Settings, store: Store, now: datetime) -> dict[str, An
 def _last_text(last: dict[str, Any] | None) -> str:
     if last is None:
         return "none yet"
-    text = f"{last['status']} {last['period']} ({_plural(last['items'], 'item')})"
+    text = f"{last['status']} {last['period']} ({counted(last['items'], 'item')})"
     if last["status"] == "pending" and last["retry_at"]:
         text += f", retry after {_shown(last['retry_at'])}"
     if last["error"] and last["status"] != "sent":
@@ -115,8 +112,8 @@ def render_status(report: dict[str, Any]) -> list[str]:
     else:
         lines.append(
             f"Model     {model['version']}, trained {_shown(model['trained_at'])} "
-            f"({_plural(model['age_days'], 'day')} ago): {_plural(model['journals'], 'journal')}"
-            f", {_plural(model['custom_profiles'], 'custom profile')}"
+            f"({counted(model['age_days'], 'day')} ago): {counted(model['journals'], 'journal')}"
+            f", {counted(model['custom_profiles'], 'custom profile')}"
         )
     lines.append("Channels")
     for kind, channel in report["channels"].items():
@@ -128,7 +125,7 @@ def render_status(report: dict[str, Any]) -> list[str]:
     for feed in report["feeds"]:
         state = "disabled" if not feed["enabled"] else "ok"
         if feed["failures_in_a_row"]:
-            failures = _plural(feed["failures_in_a_row"], "failure")
+            failures = counted(feed["failures_in_a_row"], "failure")
             state = f"{failures} in a row: {feed['error']}"
         lines.append(f"  {feed['url']}")
         lines.append(f"      last poll {_shown(feed['last_poll'])}, {state}")

@@ -90,6 +90,7 @@ def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, r
         title=candidate.title.strip(),
         url=candidate.url or doi_url,
         authors=short_authors(candidate.authors),
+        authors_all=len(candidate.authors) if len(candidate.authors) > MAX_AUTHORS else 0,
         date=(candidate.updated if updated else candidate.posted).isoformat(),
         server=candidate.server,
         category=candidate.categories[0] if candidate.categories else "",

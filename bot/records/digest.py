@@ -69,6 +69,7 @@ class Entry:
     fingerprint: str
     rank: int  # position within its section (what the reader sees), 1-based
     published_text: str | None = None  # "published in X on DATE" once we know it was
+    authors_all: int = 0  # how many authors there are, when `authors` shows only the first
 
 
 @dataclass(frozen=True)

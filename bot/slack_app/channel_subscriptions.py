@@ -155,10 +155,11 @@ def answer_list(deps: Deps, caller: Caller) -> Reply:
         )
     with deps.store.session() as session:
         claimed = subs.claimed_periods(session, subscription_ids=[r.id for r in records])
+        last = subs.last_digests(session, [r.id for r in records])
     lines = []
     for record in records:
         periods = {period for sub, period in claimed if sub == record.id}
-        upcoming = subscribing.next_digest(record, periods, deps.now())
+        upcoming = subscribing.next_digest(record, periods, deps.now(), last.get(record.id))
         paused = f" — paused: {escape(record.paused_reason)}" if record.paused_reason else ""
         nxt = f" · next {upcoming:%Y-%m-%d %H:%M} UTC" if upcoming and not paused else ""
         lines.append(f"• {summary(record)}{nxt}{paused}")

@@ -70,6 +70,11 @@ class LastDigest:
     error: str | None
     retry_at: datetime | None  # when a pending digest is tried again
 
+    @property
+    def waiting(self) -> bool:
+        """Claimed but not done: it goes out (again) before any later period."""
+        return self.status in ("building", "pending")
+
 
 def ensure_subscriber(session: Session, target: Target, confirmed: bool) -> Subscriber:
     """Get or create the subscriber; an operator's (confirmed) add confirms a pending one."""
