@@ -22,8 +22,10 @@ from bot.records.names import journal_key
 from bot.records.rules import DigestRules
 from bot.records.target import Target
 from bot.store import Store
+from bot.store import feedback as feedback_store
 from bot.store import subscriptions as subs
 from bot.store.profiles import Suggestions, find_profile
+from bot.store.scores import find_preprint
 from bot.store.signups import PENDING, WEB_OWNER, recent_web_signups
 from bot.store.subscriptions import FollowedProfile, LastDigest, SubscriptionRecord
 from bot.tokens import (
@@ -47,6 +49,7 @@ class VoteResult:
     subscription: int
     preprint_id: str
     value: int
+    changed: bool = True  # False when the same vote was already recorded
 
 
 def resolve_profiles(
@@ -89,11 +92,12 @@ def subscribe(
             for r in subs.subscriptions(session, target=target)
             if sorted(p.id for p in r.profiles) == ids
         ]
-        for old in same:
-            subs.unsubscribe(session, old.id, now)  # replaced by the new settings
         created = subs.create_subscription(
             session, subscriber, ids, rules or DigestRules(), owner, now
         )
+        for old in same:  # replaced by the new settings, keeping its votes
+            feedback_store.move_votes(session, old.id, created)
+            subs.unsubscribe(session, old.id, now)
         record = subs.subscription(session, created)
     assert record is not None
     return record
@@ -263,10 +267,29 @@ def record_vote(
         raise SubscribeError("a vote is +1 (relevant) or -1 (not relevant)")
     with store.session() as session:
         record = subs.subscription(session, subscription_id)
-        if record is None:
-            raise SubscribeError(f"there is no subscription {subscription_id}")
-        subs.record_vote(session, record.subscriber_id, preprint_id, voter, value, now)
-    return VoteResult(subscription_id, preprint_id, value)
+        if record is None or not record.active:
+            raise SubscribeError(
+                f"there is no active subscription {subscription_id}; "
+                "see `rxradar subscriptions list`"
+            )
+        found = find_preprint(session, preprint_id)
+        if found is None:
+            raise SubscribeError(f"there is no preprint {preprint_id!r} in the database")
+        preprint_id = found.id
+        changed = feedback_store.record_vote(
+            session, record.id, record.subscriber_id, preprint_id, voter, value, now
+        )
+    return VoteResult(subscription_id, preprint_id, value, changed)
+
+
+def reset_feedback(store: Store, subscription_id: int) -> int:
+    """Forget a subscription's votes: its next digest is ranked as if nobody had voted."""
+    with store.session() as session:
+        if subs.subscription(session, subscription_id) is None:
+            raise SubscribeError(
+                f"there is no subscription {subscription_id}; see `rxradar subscriptions list`"
+            )
+        return feedback_store.reset(session, subscription_id)
 
 
 def next_digest(

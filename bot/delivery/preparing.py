@@ -20,6 +20,7 @@ from bot.records.cadence import Slot, due_slot
 from bot.records.digest import Candidate, Digest
 from bot.store import Store
 from bot.store import digests as ledger
+from bot.store import feedback as votes_store
 from bot.store import subscriptions as subs
 from bot.store.outcome_reports import digest_outcomes
 from bot.store.outcomes import outcomes_of
@@ -83,12 +84,15 @@ def load_digest(
             session, [(p.id, p.name, p.kind) for p in record.profiles]
         )
         count = cache.considered(session, start, end)
+        votes = votes_store.voted(session, record.id)
         while True:
             found, complete = cache.found(session, ids, start, end, limit)
             past = ledger.history(
                 session, record.subscriber_id, record.id, {c.preprint_id for c in found}
             )
-            digest = build_digest(record.id, rules, profiles, found, past, now, period, count)
+            digest = build_digest(
+                record.id, rules, profiles, found, past, now, period, count, votes=votes
+            )
             full = len(digest.entries) >= (rules.top or 0)
             if complete or full:
                 return _with_outcomes(session, digest, record)

@@ -6,10 +6,10 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from operator import attrgetter
 
-from bot.digest import numbers
+from bot.digest import feedback, numbers
 from bot.records.digest import Candidate, Digest, Entry, History, ProfileWindow, Section
+from bot.records.feedback import VotedPreprint
 from bot.records.rules import DigestRules
 
 # Items can reach the database a little after their posted date (feeds lag, polls fail),
@@ -109,21 +109,19 @@ def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, r
 def _select(
     rules: DigestRules,
     profiles: Mapping[int, ProfileWindow],
-    candidates: Iterable[Candidate],
+    ordered: Iterable[Candidate],
     history: History,
     start: datetime,
     end: datetime,
 ) -> list[tuple[Candidate, bool]]:
-    """Best first, at most `rules.top` per followed profile (one rule for every digest: a
+    """In the given order (best first), at most `rules.top` per followed profile (one rule for every digest: a
     journal is never crowded out by another); a preprint matching several followed
     profiles appears once, under its best match that passes the cut and has room."""
     chosen: list[tuple[Candidate, bool]] = []
     seen: set[str] = set()
     per_profile: dict[int, int] = dict.fromkeys(profiles, 0)
     full = 0
-    # stable sort: ties keep the store's order (probability, then id); already-sorted runs
-    # from the store make this close to linear
-    for candidate in sorted(candidates, key=attrgetter("probability"), reverse=True):
+    for candidate in ordered:
         if rules.top is not None and profiles and full >= len(profiles):
             break
         if candidate.preprint_id in seen or not _in_window(candidate, start, end):
@@ -145,7 +143,11 @@ def _select(
     return chosen
 
 
-def _section(profile: ProfileWindow, chosen: Sequence[tuple[Candidate, bool]]) -> Section:
+def _section(
+    profile: ProfileWindow,
+    chosen: Sequence[tuple[Candidate, bool]],
+    marks: Mapping[str, feedback.Mark],
+) -> Section:
     """One followed profile with its entries, numbered 1, 2, … as the reader sees them."""
     mine = [
         (candidate, updated) for candidate, updated in chosen if candidate.profile_id == profile.id
@@ -161,7 +163,7 @@ def _section(profile: ProfileWindow, chosen: Sequence[tuple[Candidate, bool]]) -
             else None
         ),
         entries=tuple(
-            _entry(candidate, profile, updated, rank)
+            feedback.marked(_entry(candidate, profile, updated, rank), marks)
             for rank, (candidate, updated) in enumerate(mine, start=1)
         ),
     )
@@ -176,11 +178,16 @@ def build_digest(
     now: datetime,
     period: str,
     considered: int,
+    votes: Sequence[VotedPreprint] = (),
 ) -> Digest:
     """The digest due at `now`: one section per followed profile, in the given order, each
-    ranked by probability and numbered from 1 (sections may be empty)."""
+    ranked by probability (adjusted by the subscription's votes, when it has any) and
+    numbered from 1 (sections may be empty)."""
     start, end = window(rules, history, now)
     by_id = {profile.id: profile for profile in profiles}
-    chosen = _select(rules, by_id, candidates, history, start, end)
-    sections = tuple(_section(profile, chosen) for profile in profiles)
+    # stable sorts: ties keep the store's order (probability, then id)
+    chosen, marks = feedback.select_with_feedback(
+        votes, list(candidates), lambda ordered: _select(rules, by_id, ordered, history, start, end)
+    )
+    sections = tuple(_section(profile, chosen, marks) for profile in profiles)
     return Digest(subscription_id, period, start, end, considered, sections)

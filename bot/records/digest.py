@@ -70,6 +70,9 @@ class Entry:
     rank: int  # position within its section (what the reader sees), 1-based
     published_text: str | None = None  # "published in X on DATE" once we know it was
     authors_all: int = 0  # how many authors there are, when `authors` shows only the first
+    # +1 when the subscription's votes moved it up (or into the digest), -1 down, 0 not
+    feedback: int = 0
+    feedback_terms: str = ""  # "segmentation, cardiac": shared with the preprints voted so
 
 
 @dataclass(frozen=True)

@@ -156,7 +156,11 @@ class DeliveryAttempt(Base):
 
 
 class Vote(Base):
-    """A 👍/👎 on a delivered preprint, one per person per subscriber and preprint."""
+    """A 👍/👎 on a delivered preprint, one per person per subscription and preprint.
+
+    Votes belong to the subscription they were cast on (its re-ranking reads them); they go
+    with it when it is stopped or deleted, and never reach another subscription.
+    """
 
     __tablename__ = "votes"
 
@@ -167,9 +171,22 @@ class Vote(Base):
     digest_item_id: Mapped[int | None] = mapped_column(
         ForeignKey("digest_items.id", ondelete="SET NULL")
     )
+    # None only for votes cast before votes belonged to subscriptions (0011_feedback)
+    subscription_id: Mapped[int | None] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
     voter: Mapped[str] = mapped_column(String(100))  # Slack user id or email address
     value: Mapped[int] = mapped_column(Integer)  # +1 relevant, -1 not relevant
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    __table_args__ = (UniqueConstraint("subscriber_id", "preprint_id", "voter"),)
+    __table_args__ = (UniqueConstraint("subscription_id", "preprint_id", "voter"),)
+
+
+class UsedVoteToken(Base):
+    """An email vote link that was used: a second use (a replay) changes nothing."""
+
+    __tablename__ = "used_vote_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -6,14 +6,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from bot.records.rules import DigestRules, rules_columns, rules_from_columns
 from bot.records.target import Target
 from bot.store.base import record_of
 from bot.store.delivery_models import (
-    DigestItem,
     DigestRow,
     Subscriber,
     Subscription,
@@ -173,6 +172,9 @@ def unsubscribe(session: Session, subscription_id: int, now: datetime) -> bool:
         return False
     row.active = False
     row.unsubscribed_at = now
+    # what the subscriber taught this subscription goes with it (feedback.move_votes first
+    # when new settings replace it)
+    session.execute(delete(Vote).where(Vote.subscription_id == subscription_id))
     return True
 
 
@@ -254,30 +256,3 @@ def claimed_periods(
             return set()
         query = query.where(DigestRow.period.in_(list(periods)))
     return {(sub_id, period) for sub_id, period in session.execute(query)}
-
-
-def record_vote(
-    session: Session, subscriber_id: int, preprint_id: str, voter: str, value: int, now: datetime
-) -> None:
-    """One vote per person, subscriber and preprint; a second vote replaces the first."""
-    item = session.scalar(
-        select(DigestItem)
-        .where(DigestItem.subscriber_id == subscriber_id)
-        .where(DigestItem.preprint_id == preprint_id)
-        .order_by(DigestItem.id.desc())
-    )
-    vote = session.scalar(
-        select(Vote).where(
-            Vote.subscriber_id == subscriber_id,
-            Vote.preprint_id == preprint_id,
-            Vote.voter == voter,
-        )
-    )
-    if vote is None:
-        vote = Vote(
-            subscriber_id=subscriber_id, preprint_id=preprint_id, voter=voter, created_at=now
-        )
-        session.add(vote)
-    vote.value, vote.updated_at = value, now
-    vote.profile_id = item.profile_id if item else None
-    vote.digest_item_id = item.id if item else None

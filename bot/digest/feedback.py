@@ -1,0 +1,125 @@
+"""Re-rank a digest by its subscription's votes, mark what moved, and say why.
+
+`build_digest` calls `select_with_feedback` once: without votes it is exactly the
+journal's order (the selection runs on candidates sorted by probability, as before);
+with votes, candidates are ordered by `log p + w · x` (`bot.scoring.preference`) and
+each entry is compared with where the journal's order alone would have put it.
+Filters, cuts and history apply unchanged, and the probability shown stays the journal's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from operator import attrgetter
+
+from bot.records.digest import Candidate, Entry
+from bot.records.feedback import VotedPreprint
+from bot.scoring import preference as model
+
+Chosen = list[tuple[Candidate, bool]]  # (candidate, updated), best first
+MARKERS = {1: "↑ from your feedback", -1: "↓ from your feedback"}
+
+
+@dataclass(frozen=True)
+class Mark:
+    direction: int  # +1 up, -1 down
+    terms: tuple[str, ...]
+
+
+def _text(candidate: Candidate | VotedPreprint) -> model.Terms:
+    return model.terms(f"{candidate.title} {candidate.abstract}")
+
+
+def fit_preference(
+    votes: Sequence[VotedPreprint], candidates: Sequence[Candidate]
+) -> model.Preference | None:
+    """The subscription's adjustment; a vote's offset is the probability it was sent with
+    (or, if unknown, the journal's probability for it now, else the pool's lowest)."""
+    if not votes:
+        return None
+    now = {c.preprint_id: c.probability for c in candidates}
+    lowest = min(now.values(), default=model.PROBABILITY_FLOOR)
+    examples = [
+        model.Vote(_text(v), v.value, v.probability or now.get(v.preprint_id, lowest))
+        for v in votes
+    ]
+    pool = [_text(c) for c in {c.preprint_id: c for c in candidates}.values()]
+    return model.fit(examples, pool)
+
+
+def select_with_feedback(
+    votes: Sequence[VotedPreprint],
+    candidates: Sequence[Candidate],
+    select: Callable[[Sequence[Candidate]], Chosen],
+) -> tuple[Chosen, dict[str, Mark]]:
+    """`select` over the candidates in the subscription's order, and what feedback moved."""
+    by_probability = sorted(candidates, key=attrgetter("probability"), reverse=True)
+    baseline = select(by_probability)
+    preference = fit_preference(votes, candidates)
+    if preference is None:
+        return baseline, {}
+    adjustments = {c.preprint_id: preference.adjustment(_text(c)) for c in by_probability}
+    ordered = sorted(
+        by_probability,
+        key=lambda c: model.rank_score(c.probability, adjustments[c.preprint_id]),
+        reverse=True,
+    )
+    chosen = select(ordered)
+    before, after = _positions(baseline), _positions(chosen)
+    marks = {}
+    for candidate, _ in chosen:
+        rank = after[candidate.preprint_id]
+        direction = _moved(preference, adjustments[candidate.preprint_id], before, candidate, rank)
+        if direction:
+            terms = preference.shared_terms(_text(candidate), direction)
+            marks[candidate.preprint_id] = Mark(direction, tuple(terms))
+    return chosen, marks
+
+
+def _positions(chosen: Chosen) -> dict[str, int]:
+    """Each chosen preprint's place in its own section (1-based), as readers number them."""
+    taken: dict[int, int] = {}
+    places = {}
+    for candidate, _ in chosen:
+        taken[candidate.profile_id] = taken.get(candidate.profile_id, 0) + 1
+        places[candidate.preprint_id] = taken[candidate.profile_id]
+    return places
+
+
+def _moved(
+    preference: model.Preference, adjustment: float, before: dict[str, int],
+    candidate: Candidate, rank: int,
+) -> int:  # fmt: skip
+    was = before.get(candidate.preprint_id)
+    threshold = preference.params.marker_nats
+    if adjustment >= threshold and (was is None or was > rank):
+        return 1
+    if adjustment <= -threshold and was is not None and was < rank:
+        return -1
+    return 0
+
+
+def marked(entry: Entry, marks: dict[str, Mark]) -> Entry:
+    mark = marks.get(entry.preprint_id)
+    if mark is None:
+        return entry
+    return replace(entry, feedback=mark.direction, feedback_terms=", ".join(mark.terms))
+
+
+def marker(entry: Entry) -> str:
+    """"↑ from your feedback" (or ↓), "" when feedback did not move the entry."""
+    return MARKERS.get(entry.feedback, "")
+
+
+def why(entry: Entry, journal: str) -> str:
+    """One line: the journal match, and what feedback added when it moved the entry."""
+    numbers = ", ".join(t for t in (entry.top_text, entry.lift_text) if t)
+    line = f"Matches {journal} at {entry.probability_text}" + (f" ({numbers})" if numbers else "")
+    if not entry.feedback:
+        return line + "."
+    voted = "preprints you liked" if entry.feedback > 0 else "preprints you marked less like this"
+    moved = "moved up" if entry.feedback > 0 else "moved down"
+    if entry.feedback_terms:
+        return f"{line}; {moved} by your feedback: shares {entry.feedback_terms} with {voted}."
+    return f"{line}; {moved} by your feedback."

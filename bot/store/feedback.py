@@ -1,0 +1,110 @@
+"""Votes per subscription: record, read for re-ranking, reset, and spend email vote links."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from bot.records.feedback import VotedPreprint
+from bot.store.delivery_models import DigestItem, DigestRow, UsedVoteToken, Vote
+from bot.store.models import PreprintRow
+
+
+def _latest_item(session: Session, subscription_id: int, preprint_id: str) -> DigestItem | None:
+    return session.scalar(
+        select(DigestItem)
+        .join(DigestRow, DigestRow.id == DigestItem.digest_id)
+        .where(DigestRow.subscription_id == subscription_id)
+        .where(DigestItem.preprint_id == preprint_id)
+        .order_by(DigestItem.id.desc())
+        .limit(1)
+    )
+
+
+def record_vote(
+    session: Session,
+    subscription_id: int,
+    subscriber_id: int,
+    preprint_id: str,
+    voter: str,
+    value: int,
+    now: datetime,
+) -> bool:
+    """One vote per person, subscription and preprint; a second vote replaces the first.
+    False when the same vote was already there (nothing changed)."""
+    vote = session.scalar(
+        select(Vote).where(
+            Vote.subscription_id == subscription_id,
+            Vote.preprint_id == preprint_id,
+            Vote.voter == voter,
+        )
+    )
+    if vote is not None and vote.value == value:
+        return False
+    item = _latest_item(session, subscription_id, preprint_id)
+    if vote is None:
+        vote = Vote(
+            subscription_id=subscription_id, subscriber_id=subscriber_id,
+            preprint_id=preprint_id, voter=voter, created_at=now,
+        )  # fmt: skip
+        session.add(vote)
+    vote.value, vote.updated_at = value, now
+    vote.profile_id = item.profile_id if item else None
+    vote.digest_item_id = item.id if item else None
+    return True
+
+
+def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
+    """The subscription's voted preprints, net of its voters, oldest vote first."""
+    rows = session.execute(
+        select(Vote.preprint_id, Vote.value, DigestItem.probability, Vote.updated_at)
+        .outerjoin(DigestItem, DigestItem.id == Vote.digest_item_id)
+        .where(Vote.subscription_id == subscription_id)
+        .order_by(Vote.updated_at, Vote.id)
+    )
+    net: dict[str, int] = defaultdict(int)
+    probability: dict[str, float | None] = {}
+    for preprint_id, value, sent_with, _ in rows:
+        net[preprint_id] += value
+        probability[preprint_id] = sent_with
+    wanted = [pid for pid, total in net.items() if total != 0]
+    texts = {
+        row.id: (row.title, row.abstract or "")
+        for row in session.execute(
+            select(PreprintRow.id, PreprintRow.title, PreprintRow.abstract).where(
+                PreprintRow.id.in_(wanted)
+            )
+        )
+    }
+    return [
+        VotedPreprint(pid, 1 if net[pid] > 0 else -1, *texts[pid], probability[pid])
+        for pid in wanted
+        if pid in texts
+    ]
+
+
+def reset(session: Session, subscription_id: int) -> int:
+    """Forget every vote of the subscription; how many there were."""
+    result = session.execute(delete(Vote).where(Vote.subscription_id == subscription_id))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def move_votes(session: Session, old_id: int, new_id: int) -> None:
+    """A subscription replaced by new settings keeps what its subscriber taught it."""
+    session.execute(update(Vote).where(Vote.subscription_id == old_id).values(subscription_id=new_id))
+
+
+def spend_token(session: Session, token_hash: str, now: datetime, keep: timedelta) -> bool:
+    """Mark an email vote link used; False when it was used before (a replay).
+
+    Links older than `keep` (their lifetime) can no longer verify, so their rows go.
+    """
+    session.execute(delete(UsedVoteToken).where(UsedVoteToken.used_at < now - keep))
+    if session.get(UsedVoteToken, token_hash) is not None:
+        return False
+    session.add(UsedVoteToken(token_hash=token_hash, used_at=now))
+    session.flush()
+    return True
