@@ -23,6 +23,8 @@ UNSUBSCRIBE = "unsubscribe"
 CONFIRM_SUBSCRIPTION = "subscription"  # one digest asked for on the web, confirmed by email
 PROFILE = "profile"  # a custom profile's private page and feeds (the binding is its key)
 CSRF = "csrf"  # a form's anti-forgery value: `keyed_digest` of the visitor's cookie
+VOTE = "vote"  # an emailed 👍/👎 on one preprint of one subscription (the item claim)
+FEEDBACK_RESET = "feedback-reset"  # forget a subscription's votes (the email footer)
 LIFETIMES = {
     CONFIRM: timedelta(days=7),
     # unsubscribe links sit in old emails (and RFC 8058 one-click headers): keep them long
@@ -30,6 +32,9 @@ LIFETIMES = {
     CONFIRM_SUBSCRIPTION: timedelta(days=7),
     # a private feed URL lives in feed readers for years; a new link is one command away
     PROFILE: timedelta(days=5 * 366),
+    # a vote from an old digest still says something; after two months it says little
+    VOTE: timedelta(days=60),
+    FEEDBACK_RESET: timedelta(days=400),
 }
 
 
@@ -43,6 +48,7 @@ class TokenClaims:
     subject: int
     binding: str
     expires_at: datetime
+    item: str = ""  # what inside the subject the token is about (a vote: "up:<preprint>")
 
 
 def _b64(data: bytes) -> str:
@@ -63,9 +69,15 @@ def _signature(secret: str, purpose: str, payload: str) -> bytes:
     return hmac.new(purpose_key.digest(), payload.encode("ascii"), "sha256").digest()
 
 
-def make_token(secret: str, purpose: str, subject: int, target_key: str, now: datetime) -> str:
+def make_token(
+    secret: str, purpose: str, subject: int, target_key: str, now: datetime, item: str = ""
+) -> str:
     expires = int((now + LIFETIMES[purpose]).timestamp())
-    claims = {"p": purpose, "s": subject, "b": binding_for(target_key), "e": expires}
+    claims: dict[str, object] = {
+        "p": purpose, "s": subject, "b": binding_for(target_key), "e": expires
+    }  # fmt: skip
+    if item:
+        claims["i"] = item
     payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
     return f"{payload}.{_b64(_signature(secret, purpose, payload))}"
 
@@ -96,7 +108,9 @@ def verify_token(secret: str, purpose: str, token: str, now: datetime) -> TokenC
     expires = datetime.fromtimestamp(int(str(data["e"])), UTC)
     if now >= expires:
         raise TokenError("this link has expired; ask for a new one")
-    return TokenClaims(purpose, int(str(data["s"])), str(data["b"]), expires)
+    return TokenClaims(
+        purpose, int(str(data["s"])), str(data["b"]), expires, str(data.get("i") or "")
+    )
 
 
 def keyed_digest(secret: str, purpose: str, value: str) -> str:

@@ -18,6 +18,7 @@ from bot.channels.email import render_email
 from bot.channels.slack import MAX_BLOCKS, digest_posts
 from bot.digest.build import build_digest
 from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.records.feedback import VotedPreprint
 from bot.records.rules import DigestRules
 from bot.records.target import Target
 from bot.templating import escape_mrkdwn
@@ -25,7 +26,15 @@ from tests.peers.slack_fake import check_blocks
 
 GOLDEN = Path(__file__).parent / "golden"
 NOW = datetime(2026, 4, 20, 7, 0, tzinfo=UTC)
-LINKS = DigestLinks("http://rxradar.test/unsubscribe/TOKEN")
+LINKS = DigestLinks(
+    "http://rxradar.test/unsubscribe/TOKEN",
+    {
+        "10.64898/2026.04.01.26349955": (
+            "http://rxradar.test/feedback/vote/UP1", "http://rxradar.test/feedback/vote/DOWN1"
+        ),
+    },
+    "http://rxradar.test/feedback/reset/TOKEN",
+)
 QUANTILES = (*(round(0.000001 * i, 9) for i in range(1000)), 0.6)
 MIA = ProfileWindow(7, "Medical Image Analysis", "journal", 33, 0.0006, QUANTILES)
 RAD = ProfileWindow(9, "Radiology: Artificial Intelligence", "journal", 120, 0.0011, QUANTILES)
@@ -152,3 +161,39 @@ def test_every_slack_message_passes_the_block_kit_checks() -> None:
     for post in posts:
         check_blocks(list(post.blocks))
         assert post.text
+
+
+LIKED_ECG = VotedPreprint(
+    "10.64898/2026.02.01.00000001",
+    1,
+    "Electrocardiogram arrhythmia classification for rare beats",
+    "Automated electrocardiogram (ECG) arrhythmia classifiers miss rare beats; class "
+    "imbalance in ECG datasets is corrected with generative augmentation.",
+    0.2,
+)
+
+
+def feedback_digest() -> Digest:
+    return build_digest(
+        3, DigestRules(), [MIA], _candidates(), History(), NOW, "2026-04-20", 3412,
+        votes=[LIKED_ECG],
+    )  # fmt: skip
+
+
+def test_a_liked_topic_moves_its_preprint_up_with_a_marker_and_the_journals_numbers() -> None:
+    plain, liked = seed_digest().entries, feedback_digest().entries
+    assert [e.preprint_id for e in liked][0] == "10.64898/2026.04.09.26350502"
+    assert liked[0].feedback == 1 and "ecg" in liked[0].feedback_terms
+    by_id = {e.preprint_id: e for e in plain}
+    for entry in liked:  # the match shown stays the journal's calibrated probability
+        assert entry.probability_text == by_id[entry.preprint_id].probability_text
+
+
+def test_feedback_email_text_matches_the_golden_file() -> None:
+    _golden("digest_feedback_email.txt", render_email(_email(feedback_digest())).text)
+
+
+def test_feedback_slack_blocks_match_the_golden_file() -> None:
+    posts = digest_posts(feedback_digest())
+    payload = [{"text": p.text, "blocks": list(p.blocks)} for p in posts]
+    _golden("digest_feedback_slack.json", json.dumps(payload, ensure_ascii=False, indent=2) + "\n")

@@ -29,6 +29,9 @@ from bot.store import Store
 @dataclass(frozen=True)
 class DigestLinks:
     unsubscribe_url: str  # the signed page where the subscriber can stop the digest
+    # preprint id -> (more like this, less like this): signed one-button vote pages (email)
+    vote_urls: Mapping[str, tuple[str, str]] = field(default_factory=dict)
+    feedback_reset_url: str = ""  # the signed page that forgets the subscription's votes
 
 
 @dataclass(frozen=True)

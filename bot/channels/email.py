@@ -26,7 +26,7 @@ from jinja2 import TemplateNotFound
 
 from bot.channels.base import ChannelSpec, DeliveryError, DigestBody, Message, Notice, Receipt
 from bot.config import Settings, SmtpSettings
-from bot.digest import wording
+from bot.digest import feedback, wording
 from bot.records.target import TargetError
 from bot.store import Store
 from bot.store.base import utcnow
@@ -65,6 +65,9 @@ def digest_context(body: DigestBody) -> dict[str, Any]:
         "unsubscribe_url": body.links.unsubscribe_url,
         "outcome_line": digest.outcome_line,
         "outcome_links": digest.outcome_links,
+        "vote_urls": body.links.vote_urls,
+        "feedback_reset_url": body.links.feedback_reset_url,
+        "feedback_line": feedback.feedback_line,
     }
 
 

@@ -32,7 +32,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.channels.base import ChannelSpec, DeliveryError, DigestBody, Message, Notice, Receipt
 from bot.config import Settings, SlackSettings
-from bot.digest import wording
+from bot.digest import feedback, wording
 from bot.records.digest import Digest, Entry
 from bot.records.target import Target, TargetError
 from bot.store import Store
@@ -182,7 +182,8 @@ def entry_blocks(
         "preprint": entry.preprint_id,
         "profile": entry.profile_id,
     }
-    blocks = [_section(_mrkdwn("entry.mrkdwn.j2", entry=entry), f"entry-{position}")]
+    text = _mrkdwn("entry.mrkdwn.j2", entry=entry, feedback=feedback.feedback_line(entry))
+    blocks = [_section(text, f"entry-{position}")]
     if entry.abstract:
         abstract = _mrkdwn("abstract.mrkdwn.j2", abstract=_trim(entry.abstract, ABSTRACT_CHARS))
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": abstract}]})

@@ -21,8 +21,10 @@ from bot.store.subscriptions import SubscriptionRecord
 from bot.tokens import (
     CONFIRM,
     CONFIRM_SUBSCRIPTION,
+    FEEDBACK_RESET,
     PROFILE,
     UNSUBSCRIBE,
+    VOTE,
     binding_for,
     make_token,
     verify_token,
@@ -30,6 +32,8 @@ from bot.tokens import (
 
 PROFILE_PATH = "/profiles/"
 SIGNUP_PATH = "/subscriptions/confirm/"
+VOTE_PATH = "/feedback/vote/"
+FEEDBACK_RESET_PATH = "/feedback/reset/"
 
 
 def unsubscribe_url(links: LinkSettings, record: SubscriptionRecord, now: datetime) -> str:
@@ -47,6 +51,20 @@ def signup_url(links: LinkSettings, record: SubscriptionRecord, now: datetime) -
     secret = links.secret.get()
     token = make_token(secret, CONFIRM_SUBSCRIPTION, record.id, record.target.key, now)
     return f"{links.public_url}{SIGNUP_PATH}{token}"
+
+
+def vote_url(
+    links: LinkSettings, record: SubscriptionRecord, preprint_id: str, vote: str, now: datetime
+) -> str:
+    """An email's "more like this" (vote `up`) / "less like this" (`down`) link."""
+    item = f"{vote}:{preprint_id}"
+    token = make_token(links.secret.get(), VOTE, record.id, record.target.key, now, item)
+    return f"{links.public_url}{VOTE_PATH}{token}"
+
+
+def feedback_reset_url(links: LinkSettings, record: SubscriptionRecord, now: datetime) -> str:
+    token = make_token(links.secret.get(), FEEDBACK_RESET, record.id, record.target.key, now)
+    return f"{links.public_url}{FEEDBACK_RESET_PATH}{token}"
 
 
 class NotCustom(ValueError):

@@ -30,7 +30,7 @@ from bot.channels.registry import Registry
 from bot.config import DeliverySettings, LinkSettings
 from bot.delivery.attempts import attempt
 from bot.delivery.instances import Instance
-from bot.delivery.links import unsubscribe_url
+from bot.delivery.links import feedback_reset_url, unsubscribe_url, vote_url
 from bot.delivery.notices import notify_owner
 from bot.delivery.preparing import prepare_due
 from bot.delivery.results import DeliveryResult
@@ -67,12 +67,27 @@ def digest_message(
     """A digest addressed to its subscription's target, with a signed unsubscribe link.
 
     The reference (digest id, subscription, period) lets Slack recognise its own posts."""
-    body = DigestBody(digest, DigestLinks(unsubscribe_url(links, record, now)),
-                      record.rules.cadence.kind)  # fmt: skip
+    body = DigestBody(digest, digest_links(links, record, digest, now), record.rules.cadence.kind)
     reference = {"subscription": str(record.id), "period": digest.period}
     if digest_id is not None:
         reference["digest"] = str(digest_id)
     return Message(record.target, body, message_id, reference, retry)
+
+
+def digest_links(
+    links: LinkSettings, record: SubscriptionRecord, digest: Digest, now: datetime
+) -> DigestLinks:
+    """Unsubscribe, and (for channels without buttons) a vote link per entry and a reset."""
+    votes = {
+        entry.preprint_id: (
+            vote_url(links, record, entry.preprint_id, "up", now),
+            vote_url(links, record, entry.preprint_id, "down", now),
+        )
+        for entry in digest.entries
+    }
+    return DigestLinks(
+        unsubscribe_url(links, record, now), votes, feedback_reset_url(links, record, now)
+    )
 
 
 def _final_reason(error: DeliveryError) -> str:

@@ -112,13 +112,27 @@ def marker(entry: Entry) -> str:
     return MARKERS.get(entry.feedback, "")
 
 
+def _voted(direction: int) -> str:
+    return "preprints you liked" if direction > 0 else "preprints you marked less like this"
+
+
+def feedback_line(entry: Entry) -> str:
+    """"↑ from your feedback: shares cardiac, mri with preprints you liked" ("" if unmoved):
+    the line email and Slack show under the numbers."""
+    if not entry.feedback:
+        return ""
+    if not entry.feedback_terms:
+        return marker(entry)
+    return f"{marker(entry)}: shares {entry.feedback_terms} with {_voted(entry.feedback)}"
+
+
 def why(entry: Entry, journal: str) -> str:
     """One line: the journal match, and what feedback added when it moved the entry."""
     numbers = ", ".join(t for t in (entry.top_text, entry.lift_text) if t)
     line = f"Matches {journal} at {entry.probability_text}" + (f" ({numbers})" if numbers else "")
     if not entry.feedback:
         return line + "."
-    voted = "preprints you liked" if entry.feedback > 0 else "preprints you marked less like this"
+    voted = _voted(entry.feedback)
     moved = "moved up" if entry.feedback > 0 else "moved down"
     if entry.feedback_terms:
         return f"{line}; {moved} by your feedback: shares {entry.feedback_terms} with {voted}."
