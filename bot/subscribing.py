@@ -8,6 +8,7 @@ parsed by the edge.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from bot.config import LinkSettings, Rate
 from bot.delivery.links import signup_url
 from bot.delivery.notices import send_confirmation
 from bot.records.cadence import due_slot, next_slot_after
+from bot.records.feedback import VALUES
 from bot.records.names import journal_key
 from bot.records.rules import DigestRules
 from bot.records.target import Target
@@ -31,7 +33,10 @@ from bot.store.subscriptions import FollowedProfile, LastDigest, SubscriptionRec
 from bot.tokens import (
     CONFIRM,
     CONFIRM_SUBSCRIPTION,
+    FEEDBACK_RESET,
+    LIFETIMES,
     UNSUBSCRIBE,
+    VOTE,
     TokenError,
     binding_for,
     verify_token,
@@ -290,6 +295,61 @@ def reset_feedback(store: Store, subscription_id: int) -> int:
                 f"there is no subscription {subscription_id}; see `rxradar subscriptions list`"
             )
         return feedback_store.reset(session, subscription_id)
+
+
+@dataclass(frozen=True)
+class VoteLink:
+    """What an emailed vote link would record (shown on its page before the button)."""
+
+    record: SubscriptionRecord
+    preprint_id: str
+    title: str
+    value: int
+
+
+def _linked_subscription(store: Store, purpose: str, token: str, links: LinkSettings,
+                         now: datetime) -> tuple[SubscriptionRecord, str]:  # fmt: skip
+    """The active subscription a genuine link names, and the link's item; TokenError else."""
+    claims = verify_token(links.secret.get(), purpose, token, now)
+    with store.session() as session:
+        record = subs.subscription(session, claims.subject)
+    if record is None or not record.active or binding_for(record.target.key) != claims.binding:
+        raise TokenError("this link is for a subscription that no longer exists")
+    return record, claims.item
+
+
+def open_vote_link(store: Store, links: LinkSettings, token: str, now: datetime) -> VoteLink:
+    """The vote an email link stands for; TokenError when damaged, forged, expired or stale."""
+    record, item = _linked_subscription(store, VOTE, token, links, now)
+    word, _, preprint_id = item.partition(":")
+    if word not in VALUES:
+        raise TokenError("this link is not valid for this action")
+    with store.session() as session:
+        found = find_preprint(session, preprint_id)
+        if found is None:
+            raise TokenError("this link is for a preprint that is no longer in the database")
+        return VoteLink(record, found.id, found.title, VALUES[word])
+
+
+def use_vote_link(store: Store, link: VoteLink, token: str, now: datetime) -> bool:
+    """Record the link's vote once; False when the link was used before (nothing changes)."""
+    used = hashlib.sha256(token.encode()).hexdigest()
+    record = link.record
+    with store.session() as session:
+        if not feedback_store.spend_token(session, used, now, LIFETIMES[VOTE]):
+            return False
+        feedback_store.record_vote(
+            session, record.id, record.subscriber_id, link.preprint_id,
+            record.target.address, link.value, now,
+        )  # fmt: skip
+    return True
+
+
+def open_reset_link(
+    store: Store, links: LinkSettings, token: str, now: datetime
+) -> SubscriptionRecord:
+    record, _ = _linked_subscription(store, FEEDBACK_RESET, token, links, now)
+    return record
 
 
 def next_digest(

@@ -30,7 +30,8 @@ LINKS = DigestLinks(
     "http://rxradar.test/unsubscribe/TOKEN",
     {
         "10.64898/2026.04.01.26349955": (
-            "http://rxradar.test/feedback/vote/UP1", "http://rxradar.test/feedback/vote/DOWN1"
+            "http://rxradar.test/feedback/vote/UP1",
+            "http://rxradar.test/feedback/vote/DOWN1",
         ),
     },
     "http://rxradar.test/feedback/reset/TOKEN",
@@ -182,7 +183,7 @@ def feedback_digest() -> Digest:
 
 def test_a_liked_topic_moves_its_preprint_up_with_a_marker_and_the_journals_numbers() -> None:
     plain, liked = seed_digest().entries, feedback_digest().entries
-    assert [e.preprint_id for e in liked][0] == "10.64898/2026.04.09.26350502"
+    assert liked[0].preprint_id == "10.64898/2026.04.09.26350502"
     assert liked[0].feedback == 1 and "ecg" in liked[0].feedback_terms
     by_id = {e.preprint_id: e for e in plain}
     for entry in liked:  # the match shown stays the journal's calibrated probability

@@ -79,7 +79,7 @@ def _register() -> None:
     import importlib
 
     modules = ("feeds", "profiles", "digests", "serve", "evaluate", "run", "outcomes", "models")
-    for name in (*modules, "demo"):
+    for name in (*modules, "demo", "feedback"):
         try:
             module = importlib.import_module(f"bot.cli.{name}")
         except ModuleNotFoundError as exc:

@@ -19,7 +19,9 @@ from bot.cli.common import err_console, fail, open_store, out_console, print_jso
 from bot.delivery.preparing import load_digest
 from bot.delivery.results import DeliveryResult
 from bot.delivery.sending import digest_message, send_due
+from bot.digest import feedback
 from bot.matching.membership import not_in_model
+from bot.records.digest import Digest
 from bot.records.rules import DigestRules, RulesError, parse_rules
 from bot.records.target import Target, TargetError
 from bot.records.wording import counted
@@ -267,12 +269,16 @@ def digest_command(
     send: bool = typer.Option(
         False, "--send", help="Send the current digest now as a test (the period stays due).",
     ),
+    why: bool = typer.Option(
+        False, "--why", help="One line per preprint: its journal match and what feedback did."
+    ),
 ) -> None:  # fmt: skip
-    """Show the digest a subscription would get at --now (--dry-run), or --send it as a test."""
+    """Show the digest a subscription would get at --now (--dry-run, or --why: one line per
+    preprint), or --send it as a test."""
     if send:
         _send_test(subscription_id, parse_now(now))
         return
-    if not dry_run:
+    if not dry_run and not why:
         fail("`rxradar digest` previews with --dry-run, or sends a test with --send")
     if show and show not in SHOWS:
         fail(f"--show {show!r} is not one of: {', '.join(SHOWS)}")
@@ -284,6 +290,9 @@ def digest_command(
         if record is None:
             fail(f"there is no subscription {subscription_id}; see `rxradar subscriptions list`")
         digest = load_digest(store, record, "preview", when)
+    if why:
+        _print_why(digest)
+        return
     message = digest_message(
         config.links(), record, digest, when, new_message_id(config.public_url)
     )
@@ -308,6 +317,17 @@ def _send_test(subscription_id: int, when: datetime) -> None:
     if isinstance(outcome, DeliveryError):
         fail(f"the test digest to {target} was not accepted: {outcome.reason}", code=1)
     err_console.print(f"sent a test digest ({n} preprint{'s' if n != 1 else ''}) to {target}")
+
+
+def _print_why(digest: Digest) -> None:
+    if digest.is_empty:
+        err_console.print("nothing for this subscription in the window")
+    for section in digest.sections:
+        for entry in section.entries:
+            out_console.print(
+                f"{entry.rank}. {entry.title}\n   {feedback.why(entry, section.name)}",
+                highlight=False, soft_wrap=True, markup=False,
+            )  # fmt: skip
 
 
 def register(app: typer.Typer) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
-from bot.records.digest import Candidate, Entry
+from bot.records.digest import Candidate, Digest, Entry
 from bot.records.feedback import VotedPreprint
 from bot.scoring import preference as model
 
@@ -108,7 +108,7 @@ def marked(entry: Entry, marks: dict[str, Mark]) -> Entry:
 
 
 def marker(entry: Entry) -> str:
-    """"↑ from your feedback" (or ↓), "" when feedback did not move the entry."""
+    """ "↑ from your feedback" (or ↓), "" when feedback did not move the entry."""
     return MARKERS.get(entry.feedback, "")
 
 
@@ -117,7 +117,7 @@ def _voted(direction: int) -> str:
 
 
 def feedback_line(entry: Entry) -> str:
-    """"↑ from your feedback: shares cardiac, mri with preprints you liked" ("" if unmoved):
+    """ "↑ from your feedback: shares cardiac, mri with preprints you liked" ("" if unmoved):
     the line email and Slack show under the numbers."""
     if not entry.feedback:
         return ""
@@ -137,3 +137,12 @@ def why(entry: Entry, journal: str) -> str:
     if entry.feedback_terms:
         return f"{line}; {moved} by your feedback: shares {entry.feedback_terms} with {voted}."
     return f"{line}; {moved} by your feedback."
+
+
+def why_in(digest: Digest, preprint_id: str) -> str:
+    """`why` for the preprint's entry in a built digest ("" when it is not in it)."""
+    for section in digest.sections:
+        for entry in section.entries:
+            if entry.preprint_id == preprint_id:
+                return why(entry, section.name)
+    return ""

@@ -23,6 +23,7 @@ __all__ = ["CommandError"]
 SUBCOMMANDS = (
     "help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email", "link",
     "outcomes",
+    "feedback",
 )  # fmt: skip
 DEFAULT_TOP_DAYS = 30
 MAX_TOP_DAYS = 365
@@ -95,9 +96,14 @@ class Outcomes:
     journal: str | None = None  # None: this channel's subscriptions
 
 
+@dataclass(frozen=True)
+class FeedbackReset:
+    journal: str | None = None  # None: every subscription of the channel
+
+
 Command = (
     Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email | Link
-    | Outcomes
+    | Outcomes | FeedbackReset
 )  # fmt: skip
 
 
@@ -261,6 +267,15 @@ def _parse_outcomes(rest: list[Token], command: str) -> Command:
     return Outcomes(journal=_join(rest) if rest else None)
 
 
+def _parse_feedback(rest: list[Token], command: str) -> Command:
+    if not rest or rest[0].quoted or rest[0].text.lower() != "reset":
+        raise CommandError(
+            f"Vote with the 👍/👎 buttons on a digest; to forget this channel's votes type "
+            f"`{command} feedback reset [JOURNAL]`, e.g. `{command} feedback reset eLife`."
+        )
+    return FeedbackReset(journal=_join(rest[1:]) or None)
+
+
 _PARSERS = {
     "help": _parse_help,
     "subscribe": _parse_subscribe,
@@ -272,6 +287,7 @@ _PARSERS = {
     "email": _parse_email,
     "link": _parse_link,
     "outcomes": _parse_outcomes,
+    "feedback": _parse_feedback,
 }
 
 
@@ -349,4 +365,7 @@ def to_text(command: Command) -> str:
         return f"link {_quoted((command.profile,))}"
     if isinstance(command, Outcomes):
         return f"outcomes {_quoted((command.journal,))}" if command.journal else "outcomes"
+    if isinstance(command, FeedbackReset):
+        journal = _quoted((command.journal,)) if command.journal else ""
+        return f"feedback reset {journal}".strip()
     return f"help {command.topic or ''}".strip()

@@ -18,9 +18,12 @@ from slack_sdk.errors import SlackApiError
 
 from bot import subscribing
 from bot.channels.slack import ACTION_VOTE_RELEVANT
+from bot.digest import feedback
+from bot.records.digest import Digest
 from bot.slack_app.answers import Caller, Deps
 from bot.slack_app.channel_subscriptions import channel_target
 from bot.slack_app.replies import Block, Reply, context, escape, message, mrkdwn, section
+from bot.store import feedback as votes_store
 from bot.store import subscriptions as subs
 from bot.store.scores import find_preprint
 from bot.store.subscriptions import SubscriptionRecord
@@ -70,7 +73,17 @@ def show_abstract(deps: Deps, value: dict[str, Any], caller: Caller) -> Reply:
     blocks = [section(f"*{escape(title)}*")]
     text = escape(abstract) or "_No abstract was given for this preprint._"
     blocks += [section(text[i : i + 2900]) for i in range(0, min(len(text), 2900 * 5), 2900)]
+    reason = _why(deps, int(value["subscription"]), str(value.get("preprint") or ""))
+    if reason:
+        blocks.append(context(f"*Why this preprint:* {escape(reason)}"))
     return Reply(text=title, blocks=tuple(blocks))
+
+
+def _why(deps: Deps, subscription_id: int, preprint_id: str) -> str:
+    """The line the digest that carried the preprint stored for it ("" if none did)."""
+    with deps.store.session() as session:
+        payload = votes_store.sent_payload(session, subscription_id, preprint_id)
+    return feedback.why_in(Digest.from_payload(payload), preprint_id) if payload else ""
 
 
 def vote(

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.slack_app import channel_subscriptions as cs
 from bot.slack_app import commands as c
-from bot.slack_app import matching
+from bot.slack_app import feedback, matching
 from bot.slack_app.answers import (
     Caller,
     Deps,
@@ -111,6 +111,8 @@ def dispatch(
         return answer_link(deps, command)
     if isinstance(command, c.Outcomes):
         return answer_outcomes(deps, command, caller)
+    if isinstance(command, c.FeedbackReset):
+        return feedback.answer_reset(deps, command, caller)
     if isinstance(command, c.Match):
         return matching.answer_match(deps, command, lambda note: respond(**note.as_kwargs()))
     assert_never(command)

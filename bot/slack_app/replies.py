@@ -178,4 +178,6 @@ HELP = {
     "link": "• `{cmd} link PROFILE` — the private web page and feeds of a custom profile",
     "outcomes": "• `{cmd} outcomes [JOURNAL]` — which preprints we sent were published, where",
     "help": "• `{cmd} help [SUBCOMMAND]` — this message",
+    "feedback": "• `{cmd} feedback reset [JOURNAL]` — forget this channel's 👍/👎 "
+    "(digests are then ranked by the journal's match alone)",
 }

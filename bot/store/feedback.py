@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
@@ -94,7 +95,9 @@ def reset(session: Session, subscription_id: int) -> int:
 
 def move_votes(session: Session, old_id: int, new_id: int) -> None:
     """A subscription replaced by new settings keeps what its subscriber taught it."""
-    session.execute(update(Vote).where(Vote.subscription_id == old_id).values(subscription_id=new_id))
+    session.execute(
+        update(Vote).where(Vote.subscription_id == old_id).values(subscription_id=new_id)
+    )
 
 
 def spend_token(session: Session, token_hash: str, now: datetime, keep: timedelta) -> bool:
@@ -108,3 +111,15 @@ def spend_token(session: Session, token_hash: str, now: datetime, keep: timedelt
     session.add(UsedVoteToken(token_hash=token_hash, used_at=now))
     session.flush()
     return True
+
+
+def sent_payload(session: Session, subscription_id: int, preprint_id: str) -> dict[str, Any] | None:
+    """The stored payload of the subscription's newest digest that holds the preprint."""
+    return session.scalar(
+        select(DigestRow.payload)
+        .join(DigestItem, DigestItem.digest_id == DigestRow.id)
+        .where(DigestRow.subscription_id == subscription_id)
+        .where(DigestItem.preprint_id == preprint_id)
+        .order_by(DigestRow.id.desc())
+        .limit(1)
+    )

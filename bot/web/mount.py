@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 from bot.channels.registry import Registry
 from bot.config import Settings
 from bot.store import Store
-from bot.web import api, feeds_out, match, signup, site
+from bot.web import api, feedback, feeds_out, match, signup, site
 from bot.web.context import make_site
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -23,6 +23,7 @@ def site_routes(
     return [
         *feeds_out.routes(context),  # before site's /preprints/{path} and /journals/{slug}
         *signup.routes(context),
+        *feedback.routes(context),
         *api.routes(context),
         *match.routes(context),
         *site.routes(context),
