@@ -57,7 +57,8 @@ def _subscribe(store: Store, where: str, journals: tuple[str, ...] = ("Medical I
                top: int = 6) -> SubscriptionRecord:  # fmt: skip
     target = Target("slack", f"T1:{where}")
     rules = DigestRules(top=top, lookback_days=7)
-    return subscribing.subscribe(store, target, list(journals), NOW - timedelta(days=1), rules=rules)
+    since = NOW - timedelta(days=1)
+    return subscribing.subscribe(store, target, list(journals), since, rules=rules)
 
 
 def _order(store: Store, record: SubscriptionRecord) -> list[str]:
