@@ -27,12 +27,14 @@ class Mark:
     terms: tuple[str, ...]
 
 
-def _text(candidate: Candidate | VotedPreprint) -> model.Terms:
-    return model.terms(f"{candidate.title} {candidate.abstract}")
+def _text(candidate: Candidate | VotedPreprint, params: model.PreferenceParams) -> model.Terms:
+    return model.terms(f"{candidate.title} {candidate.abstract}", candidate.category, params)
 
 
 def fit_preference(
-    votes: Sequence[VotedPreprint], candidates: Sequence[Candidate]
+    votes: Sequence[VotedPreprint],
+    candidates: Sequence[Candidate],
+    params: model.PreferenceParams = model.DEFAULT_PARAMS,
 ) -> model.Preference | None:
     """The subscription's adjustment; a vote's offset is the probability it was sent with
     (or, if unknown, the journal's probability for it now, else the pool's lowest)."""
@@ -41,25 +43,25 @@ def fit_preference(
     now = {c.preprint_id: c.probability for c in candidates}
     lowest = min(now.values(), default=model.PROBABILITY_FLOOR)
     examples = [
-        model.Vote(_text(v), v.value, v.probability or now.get(v.preprint_id, lowest))
+        model.Vote(_text(v, params), v.value, v.probability or now.get(v.preprint_id, lowest))
         for v in votes
     ]
-    pool = [_text(c) for c in {c.preprint_id: c for c in candidates}.values()]
-    return model.fit(examples, pool)
+    return model.fit(examples, params)
 
 
 def select_with_feedback(
     votes: Sequence[VotedPreprint],
     candidates: Sequence[Candidate],
     select: Callable[[Sequence[Candidate]], Chosen],
+    params: model.PreferenceParams = model.DEFAULT_PARAMS,
 ) -> tuple[Chosen, dict[str, Mark]]:
     """`select` over the candidates in the subscription's order, and what feedback moved."""
     by_probability = sorted(candidates, key=attrgetter("probability"), reverse=True)
     baseline = select(by_probability)
-    preference = fit_preference(votes, candidates)
+    preference = fit_preference(votes, candidates, params)
     if preference is None:
         return baseline, {}
-    adjustments = {c.preprint_id: preference.adjustment(_text(c)) for c in by_probability}
+    adjustments = {c.preprint_id: preference.adjustment(_text(c, params)) for c in by_probability}
     ordered = sorted(
         by_probability,
         key=lambda c: model.rank_score(c.probability, adjustments[c.preprint_id]),
@@ -72,7 +74,7 @@ def select_with_feedback(
         rank = after[candidate.preprint_id]
         direction = _moved(preference, adjustments[candidate.preprint_id], before, candidate, rank)
         if direction:
-            terms = preference.shared_terms(_text(candidate), direction)
+            terms = preference.shared_terms(_text(candidate, params), direction)
             marks[candidate.preprint_id] = Mark(direction, tuple(terms))
     return chosen, marks
 

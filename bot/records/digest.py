@@ -38,6 +38,10 @@ class Candidate:
     doi: str | None = None
     url: str | None = None
 
+    @property
+    def category(self) -> str:
+        return self.categories[0] if self.categories else ""
+
 
 @dataclass(frozen=True)
 class History:

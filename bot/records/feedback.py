@@ -19,6 +19,7 @@ class VotedPreprint:
     title: str
     abstract: str
     probability: float | None  # the calibrated probability it was sent with, if known
+    category: str = ""  # its subject category (the first one)
 
 
 def parse_value(text: str) -> int:

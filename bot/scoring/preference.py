@@ -2,8 +2,8 @@
 
 The journal model says how well a preprint fits the *journal*; votes say what this
 subscriber wants from it. The adjustment is a logistic regression on the preprint's text
-(TF-IDF over word stems, the idf taken from the preprints being ranked plus the voted
-ones) with the journal's calibrated log-probability as a fixed offset:
+(sublinear term frequencies of word stems, stop words dropped) and subject category, with
+the journal's calibrated log-probability as a fixed offset:
 
     P(👍 | preprint) = σ(b + log p_journal + w · x)
 
@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from scipy.optimize import minimize
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
@@ -32,12 +31,15 @@ class PreferenceParams:
     """Every knob of the adjustment (`bench/bench_feedback.py` measures them)."""
 
     stem_chars: int = 6  # words cut to their first 6 letters: a cheap stemmer
-    l2: float = 0.5  # ridge on term weights (per unit of L2-normalised TF-IDF)
+    # share of a preprint's (unit-length) vector given to its subject category; the rest is
+    # its words, so two preprints of one category are at least this similar
+    category_share: float = 0.3
+    l2: float = 0.5  # ridge on term weights (per unit-length preprint vector)
     l2_intercept: float = 1.0
     # an entry counts as moved by feedback only when its adjustment is at least this (nats)
     marker_nats: float = 0.25
     why_terms: int = 3  # terms named in "why this preprint"
-    max_iterations: int = 100
+    max_iterations: int = 25  # Newton steps (it converges in about 5)
 
 
 DEFAULT_PARAMS = PreferenceParams()
@@ -55,37 +57,37 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 PROBABILITY_FLOOR = 1e-6  # log(0) has no rank
 
 
+CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
+
+
 @dataclass(frozen=True)
 class Terms:
-    """A text's stems with their counts, and the word each stem stands for (for display)."""
+    """A preprint as the model sees it: a unit-length vector over word stems (sublinear tf)
+    and its subject category, and the word each stem stands for (for "why")."""
 
-    counts: dict[str, int]
+    vector: dict[str, float]
     words: dict[str, str] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=50_000)
-def terms(text: str, stem_chars: int = DEFAULT_PARAMS.stem_chars) -> Terms:
-    """Stems of a title + abstract (memoised: the same preprints rank for many subscribers)."""
+def terms(text: str, category: str = "", params: PreferenceParams = DEFAULT_PARAMS) -> Terms:
+    """The vector of a title + abstract (memoised: one preprint ranks for many subscribers)."""
     counts: Counter[str] = Counter()
     words: dict[str, str] = {}
     for word in _WORD.findall(text.casefold()):
         if word in _STOP:
             continue
-        stem = word[:stem_chars]
+        stem = word[: params.stem_chars]
         counts[stem] += 1
         words.setdefault(stem, word)
-    return Terms(dict(counts), words)
-
-
-def _vectors(docs: Sequence[Terms], vocab: dict[str, int], idf: np.ndarray) -> np.ndarray:
-    matrix = np.zeros((len(docs), len(vocab)))
-    for row, doc in enumerate(docs):
-        for stem, count in doc.counts.items():
-            column = vocab.get(stem)
-            if column is not None:
-                matrix[row, column] = (1.0 + math.log(count)) * idf[column]
-    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
-    return matrix / np.where(norms > 0, norms, 1.0)
+    weights = {stem: 1.0 + math.log(n) for stem, n in counts.items()}
+    norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    share = params.category_share if category else 0.0
+    scale = math.sqrt(1.0 - share) / norm
+    vector = {stem: v * scale for stem, v in weights.items()}
+    if category:
+        vector[CATEGORY + category.casefold()] = math.sqrt(share)
+    return Terms(vector, words)
 
 
 @dataclass(frozen=True)
@@ -99,85 +101,87 @@ class Vote:
 
 @dataclass(frozen=True)
 class Preference:
-    """The fitted adjustment: a weight per stem (only stems of voted preprints have one)."""
+    """The fitted adjustment: a weight per coordinate of the voted preprints' vectors."""
 
     weights: dict[str, float]
-    idf: dict[str, float]
     liked: frozenset[str]  # stems of preprints voted 👍 (for "why")
     disliked: frozenset[str]
     params: PreferenceParams = DEFAULT_PARAMS
 
     def adjustment(self, doc: Terms) -> float:
-        """w · x for one preprint (its TF-IDF row restricted to the voted vocabulary)."""
-        return self.contributions(doc).sum() if doc.counts else 0.0
-
-    def contributions(self, doc: Terms) -> np.ndarray:
-        stems = [s for s in doc.counts if s in self.weights]
-        if not stems:
-            return np.zeros(0)
-        norm = _norm(doc, self.idf)
-        return np.array([self._tfidf(doc, s) / norm * self.weights[s] for s in stems])
-
-    def _tfidf(self, doc: Terms, stem: str) -> float:
-        return (1.0 + math.log(doc.counts[stem])) * self.idf.get(stem, 1.0)
+        """w · x for one preprint."""
+        return _dot(doc.vector, self.weights)
 
     def shared_terms(self, doc: Terms, direction: int) -> list[str]:
         """The words that moved `doc` in `direction` most, shared with preprints voted so."""
         pool = self.liked if direction > 0 else self.disliked
-        stems = [s for s in doc.counts if s in self.weights and s in pool]
-        pushes = [(self._tfidf(doc, s) * self.weights[s] * direction, s) for s in stems]
+        pushes = [
+            (v * self.weights.get(s, 0.0) * direction, s)
+            for s, v in doc.vector.items()
+            if s in pool and not s.startswith(CATEGORY)
+        ]
         best = sorted((p for p in pushes if p[0] > 0), reverse=True)[: self.params.why_terms]
         return [doc.words.get(s, s) for _, s in best]
 
 
-def _norm(doc: Terms, idf: dict[str, float]) -> float:
-    """L2 norm of the whole TF-IDF row (unknown stems count with the largest idf)."""
-    top = max(idf.values(), default=1.0)
-    squares = sum(((1.0 + math.log(c)) * idf.get(s, top)) ** 2 for s, c in doc.counts.items())
-    return math.sqrt(squares) or 1.0
-
-
-def smooth_idf(docs: Sequence[Terms]) -> dict[str, float]:
-    """ln((1+n)/(1+df)) + 1 over the given documents (the pool being ranked + voted)."""
-    df: Counter[str] = Counter()
-    for doc in docs:
-        df.update(doc.counts.keys())
-    n = len(docs)
-    return {stem: math.log((1 + n) / (1 + k)) + 1.0 for stem, k in df.items()}
-
-
-def _loss(
-    theta: np.ndarray, x: np.ndarray, y: np.ndarray, offset: np.ndarray, params: PreferenceParams
+def _newton(
+    kernel: np.ndarray, y: np.ndarray, offset: np.ndarray, params: PreferenceParams
 ) -> tuple[float, np.ndarray]:
-    b, w = theta[0], theta[1:]
-    margin = y * (b + offset + x @ w)
-    loss = np.logaddexp(0.0, -margin).sum() + 0.5 * params.l2 * w @ w
-    loss += 0.5 * params.l2_intercept * b * b
-    slope = -y / (1.0 + np.exp(margin))  # d loss / d logit
-    grad = np.concatenate(([slope.sum() + params.l2_intercept * b], x.T @ slope + params.l2 * w))
-    return float(loss), grad
+    """Minimise the L2-penalised log-loss in the span of the voted vectors (w = Xᵀa, so
+    x·w = K a): as many unknowns as votes, not as words; Newton converges in a few steps.
+
+    loss = Σ log(1 + exp(-y (b + offset + K a))) + l2/2 aᵀK a + l2_intercept/2 b²
+    """
+    n = len(y)
+    b, a = 0.0, np.zeros(n)
+    target = (y + 1.0) / 2.0
+    jitter = 1e-9 * np.eye(n)  # K is singular when two votes have the same text
+    for _ in range(params.max_iterations):
+        p = 1.0 / (1.0 + np.exp(-(b + offset + kernel @ a)))
+        d = p * (1.0 - p)
+        residual = p - target + params.l2 * a
+        grad = np.concatenate(([(p - target).sum() + params.l2_intercept * b], kernel @ residual))
+        hessian = np.empty((n + 1, n + 1))
+        kd = kernel * d  # K D (columns scaled)
+        hessian[0, 0] = d.sum() + params.l2_intercept
+        hessian[0, 1:] = hessian[1:, 0] = kernel @ d
+        hessian[1:, 1:] = kd @ kernel + params.l2 * kernel + jitter
+        step = np.linalg.lstsq(hessian, grad, rcond=None)[0]
+        b, a = b - step[0], a - step[1:]
+        if np.abs(step).max() < 1e-6:
+            break
+    return b, a
 
 
-def fit(
-    votes: Sequence[Vote], pool: Sequence[Terms], params: PreferenceParams = DEFAULT_PARAMS
-) -> Preference | None:
+def _dot(u: dict[str, float], v: dict[str, float]) -> float:
+    if len(u) > len(v):
+        u, v = v, u
+    return sum(u[k] * v[k] for k in u.keys() & v.keys())
+
+
+def _kernel(votes: Sequence[Vote]) -> np.ndarray:
+    vectors = [v.terms.vector for v in votes]
+    kernel = np.empty((len(votes), len(votes)))
+    for i, u in enumerate(vectors):
+        for j in range(i, len(vectors)):
+            kernel[i, j] = kernel[j, i] = _dot(u, vectors[j])
+    return kernel
+
+
+def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Preference | None:
     """The adjustment for these votes; None without votes (the ranking stays the journal's)."""
     if not votes:
         return None
-    idf = smooth_idf([*pool, *(v.terms for v in votes)])
-    vocab = {stem: i for i, stem in enumerate(sorted({s for v in votes for s in v.terms.counts}))}
-    idf_vector = np.array([idf[s] for s in vocab])
-    x = _vectors([v.terms for v in votes], vocab, idf_vector)
     y = np.array([float(v.value) for v in votes])
     offset = np.log([max(v.probability, PROBABILITY_FLOOR) for v in votes])
-    result = minimize(
-        _loss, np.zeros(len(vocab) + 1), args=(x, y, offset, params), jac=True,
-        method="L-BFGS-B", options={"maxiter": params.max_iterations},
-    )  # fmt: skip
-    weights = dict(zip(vocab, result.x[1:].tolist(), strict=True))
-    liked = frozenset(s for v in votes if v.value > 0 for s in v.terms.counts)
-    disliked = frozenset(s for v in votes if v.value < 0 for s in v.terms.counts)
-    return Preference(weights, idf, liked, disliked, params)
+    _, a = _newton(_kernel(votes), y, offset, params)
+    weights: dict[str, float] = {}
+    for coefficient, vote in zip(a.tolist(), votes, strict=True):  # w = Xᵀa
+        for stem, value in vote.terms.vector.items():
+            weights[stem] = weights.get(stem, 0.0) + coefficient * value
+    liked = frozenset(s for v in votes if v.value > 0 for s in v.terms.vector)
+    disliked = frozenset(s for v in votes if v.value < 0 for s in v.terms.vector)
+    return Preference(weights, liked, disliked, params)
 
 
 def rank_score(probability: float, adjustment: float) -> float:

@@ -73,15 +73,18 @@ def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
         probability[preprint_id] = sent_with
     wanted = [pid for pid, total in net.items() if total != 0]
     texts = {
-        row.id: (row.title, row.abstract or "")
+        row.id: (row.title, row.abstract or "", (row.categories or [""])[0])
         for row in session.execute(
-            select(PreprintRow.id, PreprintRow.title, PreprintRow.abstract).where(
-                PreprintRow.id.in_(wanted)
-            )
+            select(
+                PreprintRow.id, PreprintRow.title, PreprintRow.abstract, PreprintRow.categories
+            ).where(PreprintRow.id.in_(wanted))
         )
     }
     return [
-        VotedPreprint(pid, 1 if net[pid] > 0 else -1, *texts[pid], probability[pid])
+        VotedPreprint(
+            pid, 1 if net[pid] > 0 else -1, texts[pid][0], texts[pid][1], probability[pid],
+            texts[pid][2],
+        )  # fmt: skip
         for pid in wanted
         if pid in texts
     ]
