@@ -61,7 +61,8 @@ def select_with_feedback(
     preference = fit_preference(votes, candidates, params)
     if preference is None:
         return baseline, {}
-    adjustments = {c.preprint_id: preference.adjustment(_text(c, params)) for c in by_probability}
+    found = preference.adjustments([_text(c, params) for c in by_probability])
+    adjustments = dict(zip((c.preprint_id for c in by_probability), found.tolist(), strict=True))
     ordered = sorted(
         by_probability,
         key=lambda c: model.rank_score(c.probability, adjustments[c.preprint_id]),

@@ -20,9 +20,10 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
@@ -34,7 +35,7 @@ class PreferenceParams:
     # share of a preprint's (unit-length) vector given to its subject category; the rest is
     # its words, so two preprints of one category are at least this similar
     category_share: float = 0.3
-    l2: float = 0.5  # ridge on term weights (per unit-length preprint vector)
+    l2: float = 0.1  # ridge on term weights (per unit-length preprint vector)
     l2_intercept: float = 1.0
     # an entry counts as moved by feedback only when its adjustment is at least this (nats)
     marker_nats: float = 0.25
@@ -58,6 +59,7 @@ PROBABILITY_FLOOR = 1e-6  # log(0) has no rank
 
 
 CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
+HASH_MASK = (1 << 24) - 1
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Terms:
 
     vector: dict[str, float]
     words: dict[str, str] = field(default_factory=dict)
+    # the same vector as a sparse row: sorted hashed columns and their values
+    columns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 @lru_cache(maxsize=50_000)
@@ -87,7 +92,28 @@ def terms(text: str, category: str = "", params: PreferenceParams = DEFAULT_PARA
     vector = {stem: v * scale for stem, v in weights.items()}
     if category:
         vector[CATEGORY + category.casefold()] = math.sqrt(share)
-    return Terms(vector, words)
+    by_column = sorted((hash(stem) & HASH_MASK, v) for stem, v in vector.items())
+    columns = np.array([c for c, _ in by_column], dtype=np.int64)
+    return Terms(vector, words, columns, np.array([v for _, v in by_column]))
+
+
+def rows(*groups: Sequence[Terms]) -> list[sp.csr_matrix]:
+    """Each group of vectors as a sparse matrix, all over one compact set of columns (the
+    hashed stems they contain; collisions at 2^24 are too rare to matter for a nudge)."""
+    docs = [d for group in groups for d in group]
+    columns = np.concatenate([d.columns for d in docs]) if docs else np.zeros(0, np.int64)
+    values = np.concatenate([d.values for d in docs]) if docs else np.zeros(0)
+    unique, compact = np.unique(columns, return_inverse=True)
+    indptr = np.concatenate(([0], np.cumsum([len(d.columns) for d in docs])))
+    matrices, start = [], 0
+    for group in groups:
+        begin, end = indptr[start], indptr[start + len(group)]
+        matrices.append(sp.csr_matrix(
+            (values[begin:end], compact[begin:end], indptr[start : start + len(group) + 1] - begin),
+            shape=(len(group), len(unique)),
+        ))  # fmt: skip
+        start += len(group)
+    return matrices
 
 
 @dataclass(frozen=True)
@@ -101,24 +127,40 @@ class Vote:
 
 @dataclass(frozen=True)
 class Preference:
-    """The fitted adjustment: a weight per coordinate of the voted preprints' vectors."""
+    """The fitted adjustment, w = Xᵀa: the voted preprints' rows and their coefficients."""
 
-    weights: dict[str, float]
-    liked: frozenset[str]  # stems of preprints voted 👍 (for "why")
-    disliked: frozenset[str]
+    coefficients: np.ndarray
+    votes: tuple[Vote, ...]
     params: PreferenceParams = DEFAULT_PARAMS
 
+    def adjustments(self, docs: Sequence[Terms]) -> np.ndarray:
+        """w · x for each preprint, in one sparse product."""
+        if not docs:
+            return np.zeros(0)
+        candidates, voted = rows(docs, [v.terms for v in self.votes])
+        return np.asarray((candidates @ voted.T) @ self.coefficients).ravel()
+
     def adjustment(self, doc: Terms) -> float:
-        """w · x for one preprint."""
-        return _dot(doc.vector, self.weights)
+        return float(self.adjustments([doc])[0])
+
+    @cached_property
+    def _weights(self) -> dict[int, dict[str, float]]:
+        """Per direction, the weight each stem gets from the preprints voted that way."""
+        weights: dict[int, dict[str, float]] = {1: {}, -1: {}}
+        for coefficient, vote in zip(self.coefficients.tolist(), self.votes, strict=True):
+            side = weights[vote.value]
+            for stem, value in vote.terms.vector.items():
+                side[stem] = side.get(stem, 0.0) + coefficient * value
+        return weights
 
     def shared_terms(self, doc: Terms, direction: int) -> list[str]:
         """The words that moved `doc` in `direction` most, shared with preprints voted so."""
-        pool = self.liked if direction > 0 else self.disliked
+        side = self._weights[direction]
         pushes = [
-            (v * self.weights.get(s, 0.0) * direction, s)
-            for s, v in doc.vector.items()
-            if s in pool and not s.startswith(CATEGORY)
+            (value * side[stem] * direction, stem)
+            for stem in doc.vector.keys() & side.keys()
+            if not stem.startswith(CATEGORY)
+            for value in (doc.vector[stem],)
         ]
         best = sorted((p for p in pushes if p[0] > 0), reverse=True)[: self.params.why_terms]
         return [doc.words.get(s, s) for _, s in best]
@@ -135,7 +177,7 @@ def _newton(
     n = len(y)
     b, a = 0.0, np.zeros(n)
     target = (y + 1.0) / 2.0
-    jitter = 1e-9 * np.eye(n)  # K is singular when two votes have the same text
+    jitter = 1e-8 * np.eye(n)  # K is singular when two votes have the same text
     for _ in range(params.max_iterations):
         p = 1.0 / (1.0 + np.exp(-(b + offset + kernel @ a)))
         d = p * (1.0 - p)
@@ -146,26 +188,14 @@ def _newton(
         hessian[0, 0] = d.sum() + params.l2_intercept
         hessian[0, 1:] = hessian[1:, 0] = kernel @ d
         hessian[1:, 1:] = kd @ kernel + params.l2 * kernel + jitter
-        step = np.linalg.lstsq(hessian, grad, rcond=None)[0]
+        try:
+            step = np.linalg.solve(hessian, grad)
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(hessian, grad, rcond=None)[0]
         b, a = b - step[0], a - step[1:]
         if np.abs(step).max() < 1e-6:
             break
     return b, a
-
-
-def _dot(u: dict[str, float], v: dict[str, float]) -> float:
-    if len(u) > len(v):
-        u, v = v, u
-    return sum(u[k] * v[k] for k in u.keys() & v.keys())
-
-
-def _kernel(votes: Sequence[Vote]) -> np.ndarray:
-    vectors = [v.terms.vector for v in votes]
-    kernel = np.empty((len(votes), len(votes)))
-    for i, u in enumerate(vectors):
-        for j in range(i, len(vectors)):
-            kernel[i, j] = kernel[j, i] = _dot(u, vectors[j])
-    return kernel
 
 
 def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Preference | None:
@@ -174,14 +204,9 @@ def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Pre
         return None
     y = np.array([float(v.value) for v in votes])
     offset = np.log([max(v.probability, PROBABILITY_FLOOR) for v in votes])
-    _, a = _newton(_kernel(votes), y, offset, params)
-    weights: dict[str, float] = {}
-    for coefficient, vote in zip(a.tolist(), votes, strict=True):  # w = Xᵀa
-        for stem, value in vote.terms.vector.items():
-            weights[stem] = weights.get(stem, 0.0) + coefficient * value
-    liked = frozenset(s for v in votes if v.value > 0 for s in v.terms.vector)
-    disliked = frozenset(s for v in votes if v.value < 0 for s in v.terms.vector)
-    return Preference(weights, liked, disliked, params)
+    [voted] = rows([v.terms for v in votes])
+    _, a = _newton((voted @ voted.T).toarray(), y, offset, params)
+    return Preference(a, tuple(votes), params)
 
 
 def rank_score(probability: float, adjustment: float) -> float:

@@ -82,9 +82,13 @@ def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
     }
     return [
         VotedPreprint(
-            pid, 1 if net[pid] > 0 else -1, texts[pid][0], texts[pid][1], probability[pid],
+            pid,
+            1 if net[pid] > 0 else -1,
+            texts[pid][0],
+            texts[pid][1],
+            probability[pid],
             texts[pid][2],
-        )  # fmt: skip
+        )
         for pid in wanted
         if pid in texts
     ]
