@@ -113,3 +113,15 @@ def test_show_abstract_says_why_the_preprint_was_sent(h: Harness) -> None:
     shown = json.dumps(h.answer("why"), ensure_ascii=False)
     assert "Why this preprint:* Matches Nucleic Acids Research at" in shown
     assert "moved up by your feedback: shares" in shown and "structure" in shown
+
+
+def test_a_vote_on_a_stopped_subscriptions_digest_says_so_and_stores_nothing(h: Harness) -> None:
+    record = _subscribe(h)
+    message = _post(h, _digest(h, record))
+    subscribing.unsubscribe(h.store, record.id, datetime.now(UTC))
+    _click(h, message, "rxradar_vote_relevant", 1, "late")
+    assert "subscription was stopped" in json.dumps(h.answer("late"))
+    with h.store.session() as session:
+        from bot.store import feedback as votes_store
+
+        assert votes_store.voted(session, record.id) == []

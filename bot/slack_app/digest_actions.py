@@ -95,7 +95,13 @@ def vote(
         return NOT_YOURS
     score = 1 if action.get("action_id") == ACTION_VOTE_RELEVANT else -1
     preprint = str(value.get("preprint") or "")
-    subscribing.record_vote(deps.store, record.id, preprint, caller.user_id, score, deps.now())
+    try:
+        subscribing.record_vote(deps.store, record.id, preprint, caller.user_id, score, deps.now())
+    except subscribing.SubscribeError:
+        return message(
+            "This digest's subscription was stopped (or the preprint removed), so there is "
+            f"nothing to vote for. Subscribe again with `{deps.command} subscribe JOURNAL`."
+        )
     original = body.get("message") or {}
     blocks = with_vote(
         original.get("blocks") or [], action.get("block_id") or "", caller.user_id, score
