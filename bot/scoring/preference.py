@@ -34,7 +34,7 @@ class PreferenceParams:
     stem_chars: int = 6  # words cut to their first 6 letters: a cheap stemmer
     # share of a preprint's (unit-length) vector given to its subject category; the rest is
     # its words, so two preprints of one category are at least this similar
-    category_share: float = 0.3
+    category_share: float = 0.5
     l2: float = 0.1  # ridge on term weights (per unit-length preprint vector)
     l2_intercept: float = 1.0
     # an entry counts as moved by feedback only when its adjustment is at least this (nats)
