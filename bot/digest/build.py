@@ -114,9 +114,10 @@ def _select(
     start: datetime,
     end: datetime,
 ) -> list[tuple[Candidate, bool]]:
-    """In the given order (best first), at most `rules.top` per followed profile (one rule for every digest: a
-    journal is never crowded out by another); a preprint matching several followed
-    profiles appears once, under its best match that passes the cut and has room."""
+    """In the given order (best first), at most `rules.top` per followed profile (one rule
+    for every digest: a journal is never crowded out by another); a preprint matching
+    several followed profiles appears once, under its best match that passes the cut and
+    has room."""
     chosen: list[tuple[Candidate, bool]] = []
     seen: set[str] = set()
     per_profile: dict[int, int] = dict.fromkeys(profiles, 0)

@@ -9,7 +9,7 @@ Filters, cuts and history apply unchanged, and the probability shown stays the j
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from operator import attrgetter
 
@@ -103,7 +103,7 @@ def _moved(
     return 0
 
 
-def marked(entry: Entry, marks: dict[str, Mark]) -> Entry:
+def marked(entry: Entry, marks: Mapping[str, Mark]) -> Entry:
     mark = marks.get(entry.preprint_id)
     if mark is None:
         return entry
