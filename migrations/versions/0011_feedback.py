@@ -6,14 +6,14 @@
 - used_vote_tokens: an email vote link counts once, so a replayed link changes nothing.
 
 Revision ID: 0011_feedback
-Revises: 0010_outcomes
+Revises: 0008_delivery_trust
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0011_feedback'
-down_revision = '0010_outcomes'
+down_revision = '0008_delivery_trust'
 branch_labels = None
 depends_on = None
 
