@@ -26,7 +26,7 @@ from bot.records.target import Target
 from bot.store import Store
 from bot.store import feedback as feedback_store
 from bot.store import subscriptions as subs
-from bot.store.profiles import Suggestions, find_profile
+from bot.store.profiles import EVERY_TEAM, Suggestions, find_profile
 from bot.store.scores import find_preprint
 from bot.store.signups import PENDING, WEB_OWNER, recent_web_signups
 from bot.store.subscriptions import FollowedProfile, LastDigest, SubscriptionRecord
@@ -58,13 +58,14 @@ class VoteResult:
 
 
 def resolve_profiles(
-    store: Store, journals: Sequence[str], profiles: Sequence[str] = ()
-) -> list[FollowedProfile]:
-    """Look up every name; unknown names fail with 'did you mean' suggestions."""
+    store: Store, journals: Sequence[str], profiles: Sequence[str] = (),
+    team: str | None = EVERY_TEAM,
+) -> list[FollowedProfile]:  # fmt: skip
+    """Look up every name `team` may follow; unknown names fail with 'did you mean'."""
     found: list[FollowedProfile] = []
     problems: list[str] = []
     for name in [*journals, *profiles]:
-        match = find_profile(store, name)
+        match = find_profile(store, name, team)
         if isinstance(match, Suggestions):
             problems.append(match.message())
         else:
@@ -86,9 +87,11 @@ def subscribe(
     rules: DigestRules | None = None,
     owner: str = "cli",
     confirmed: bool = True,
+    team: str | None = EVERY_TEAM,
 ) -> SubscriptionRecord:
-    """Follow journals/profiles; an identical active subscription is updated, not doubled."""
-    followed = resolve_profiles(store, journals, profiles)
+    """Follow journals/profiles (those `team` may see); an identical active subscription
+    is updated, not doubled."""
+    followed = resolve_profiles(store, journals, profiles, team)
     ids = sorted({p.id for p in followed})
     with store.session() as session:
         subscriber = subs.ensure_subscriber(session, target, confirmed)
@@ -119,6 +122,7 @@ def subscribe_for_someone(
     requester: str,
     owner: str,
     rules: DigestRules | None = None,
+    team: str | None = EVERY_TEAM,
 ) -> SubscriptionRecord:
     """A target given by someone other than its owner (an email address typed in Slack).
 
@@ -127,8 +131,9 @@ def subscribe_for_someone(
     """
     needs_consent = spec(target.kind).confirm_first
     record = subscribe(
-        store, target, journals, now, rules=rules, owner=owner, confirmed=not needs_consent
-    )
+        store, target, journals, now, rules=rules, owner=owner, confirmed=not needs_consent,
+        team=team,
+    )  # fmt: skip
     if not needs_consent:
         return record
     with store.session() as session:
@@ -357,7 +362,7 @@ def next_digest(
 ) -> datetime | None:
     """When the next digest goes out: a claimed digest still waiting (its retry, or now while
     it is being built or sent), else the current slot if still unsent, else the next one."""
-    if not record.sendable:
+    if not record.sendable or record.rules.instant:
         return None
     if last is not None and last.waiting:
         return max(last.retry_at or now, now)

@@ -84,6 +84,8 @@ def test_subscriptions_list_json_has_the_pinned_shape(env: dict[str, str], journ
         "servers",
         "categories",
         "lookback_days",
+        "max_per_day",
+        "quiet",
         "active",
         "paused",
         "paused_reason",

@@ -275,9 +275,14 @@ def create_command(
     name: str = typer.Argument(..., help="The custom profile's name, e.g. 'Smith lab'."),
     from_file: Path = typer.Option(None, "--from-file", help="BibTeX, RIS, JSONL or CSV."),
     doi: list[str] = typer.Option(None, "--doi", help="A preprint DOI in the database (repeat)."),
+    team: str = typer.Option(
+        None, "--team", metavar="ID", help="Only this Slack workspace (T…) may see it."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Define your own "journal" from a set of papers; it is scored on the same scale."""
+    """Define your own "journal" from a set of papers; it is scored on the same scale.
+
+    Without --team the profile is global: every workspace can see and follow it."""
     if not from_file and not doi:
         fail("give the papers: --from-file FILE and/or --doi DOI (repeatable)")
     try:
@@ -285,7 +290,10 @@ def create_command(
             papers: list[Paper] = _papers_for_dois(store, list(doi or []))
             if from_file:
                 papers.extend(read_papers(from_file))
-            report = import_papers(store, papers, source="custom", custom_profile=name)
+            report = import_papers(
+                store, papers, source="custom", custom_profile=name, team=team or None,
+                created_by="cli",
+            )  # fmt: skip
             _score_custom(store)
     except PaperFileError as exc:
         fail(f"{exc}. Nothing was created.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
-from bot.records.rules import WEEKDAYS, Cadence, zone
+from bot.records.rules import INSTANT, WEEKDAYS, Cadence, zone
 
 
 @dataclass(frozen=True)
@@ -57,5 +57,7 @@ def due_slot(cadence: Cadence, created_at: datetime, now: datetime) -> Slot | No
     The first digest is the first slot after the subscription was created; a digest is
     due from its slot until the next slot, so any run in between may send it (once).
     """
+    if cadence.kind == INSTANT:
+        return None  # alerts are sent as preprints are scored (`bot.delivery.alerts`)
     slot = slot_at_or_before(cadence, now)
     return slot if slot.at > created_at else None

@@ -17,12 +17,16 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-CADENCES = ("daily", "weekly")
+CADENCES = ("daily", "weekly", "instant")
+INSTANT = "instant"  # one alert per new preprint past the threshold, as soon as it is scored
 TOP_RANGE = (1, 100)
+MAX_PER_DAY_RANGE = (1, 100)  # instant alerts per subscription and local day
+DEFAULT_MAX_PER_DAY = 5
 LOOKBACK_RANGE = (1, 365)
 LIST_FIELDS = ("keywords", "exclude", "servers", "categories")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$")
+_QUIET = re.compile(r"^\s*(\d{1,2}:\d{2})\s*[-–]\s*(\d{1,2}:\d{2})\s*$")
 
 
 class RulesError(ValueError):
@@ -58,6 +62,8 @@ class Cadence:
 
     def describe(self) -> str:
         """`weekly on Mon at 08:00 (Europe/London)`."""
+        if self.kind == INSTANT:
+            return f"instant alerts ({self.tz})"
         when = f"daily at {self.time}" if self.kind == "daily" else (
             f"weekly on {self.day.capitalize()} at {self.time}"
         )  # fmt: skip
@@ -77,6 +83,8 @@ class DigestRules:
     servers: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     lookback_days: int = 7  # how far back the first digest reaches
+    max_per_day: int = DEFAULT_MAX_PER_DAY  # instant: alerts a local day, the rest rolled up
+    quiet: str | None = None  # instant: "22:00-07:00" local, alerts held until it ends
 
     def __post_init__(self) -> None:
         if self.top is not None:
@@ -86,15 +94,46 @@ class DigestRules:
         if self.min_probability is not None and not 0 < self.min_probability < 1:
             raise RulesError(_PROBABILITY_HINT.format(value=f"{self.min_probability:g}"))
         _check_range("lookback days", self.lookback_days, *LOOKBACK_RANGE)
+        _check_range("max per day", self.max_per_day, *MAX_PER_DAY_RANGE)
+        if self.quiet is not None:
+            parse_quiet(self.quiet)
+        if self.instant and self.min_percentile is None and self.min_probability is None:
+            raise RulesError(
+                "instant alerts need a threshold: add e.g. `min 30%` (a 30% match) or "
+                "`top 0.5%` (the best 0.5% of preprints), or both"
+            )
+
+    @property
+    def instant(self) -> bool:
+        return self.cadence.kind == INSTANT
+
+    @property
+    def quiet_hours(self) -> tuple[str, str] | None:
+        """(start, end) local times of the quiet hours, if any."""
+        return parse_quiet(self.quiet) if self.quiet else None
 
     def describe(self) -> str:
         """`weekly on Mon at 08:00 (UTC), top 10, only the top 1%`."""
+        if self.instant:
+            return self._describe_instant()
         cut = [f"top {self.top}"] if self.top is not None else []
         if self.min_percentile is not None:
             cut.append(f"only the top {100 - self.min_percentile:g}%")
         if self.min_probability is not None:
             cut.append(f"at least {self.min_probability * 100:g}% match")
         return f"{self.cadence.describe()}, {', '.join(cut) or 'everything'}"
+
+    def _describe_instant(self) -> str:
+        """`instant alerts (UTC) at least 30% match, at most 5 a day, quiet 22:00–07:00`."""
+        cut = []
+        if self.min_probability is not None:
+            cut.append(f"at least {self.min_probability * 100:g}% match")
+        if self.min_percentile is not None:
+            cut.append(f"only the top {100 - self.min_percentile:g}%")
+        cut.append(f"at most {self.max_per_day} a day")
+        if self.quiet_hours:
+            cut.append("quiet {}–{}".format(*self.quiet_hours))
+        return f"{self.cadence.describe()}, {', '.join(cut)}"
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -165,6 +204,23 @@ def _zones_by_lower_name() -> dict[str, str]:
     return {name.lower(): name for name in zoneinfo.available_timezones()}
 
 
+def parse_quiet(text: str) -> tuple[str, str]:
+    """'22:00-7:00' -> ('22:00', '07:00'): quiet hours, local time, may span midnight."""
+    match = _QUIET.match(text)
+    if not match:
+        raise RulesError(f"quiet hours {text!r}: write START-END in 24-hour time, e.g. 22:00-07:00")
+    start, end = parse_time(match.group(1)), parse_time(match.group(2))
+    if start == end:
+        raise RulesError(f"quiet hours {text!r} start and end at the same time: give a span")
+    return start, end
+
+
+def _quiet(text: str) -> str | None:
+    if text.strip().lower() in {"", "none", "off"}:
+        return None
+    return "{}-{}".format(*parse_quiet(text))
+
+
 def _whole(name: str, text: str) -> int:
     value = text.strip()
     if not value.isdigit():
@@ -195,6 +251,8 @@ _SCALAR_PARSERS: dict[str, Any] = {
     "lookback_days": lambda text: _whole("lookback days", text),
     "min_percentile": lambda text: _share(text, _PERCENTILE_HINT, 1.0),
     "min_probability": lambda text: _share(text, _PROBABILITY_HINT, 100.0),
+    "max_per_day": lambda text: _whole("max per day", text),
+    "quiet": _quiet,
 }
 
 
@@ -204,7 +262,7 @@ def parse_rules(
     """The rules `base` (the defaults) with the settings in `given` applied.
 
     Keys are `cadence` (daily|weekly), `day`, `time`, `tz`, `top`, `min_percentile`,
-    `min_probability`, `lookback_days` (text) and the filter lists `keywords`, `exclude`,
+    `min_probability`, `lookback_days`, `max_per_day`, `quiet` (text) and the filter lists `keywords`, `exclude`,
     `servers`, `categories`. A weekday given without a cadence means weekly.
     """
     rules = base or DigestRules()

@@ -69,9 +69,12 @@ class Caller:
     user_id: str
 
 
-def resolve(deps: Deps, name: str, rewrite: Callable[[str], str]) -> ProfileSummary | Reply:
-    """The profile called `name`, or a "did you mean" reply whose buttons rerun the command."""
-    found = find_profile(deps.store, name)
+def resolve(
+    deps: Deps, name: str, rewrite: Callable[[str], str], team: str
+) -> ProfileSummary | Reply:
+    """The profile called `name` that workspace `team` may see, or a "did you mean" reply
+    whose buttons rerun the command."""
+    found = find_profile(deps.store, name, team or None)
     if isinstance(found, ProfileSummary):
         return found
     return did_you_mean(deps, found, rewrite)
@@ -91,9 +94,9 @@ def answer_help(deps: Deps, command: c.Help) -> Reply:
     return help_reply(deps.command, command.topic)
 
 
-def answer_journals(deps: Deps, command: c.Journals) -> Reply:
+def answer_journals(deps: Deps, command: c.Journals, team: str) -> Reply:
     with deps.store.session() as session:
-        hits = search_profiles(session, command.query, limit=JOURNALS_LIMIT)
+        hits = search_profiles(session, command.query, limit=JOURNALS_LIMIT, team=team or None)
         scored = profiles_in_model(session)
     items = tuple(
         Listed(
@@ -117,8 +120,8 @@ def _journal_details(journal: ProfileSummary, in_model: bool) -> str:
     return papers if in_model else f"{papers} · not in the model yet (no digests until retrained)"
 
 
-def answer_top(deps: Deps, command: c.Top) -> Reply:
-    found = resolve(deps, command.journal, lambda name: c.to_text(c.Top(name, command.days)))
+def answer_top(deps: Deps, command: c.Top, team: str) -> Reply:
+    found = resolve(deps, command.journal, lambda name: c.to_text(c.Top(name, command.days)), team)
     if isinstance(found, Reply):
         return found
     since = (deps.now() - timedelta(days=command.days)).date()
@@ -184,9 +187,9 @@ def numbers_text(numbers: Shown) -> str:
     return " · ".join(part for part in parts if part)
 
 
-def answer_link(deps: Deps, command: c.Link) -> Reply:
+def answer_link(deps: Deps, command: c.Link, team: str) -> Reply:
     """The private web page and feeds of a custom profile (only its asker sees the reply)."""
-    found = resolve(deps, command.profile, lambda name: c.to_text(c.Link(name)))
+    found = resolve(deps, command.profile, lambda name: c.to_text(c.Link(name)), team)
     if isinstance(found, Reply):
         return found
     try:

@@ -80,7 +80,7 @@ def cannot_post_here(client: WebClient, channel_id: str, command: str) -> str | 
 
 
 def resolve_all(
-    deps: Deps, names: Sequence[str], rewrite: c.Subscribe | c.Email
+    deps: Deps, names: Sequence[str], rewrite: c.Subscribe | c.Email, team: str
 ) -> list[ProfileSummary] | Reply:
     """Every name resolved, or the did-you-mean reply for the first unknown one."""
     found: list[ProfileSummary] = []
@@ -91,7 +91,7 @@ def resolve_all(
             journals[index] = choice
             return c.to_text(_with_journals(rewrite, tuple(journals)))
 
-        match = resolve(deps, name, corrected)
+        match = resolve(deps, name, corrected, team)
         if isinstance(match, Reply):
             return match
         found.append(match)
@@ -105,7 +105,7 @@ def _with_journals(command: c.Subscribe | c.Email, journals: tuple[str, ...]) ->
 
 
 def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: WebClient) -> Reply:
-    found = resolve_all(deps, command.journals, command)
+    found = resolve_all(deps, command.journals, command, caller.team_id)
     if isinstance(found, Reply):
         return found
     problem = cannot_post_here(client, caller.channel_id, deps.command)
@@ -117,7 +117,7 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
         return mrkdwn(escape(str(exc)))
     record = subscribing.subscribe(
         deps.store, channel_target(caller), [p.name for p in found], deps.now(),
-        rules=rules, owner=owner_of(caller), confirmed=True,
+        rules=rules, owner=owner_of(caller), confirmed=True, team=caller.team_id or None,
     )  # fmt: skip
     waiting = _waiting(deps, record)
     return mrkdwn(
@@ -202,7 +202,7 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
             "RXRADAR_SMTP_HOST (see the README). Until then, subscribe a channel with "
             f"`{deps.command} subscribe JOURNAL`."
         )
-    found = resolve_all(deps, command.journals, command)
+    found = resolve_all(deps, command.journals, command, caller.team_id)
     if isinstance(found, Reply):
         return found
     user = slack_user(client, caller.user_id)
@@ -213,7 +213,7 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
     record = subscribing.subscribe_for_someone(
         deps.store, deps.settings.links(), deps.registry, Target("email", command.address),
         [p.name for p in found], deps.now(), requester=f"{user.name} (via Slack)",
-        owner=owner_of(caller), rules=rules,
+        owner=owner_of(caller), rules=rules, team=caller.team_id or None,
     )  # fmt: skip
     if record.confirmed:
         return mrkdwn(

@@ -96,9 +96,9 @@ def dispatch(
     if isinstance(command, c.Help):
         return answer_help(deps, command)
     if isinstance(command, c.Journals):
-        return answer_journals(deps, command)
+        return answer_journals(deps, command, caller.team_id)
     if isinstance(command, c.Top):
-        return answer_top(deps, command)
+        return answer_top(deps, command, caller.team_id)
     if isinstance(command, c.Subscribe):
         return cs.answer_subscribe(deps, command, caller, client)
     if isinstance(command, c.Unsubscribe):
@@ -108,7 +108,7 @@ def dispatch(
     if isinstance(command, c.Email):
         return cs.answer_email(deps, command, caller, client)
     if isinstance(command, c.Link):
-        return answer_link(deps, command)
+        return answer_link(deps, command, caller.team_id)
     if isinstance(command, c.Outcomes):
         return answer_outcomes(deps, command, caller)
     if isinstance(command, c.FeedbackReset):

@@ -32,8 +32,8 @@ def _journal_note(found: list[JournalOutcomes]) -> str:
     )
 
 
-def _journal(deps: Deps, name: str) -> Reply:
-    found = resolve(deps, name, lambda other: c.to_text(c.Outcomes(other)))
+def _journal(deps: Deps, name: str, team: str) -> Reply:
+    found = resolve(deps, name, lambda other: c.to_text(c.Outcomes(other)), team)
     if isinstance(found, Reply):
         return found
     with deps.store.session() as session:
@@ -74,7 +74,7 @@ def _line(row: SubscriptionOutcomes) -> str:
 
 def answer_outcomes(deps: Deps, command: c.Outcomes, caller: Caller) -> Reply:
     if command.journal:
-        return _journal(deps, command.journal)
+        return _journal(deps, command.journal, caller.team_id)
     records = list_for_target(deps.store, channel_target(caller))
     if not records:
         return mrkdwn(

@@ -54,6 +54,9 @@ class Subscription(Base):
     time: Mapped[str] = mapped_column(String(5), default="08:00")
     tz: Mapped[str] = mapped_column(String(64), default="UTC")
     lookback_days: Mapped[int] = mapped_column(Integer, default=7)
+    # instant alerts: at most this many a local day, none during the quiet hours
+    max_per_day: Mapped[int] = mapped_column(Integer, default=5)
+    quiet: Mapped[str | None] = mapped_column(String(11))  # "22:00-07:00", local time
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # false once unsubscribed
     paused_reason: Mapped[str | None] = mapped_column(Text)  # set by permanent failures
     paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

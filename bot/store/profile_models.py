@@ -33,6 +33,10 @@ class Profile(Base):
     issns: Mapped[list[str]] = mapped_column(JSONType, default=list)
     publisher: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
+    # a custom profile made in a Slack workspace belongs to it: other workspaces cannot
+    # see, match against or follow it; None (journals, CLI-made profiles) is global
+    team: Mapped[str | None] = mapped_column(String(40), index=True)
+    created_by: Mapped[str | None] = mapped_column(String(100))  # Slack user id, or "cli"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, or_, select, true
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.records.names import abbreviates, clean_name, display_name, journal_key
 from bot.records.paper import Paper
@@ -25,6 +26,9 @@ from bot.store.db import Store
 from bot.store.profile_models import Profile, ProfileAlias, ProfilePaper
 
 CUSTOM_PREFIX = "custom:"
+# who is looking: a Slack team id sees journals, global profiles and its own; the operator
+# (CLI) sees every profile; None (the public web) sees only what is global
+EVERY_TEAM = "*"
 _INSERT_CHUNK = 1000
 
 
@@ -40,6 +44,8 @@ class ProfileSummary:
     kind: str
     issns: tuple[str, ...]
     n_papers: int
+    team: str | None = None  # the Slack workspace a custom profile belongs to (None: global)
+    created_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return plain(self, only=("id", "name", "kind", "issns", "n_papers"), strip_prefix="n_")
@@ -70,10 +76,31 @@ class ImportReport:
         return plain(self, strip_prefix="n_")
 
 
-def profile_key(name: str, kind: str = "journal") -> str:
-    """Journals share one key space; custom profiles get their own so names never clash."""
+def profile_key(name: str, kind: str = "journal", team: str | None = None) -> str:
+    """Journals share one key space; custom profiles get their own so names never clash,
+    and a workspace's profiles one per workspace (two teams may both have "My lab")."""
     key = journal_key(name)
-    return CUSTOM_PREFIX + key if kind == "custom" else key
+    if kind != "custom":
+        return key
+    return f"{CUSTOM_PREFIX}{team}:{key}" if team else CUSTOM_PREFIX + key
+
+
+def bare_key(key: str) -> str:
+    """The name part of a key: without `custom:` and a workspace's `TEAM:`."""
+    return key.removeprefix(CUSTOM_PREFIX).rpartition(":")[2]
+
+
+def visible(profile_team: str | None, team: str | None) -> bool:
+    """Whether a profile owned by `profile_team` (None: global) is visible to `team`."""
+    return team == EVERY_TEAM or profile_team is None or profile_team == team
+
+
+def _visible_clause(team: str | None) -> ColumnElement[bool]:
+    if team == EVERY_TEAM:
+        return true()
+    if team is None:
+        return Profile.team.is_(None)
+    return or_(Profile.team.is_(None), Profile.team == team)
 
 
 def text_hash(paper: Paper) -> str:
@@ -110,15 +137,21 @@ def upsert_profile(
     kind: str = "journal",
     issns: Sequence[str] = (),
     publisher: str | None = None,
+    team: str | None = None,
+    created_by: str | None = None,
 ) -> tuple[Profile, bool]:
-    """The profile for `name` (created when new), and whether it was created."""
-    key = profile_key(name, kind)
-    if not key.removeprefix(CUSTOM_PREFIX):
+    """The profile for `name` (created when new), and whether it was created.
+
+    A custom profile given a `team` belongs to that Slack workspace only."""
+    key = profile_key(name, kind, team if kind == "custom" else None)
+    if not bare_key(key):
         raise ProfileError(f"{name!r} is not a usable profile name; give it letters or digits")
     profile = lookup_profile(session, key)
     created = profile is None
     if profile is None:
-        profile = Profile(key=key, name=clean_name(name), kind=kind, issns=[])
+        owner = team if kind == "custom" else None
+        profile = Profile(key=key, name=clean_name(name), kind=kind, issns=[], team=owner,
+                          created_by=created_by)  # fmt: skip
         session.add(profile)
         session.flush()
     new_issns = [i.strip().upper() for i in issns if i.strip().upper() not in profile.issns]
@@ -190,6 +223,8 @@ def import_papers(
     *,
     source: str,
     custom_profile: str | None = None,
+    team: str | None = None,
+    created_by: str | None = None,
 ) -> ImportReport:
     """Add papers to their journals' profiles (or all to one custom profile) in one transaction.
 
@@ -198,7 +233,7 @@ def import_papers(
     with store.session() as session:
         importer = _Importer(session, source)
         if custom_profile:
-            importer.use_custom(custom_profile)
+            importer.use_custom(custom_profile, team, created_by)
         for paper in papers:
             importer.add(paper)
         if importer.custom is None and importer.n_read and importer.unlabelled == importer.n_read:
@@ -230,8 +265,10 @@ class _Importer:
         self.n_read = 0
         self.unlabelled = 0
 
-    def use_custom(self, name: str) -> None:
-        self.custom, created = upsert_profile(self.session, name, kind="custom")
+    def use_custom(self, name: str, team: str | None = None, created_by: str | None = None) -> None:
+        self.custom, created = upsert_profile(
+            self.session, name, kind="custom", team=team, created_by=created_by
+        )
         if created:
             self.created.add(self.custom.key)
 
@@ -280,10 +317,12 @@ def _summary(profile: Profile, count: int) -> ProfileSummary:
     return record_of(ProfileSummary, profile, n_papers=count)
 
 
-def list_profiles(session: Session, kind: str | None = None) -> list[ProfileSummary]:
-    """Every profile with its paper count, largest first."""
+def list_profiles(
+    session: Session, kind: str | None = None, team: str | None = EVERY_TEAM
+) -> list[ProfileSummary]:
+    """Every profile `team` may see with its paper count, largest first."""
     counts = paper_counts(session)
-    query = select(Profile)
+    query = select(Profile).where(_visible_clause(team))
     if kind:
         query = query.where(Profile.kind == kind)
     found = [_summary(p, counts.get(p.id, 0)) for p in session.scalars(query)]
@@ -330,21 +369,27 @@ def profile_papers(session: Session, profile_id: int) -> list[Paper]:
     return [paper_from_row(row) for row in session.scalars(query.order_by(ProfilePaper.id))]
 
 
-def _names_by_key(session: Session) -> dict[str, str]:
-    names = {p.key: p.name for p in session.scalars(select(Profile))}
+def _names_by_key(session: Session, team: str | None) -> dict[str, str]:
+    profiles = list(session.scalars(select(Profile).where(_visible_clause(team))))
+    names = {p.key: p.name for p in profiles}
+    ids = {p.id for p in profiles}
     for alias in session.scalars(select(ProfileAlias)):
-        names.setdefault(alias.key, alias.name)
+        if alias.profile_id in ids:
+            names.setdefault(alias.key, alias.name)
     return names
 
 
-def search_profiles(session: Session, query: str, limit: int = 20) -> list[ProfileSummary]:
-    """Profiles whose name contains every word of `query`, else the closest names."""
+def search_profiles(
+    session: Session, query: str, limit: int = 20, team: str | None = EVERY_TEAM
+) -> list[ProfileSummary]:
+    """Profiles `team` may see whose name contains every word of `query`, else the
+    closest names."""
     words = journal_key(query).split()
-    summaries = list_profiles(session)
-    hits = [s for s in summaries if all(w in s.key for w in words)]
+    summaries = list_profiles(session, team=team)
+    hits = [s for s in summaries if all(w in bare_key(s.key) for w in words)]
     if hits:
         return hits[:limit]
-    by_key = {s.key.removeprefix(CUSTOM_PREFIX): s for s in summaries}
+    by_key = {bare_key(s.key): s for s in summaries}
     close = difflib.get_close_matches(journal_key(query), list(by_key), n=limit, cutoff=0.6)
     return [by_key[k] for k in close]
 
@@ -353,26 +398,31 @@ def _abbreviated(session: Session, query: str, names: dict[str, str]) -> list[Pr
     """Profiles whose name or alias `query` abbreviates word by word (at most a few)."""
     found: dict[int, Profile] = {}
     for key in names:
-        if abbreviates(query, key.removeprefix(CUSTOM_PREFIX)):
+        if abbreviates(query, bare_key(key)):
             profile = lookup_profile(session, key)
             if profile is not None:
                 found[profile.id] = profile
     return sorted(found.values(), key=lambda p: p.name)[:5]
 
 
-def find_profile(store: Store, name: str) -> ProfileSummary | Suggestions:
-    """The profile called `name` (any spelling, alias, ISSN or custom name), else suggestions."""
+def find_profile(
+    store: Store, name: str, team: str | None = EVERY_TEAM
+) -> ProfileSummary | Suggestions:
+    """The profile called `name` (any spelling, alias, ISSN or custom name) that `team`
+    may see (its own workspace's profile first), else suggestions among those."""
     with store.session() as session:
-        profile = lookup_profile(session, journal_key(name))
+        own = team not in (None, EVERY_TEAM)
+        profile = lookup_profile(session, profile_key(name, "custom", team)) if own else None
+        profile = profile or lookup_profile(session, journal_key(name))
         profile = profile or lookup_profile(session, profile_key(name, "custom"))
         profile = profile or profile_by_issn(session, name)
-        if profile is not None:
+        if profile is not None and visible(profile.team, team):
             return profile_summary(session, profile.id) or _summary(profile, 0)
-        names = _names_by_key(session)
+        names = _names_by_key(session, team)
         short = _abbreviated(session, name, names)
         if len(short) == 1:  # "PLoS Comp Biol": one profile abbreviates so, take it
             return profile_summary(session, short[0].id) or _summary(short[0], 0)
-    pool = {key.removeprefix(CUSTOM_PREFIX): shown for key, shown in names.items()}
+    pool = {bare_key(key): shown for key, shown in names.items()}
     close = difflib.get_close_matches(journal_key(name), list(pool), n=5, cutoff=0.6)
     contains = [pool[k] for k in pool if journal_key(name) and journal_key(name) in k]
     ordered = [*(p.name for p in short), *(pool[k] for k in close), *contains[:5]]
