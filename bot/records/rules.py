@@ -261,9 +261,10 @@ def parse_rules(
 ) -> DigestRules:
     """The rules `base` (the defaults) with the settings in `given` applied.
 
-    Keys are `cadence` (daily|weekly), `day`, `time`, `tz`, `top`, `min_percentile`,
-    `min_probability`, `lookback_days`, `max_per_day`, `quiet` (text) and the filter lists `keywords`, `exclude`,
-    `servers`, `categories`. A weekday given without a cadence means weekly.
+    Keys are `cadence` (daily|weekly|instant), `day`, `time`, `tz`, `top`,
+    `min_percentile`, `min_probability`, `lookback_days`, `max_per_day`, `quiet` (text) and
+    the filter lists `keywords`, `exclude`, `servers`, `categories`. A weekday given
+    without a cadence means weekly.
     """
     rules = base or DigestRules()
     unknown = set(given) - {"cadence", *_CADENCE_PARSERS, *_SCALAR_PARSERS, *LIST_FIELDS}
