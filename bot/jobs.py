@@ -7,7 +7,7 @@ Every body takes (settings, store, now) and returns a dict of counts for the job
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
@@ -47,13 +47,24 @@ def poll_and_score(settings: Settings, store: Store, now: datetime) -> dict[str,
     report = poll_feeds(store, settings.http, settings.sources.poll_interval, now=now)
     failed = sum(1 for result in report.results if result.error)
     scored = score_after_poll(store, settings.model, report.changed_ids, today=now.date())
+    alerts = instant_alerts(settings, store, report.changed_ids, now) if scored.version else 0
     return {
         "feeds": len(report.results),
         "failed": failed,
         "changed": len(report.changed_ids),
         "scored": scored.n_scored,
         "model": scored.version or "none",
+        "alerts": alerts,
     }
+
+
+def instant_alerts(
+    settings: Settings, store: Store, preprint_ids: Collection[str], now: datetime
+) -> int:
+    """Instant subscriptions' alerts for what was just scored (see `bot.delivery.alerts`)."""
+    from bot.delivery.alerts import alert_after_scoring
+
+    return alert_after_scoring(settings, store, preprint_ids, now).alerts
 
 
 def send_due(

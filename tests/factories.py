@@ -152,3 +152,10 @@ def email_message(address: str = "ada@example.org") -> Message:
     """One digest addressed to `address`, as the email channel receives it."""
     body = DigestBody(small_digest(), DigestLinks("http://rxradar.test/unsubscribe/TOKEN"))
     return Message(Target("email", address), body, "<fixed.1@rxradar.test>")
+
+
+def journal_id(store: Store, name: str) -> int:
+    """The id of a journal made by `journal` (by its key)."""
+    with store.session() as session:
+        profile = session.query(Profile).filter(Profile.key == journal_key(name)).one()
+        return profile.id

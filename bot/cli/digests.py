@@ -16,6 +16,7 @@ from bot.channels.base import new_message_id
 from bot.channels.registry import SHOWS, live, parse_target
 from bot.channels.registry import dry_run as dry_run_channels
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
+from bot.delivery.alerts import Estimate, estimate
 from bot.delivery.preparing import load_digest
 from bot.delivery.results import DeliveryResult
 from bot.delivery.sending import digest_message, send_due
@@ -97,7 +98,12 @@ def subscribe_command(
     profile: list[str] = typer.Option(
         [], "--profile", metavar="NAME", help="Custom profile to follow."
     ),
-    cadence: str = typer.Option(None, "--cadence", metavar="weekly|daily", help="Default: weekly."),
+    cadence: str = typer.Option(
+        None,
+        "--cadence",
+        metavar="weekly|daily|instant",
+        help="Default: weekly. instant: an alert per new preprint past the threshold.",
+    ),
     day: str = typer.Option(
         None, "--day", metavar="DAY", help="Weekday of weekly digests (default mon)."
     ),
@@ -125,6 +131,12 @@ def subscribe_command(
     lookback: str = typer.Option(
         None, "--lookback-days", metavar="N", help="Window of the first digest (default 7)."
     ),
+    max_per_day: str = typer.Option(
+        None, "--max-per-day", metavar="N", help="instant: alerts a day (default 5)."
+    ),
+    quiet: str = typer.Option(
+        None, "--quiet", metavar="HH:MM-HH:MM", help="instant: quiet hours, local time."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the subscription as JSON."),
 ) -> None:
     """Subscribe an email address, Slack channel or webhook to journals' preprint digests."""
@@ -135,6 +147,7 @@ def subscribe_command(
             "min_percentile": min_percentile, "min_probability": min_probability,
             "keywords": keyword, "exclude": exclude, "servers": server,
             "categories": category, "lookback_days": lookback,
+            "max_per_day": max_per_day, "quiet": quiet,
         }
     )  # fmt: skip
     now = datetime.now(UTC)
@@ -145,17 +158,32 @@ def subscribe_command(
             fail(str(exc))
         row = next(r for r in describe(store, now) if r["id"] == record.id)
         waiting = not_in_model(store, record.profiles)
+        expected = _estimate(store, record, now)
     for gap in waiting:
         err_console.print(f"[yellow]note:[/] {escape(gap.sentence())}", highlight=False)
     if as_json:
-        print_json(row)  # the pinned shape of `subscriptions list`; the note is on stderr
+        if expected:
+            err_console.print(f"expect {expected.sentence()}", highlight=False)
+        print_json(row)  # the pinned shape of `subscriptions list`; the notes are on stderr
         return
+    upcoming = (
+        f"{expected.sentence()}" if expected
+        else f"next digest {row['next_digest']:%Y-%m-%d %H:%M} UTC"
+    )  # fmt: skip
     out_console.print(
         f"subscription {record.id}: {record.names} → {target.describe()}, "
-        f"{rules.describe()}; next digest {row['next_digest']:%Y-%m-%d %H:%M} UTC",
+        f"{rules.describe()}; {upcoming}",
         highlight=False,
         soft_wrap=True,
     )
+
+
+def _estimate(store: Store, record: subs.SubscriptionRecord, now: datetime) -> Estimate | None:
+    """For instant subscriptions: how many alerts the threshold gives over the window."""
+    if not record.rules.instant:
+        return None
+    days = settings().model.window_days
+    return estimate(store, [p.id for p in record.profiles], record.rules, now, days)
 
 
 def list_command(

@@ -30,10 +30,24 @@ TEST_NOTE = (
 
 def heading(digest: Digest) -> str:
     prefix = "[Test] " if digest.test else ""
+    if digest.is_alert:
+        return f"{prefix}New match for {journals_with_entries(digest)}"
+    if digest.is_rollup:
+        return f"{prefix}Today's other matches for {journals(digest)}"
     return f"{prefix}New preprints for {journals(digest)}"
 
 
+def journals_with_entries(digest: Digest) -> str:
+    """The profile an alert's preprint matched (its one section with an entry)."""
+    names = [section.name for section in digest.sections if section.entries]
+    return " and ".join(names) or journals(digest)
+
+
 def subject(digest: Digest) -> str:
+    if digest.is_alert and digest.entries:
+        entry = digest.entries[0]
+        title = entry.title if len(entry.title) <= 80 else entry.title[:79].rstrip() + "…"
+        return f"{heading(digest)} ({entry.probability_text}): {title}"
     return f"{heading(digest)}: {count(len(digest.entries), 'preprint')}"
 
 
@@ -50,6 +64,23 @@ def section_note(section: Section) -> str:
 
 
 def intro(digest: Digest) -> str:
+    text = _alert_intro(digest) if digest.is_alert else _intro(digest)
+    return f"{text} {digest.note}" if digest.note else text
+
+
+def _alert_intro(digest: Digest) -> str:
+    entry = digest.entries[0] if digest.entries else None
+    if entry is None:
+        return "No preprint in this alert."
+    numbers = ", ".join(t for t in (entry.probability_text + " match", entry.top_text,
+                                    entry.lift_text) if t)  # fmt: skip
+    return (
+        f"Just scored: a preprint that passes your alert threshold for "
+        f"{journals_with_entries(digest)} ({numbers})."
+    )
+
+
+def _intro(digest: Digest) -> str:
     head = (
         (f"{TEST_NOTE} " if digest.test else "")
         + f"{count(len(digest.entries), 'preprint')} from {window(digest)}, picked from "

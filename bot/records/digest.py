@@ -7,6 +7,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+# period keys of instant alerts: one per preprint (never twice), and the daily roll-up of
+# what was past a subscription's daily cap
+ALERT_PREFIX = "alert:"
+ROLLUP_PREFIX = "rollup:"
+
 
 @dataclass(frozen=True)
 class ProfileWindow:
@@ -103,6 +108,15 @@ class Digest:
     outcome_line: str | None = None
     outcome_links: tuple[tuple[str, str], ...] = ()
     test: bool = False  # sent on demand (`digest ID --send`), not the scheduled one
+    note: str = ""  # said after the intro (an alert's "last one today" notice)
+
+    @property
+    def is_alert(self) -> bool:
+        return self.period.startswith(ALERT_PREFIX)
+
+    @property
+    def is_rollup(self) -> bool:
+        return self.period.startswith(ROLLUP_PREFIX)
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -138,4 +152,5 @@ class Digest:
             outcome_line=data.get("outcome_line"),
             outcome_links=tuple((label, url) for label, url in data.get("outcome_links") or ()),
             test=bool(data.get("test", False)),
+            note=str(data.get("note") or ""),
         )

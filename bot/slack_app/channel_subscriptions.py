@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from bot import subscribing
 from bot.channels.registry import configured
 from bot.channels.slack import slack_target
+from bot.delivery.alerts import estimate
 from bot.matching.membership import not_in_model
 from bot.records.rules import DigestRules
 from bot.records.target import Target
@@ -120,8 +121,14 @@ def answer_subscribe(deps: Deps, command: c.Subscribe, caller: Caller, client: W
         rules=rules, owner=owner_of(caller), confirmed=True, team=caller.team_id or None,
     )  # fmt: skip
     waiting = _waiting(deps, record)
+    expected = ""
+    if record.rules.instant:
+        ids = [p.id for p in record.profiles]
+        days = deps.settings.model.window_days
+        guess = estimate(deps.store, ids, record.rules, deps.now(), days)
+        expected = f"Expect {escape(guess.sentence())}.\n"
     return mrkdwn(
-        f"Subscribed <#{caller.channel_id}> to {summary(record)}.{waiting}\n"
+        f"Subscribed <#{caller.channel_id}> to {summary(record)}.{waiting}\n{expected}"
         f"Change it by subscribing again with other options; stop it with "
         f"`{deps.command} unsubscribe {escape(record.profiles[0].name)}`."
     )

@@ -130,9 +130,11 @@ def candidates(
     start: datetime,
     end: datetime,
     limit: int | None = None,
+    preprint_ids: Collection[str] | None = None,
 ) -> list[Candidate]:
     """Scored preprints for the profiles, posted or updated within the window's dates,
-    best first (plain columns, not ORM objects: this is the hot query of every digest)."""
+    best first (plain columns, not ORM objects: this is the hot query of every digest);
+    only `preprint_ids` when given (instant alerts: what a poll just scored)."""
     first, last = start.date(), end.date()
     query = (
         select(
@@ -158,6 +160,8 @@ def candidates(
         .order_by(Score.probability.desc(), PreprintRow.id)
         .limit(limit)
     )
+    if preprint_ids is not None:
+        query = query.where(PreprintRow.id.in_(list(preprint_ids)))
     return [
         record_of(Candidate, row, preprint_id=row.id, abstract=row.abstract or "")
         for row in session.execute(query)
