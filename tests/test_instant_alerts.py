@@ -178,7 +178,7 @@ def test_option_words_for_instant_alerts() -> None:
 
 
 def test_instant_alerts_without_a_threshold_say_how_to_give_one() -> None:
-    with pytest.raises(ValueError, match="instant alerts need a threshold: add e.g. `min 30%`"):
+    with pytest.raises(ValueError, match=r"instant alerts need a threshold: add e\.g\. `min 30%`"):
         rules_from_words(["instant"])
 
 
@@ -206,6 +206,6 @@ def test_slack_subscribe_instant_explains_what_it_will_do(
     assert "*Nucleic Acids Research*: instant alerts (Europe/London), at least 30% match" in text
     # the seeded window: 0.523 a day ago and 0.9 sixty days ago pass, 0.12 does not
     assert (
-        "Expect fewer than one alert a week at this threshold, judging by the last 90 days (2 in all)"
-        in text
+        "Expect fewer than one alert a week at this threshold, judging by the last 90 days "
+        "(2 in all)" in text
     )
