@@ -69,6 +69,8 @@ class SourceSettings:
 
     biorxiv_api_url: str = "https://api.biorxiv.org"
     crossref_api_url: str = "https://api.crossref.org"
+    orcid_api_url: str = "https://pub.orcid.org/v3.0"  # the public ORCID API
+    arxiv_api_url: str = "https://export.arxiv.org/api"
     feeds: tuple[str, ...] = ("biorxiv:all", "medrxiv:all")  # added on first use
     poll_interval: timedelta = timedelta(minutes=30)
     harvest_days: int = 365  # how far back journal profiles are harvested
@@ -400,6 +402,8 @@ def load_settings(
             crossref_api_url=read.url("CROSSREF_API_URL", SourceSettings.crossref_api_url).rstrip(
                 "/"
             ),
+            orcid_api_url=read.url("ORCID_API_URL", SourceSettings.orcid_api_url).rstrip("/"),
+            arxiv_api_url=read.url("ARXIV_API_URL", SourceSettings.arxiv_api_url).rstrip("/"),
             feeds=feeds,
             poll_interval=read.duration("POLL_INTERVAL", SourceSettings.poll_interval),
             harvest_days=read.integer("HARVEST_DAYS", SourceSettings.harvest_days, minimum=1),

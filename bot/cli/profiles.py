@@ -15,6 +15,7 @@ from rich.table import Table
 from bot.cli import matching
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.cli.progress import progress_bar
+from bot.feeds.fetch import FetchError
 from bot.ingest.harvest import (
     HarvestCutOff,
     HarvestError,
@@ -22,8 +23,10 @@ from bot.ingest.harvest import (
     harvest_crossref,
     harvest_pubs,
 )
+from bot.ingest.profile_fill import FillReport, fill_profile, open_sources, orcid_works
 from bot.jobs import biorxiv_api, crossref_api
 from bot.profiles.files import PaperFileError, file_format, read_papers
+from bot.records.doi import orcid_from_text
 from bot.records.names import journal_key
 from bot.records.paper import Paper
 from bot.records.servers import BIORXIV_API_SERVERS
@@ -275,16 +278,24 @@ def create_command(
     name: str = typer.Argument(..., help="The custom profile's name, e.g. 'Smith lab'."),
     from_file: Path = typer.Option(None, "--from-file", help="BibTeX, RIS, JSONL or CSV."),
     doi: list[str] = typer.Option(None, "--doi", help="A preprint DOI in the database (repeat)."),
+    orcid: str = typer.Option(
+        None, "--orcid", metavar="ID", help="Add this researcher's works (public ORCID API)."
+    ),
     team: str = typer.Option(
         None, "--team", metavar="ID", help="Only this Slack workspace (T…) may see it."
     ),
+    restart: bool = typer.Option(False, "--restart", help="--orcid: start over, not resume."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Define your own "journal" from a set of papers; it is scored on the same scale.
 
     Without --team the profile is global: every workspace can see and follow it."""
-    if not from_file and not doi:
-        fail("give the papers: --from-file FILE and/or --doi DOI (repeatable)")
+    if not from_file and not doi and not orcid:
+        fail("give the papers: --from-file FILE, --doi DOI (repeatable) and/or --orcid ID")
+    checked = orcid_from_text(orcid) if orcid else None
+    if orcid and checked is None:
+        fail(f"--orcid {orcid!r} is not an ORCID iD: write 16 digits like 0000-0002-1825-0097")
+    filled = None
     try:
         with open_store() as store:
             papers: list[Paper] = _papers_for_dois(store, list(doi or []))
@@ -294,12 +305,46 @@ def create_command(
                 store, papers, source="custom", custom_profile=name, team=team or None,
                 created_by="cli",
             )  # fmt: skip
+            if checked:
+                filled = _fill_from_orcid(store, name, checked, team or None, restart)
             _score_custom(store)
     except PaperFileError as exc:
         fail(f"{exc}. Nothing was created.")
-    except ProfileError as exc:
+    except (ProfileError, FetchError) as exc:
         fail(str(exc))
-    _print_import(report, [], as_json)
+    if filled is None:
+        _print_import(report, [], as_json)
+        return
+    if as_json:
+        print_json({**report.to_json(), "orcid": filled.to_json()})
+    else:
+        _print_fill(filled)
+    shortfall = filled.shortfall()
+    if shortfall:
+        err_console.print(shortfall + ".", highlight=False, soft_wrap=True)
+
+
+def _fill_from_orcid(
+    store: Store, name: str, checked: str, team: str | None, restart: bool
+) -> FillReport:
+    with open_sources(settings()) as sources:
+        works = orcid_works(sources, checked)
+        with progress_bar(f"ORCID {checked}: {len(works)} works") as advance:
+            return fill_profile(store, sources, name, works, source=f"orcid:{checked}",
+                                team=team, created_by="cli", progress=advance,
+                                restart=restart)  # fmt: skip
+
+
+def _print_fill(report: FillReport) -> None:
+    resumed = f" (resumed at work {report.resumed_from + 1})" if report.resumed_from else ""
+    out_console.print(
+        f"{report.profile}: {report.n_works} works{resumed}, {report.n_added} added, "
+        f"{report.n_duplicates} already there, {len(report.without_abstract)} without an "
+        f"abstract anywhere; {report.n_papers} papers in the profile",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+    for title in report.without_abstract[:20]:
+        err_console.print(f"  no abstract: {title}", highlight=False, soft_wrap=True)
 
 
 @profiles_app.command("link")

@@ -103,17 +103,7 @@ class CrossrefRelations:
         self.api = api
 
     def _work(self, doi: str) -> Mapping[str, Any] | None:
-        query = (
-            f"?{urlencode({'mailto': self.api.contact_email})}" if self.api.contact_email else ""
-        )
-        url = f"{self.api.base_url}/works/{quote(doi, safe='/')}{query}"
-        try:
-            payload = self.api.fetcher.get_json(url, "Crossref")
-        except FetchError as exc:
-            if exc.status == 404:
-                return None  # Crossref does not know the DOI (e.g. a DataCite DOI)
-            raise
-        return _message(payload)
+        return work_message(self.api, doi)
 
     def publication(self, preprint_doi: str) -> Publication | None:
         """Where Crossref says this preprint was published; None when it says nothing."""
@@ -132,3 +122,23 @@ class CrossrefRelations:
             published_date=_work_date(published) if published else None,
             source="crossref",
         )
+
+
+def work_message(api: CrossrefApi, doi: str) -> Mapping[str, Any] | None:
+    """The `works/{doi}` record; None when Crossref does not know the DOI (e.g. DataCite)."""
+    query = f"?{urlencode({'mailto': api.contact_email})}" if api.contact_email else ""
+    url = f"{api.base_url}/works/{quote(doi, safe='/')}{query}"
+    try:
+        payload = api.fetcher.get_json(url, "Crossref")
+    except FetchError as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return _message(payload)
+
+
+def work(api: CrossrefApi, doi: str) -> Paper | None:
+    """One work by DOI (title and abstract); None when Crossref does not know it or has
+    no abstract for it."""
+    message = work_message(api, doi)
+    return paper_from_work(message) if message is not None else None

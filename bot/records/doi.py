@@ -2,12 +2,14 @@
 (bioRxiv, medRxiv, arXiv: `preprint_key` also reads arXiv ids and links).
 
 One parser for every edge (the CLI's `match --doi`, Slack's `match`, the web's match form
-and `POST /api/match`), so a link that works in one works in all.
+and `POST /api/match`), so a link that works in one works in all. `pasted_ids` reads every
+DOI, arXiv id and ORCID iD out of a pasted list (the profile modal, `profiles create`).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _DOI = re.compile(r"\b(10\.\d{4,9}/[^\s\"<>]+)", re.IGNORECASE)
 _VERSION_SUFFIX = re.compile(r"v\d+$")
@@ -44,3 +46,53 @@ def preprint_key(text: str) -> str | None:
     if match is not None:
         return f"arxiv:{match.group(1).lower()}"
     return doi_from_text(text)
+
+
+_DOIS = re.compile(r"(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?10\.\d{4,9}/[^\s\"<>,;]+", re.I)
+_ORCID = re.compile(r"\b(\d{4}-\d{4}-\d{4}-\d{3}[\dX])\b", re.IGNORECASE)
+# a new-style arXiv id with or without its prefix (pasted lists hold bare ids too)
+_BARE_ARXIV = re.compile(
+    r"(?:arxiv:\s*|arxiv\.org/(?:abs|pdf|html)/)?\b(\d{4}\.\d{4,5})(?:v\d+)?\b", re.IGNORECASE
+)
+
+
+def orcid_from_text(text: str) -> str | None:
+    """The ORCID iD in `text` (`0000-0002-1825-0097`, an orcid.org link) if its check
+    digit is right (ISO 7064 11,2), else None."""
+    match = _ORCID.search(text)
+    if match is None:
+        return None
+    orcid = match.group(1).upper()
+    total = 0
+    for digit in orcid.replace("-", "")[:-1]:
+        total = (total + int(digit)) * 2
+    check = (12 - total % 11) % 11
+    return orcid if orcid[-1] == ("X" if check == 10 else str(check)) else None
+
+
+@dataclass(frozen=True)
+class PastedIds:
+    dois: tuple[str, ...] = ()
+    arxiv_ids: tuple[str, ...] = ()
+    orcids: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.dois or self.arxiv_ids or self.orcids)
+
+
+def pasted_ids(text: str) -> PastedIds:
+    """Every DOI, arXiv id (`2401.01234`, `arXiv:…`, abs links) and ORCID iD in `text`,
+    each once, in order. DOIs are taken out first, so their digits are not read as ids."""
+    dois, arxiv = [], []
+    for m in _DOIS.finditer(text):
+        key = preprint_key(m.group(0))  # arXiv's DataCite DOIs name an arXiv id
+        if key and key.startswith("arxiv:"):
+            arxiv.append(key.removeprefix("arxiv:"))
+        elif key:
+            dois.append(key)
+    rest = _DOIS.sub(" ", text)
+    orcids = [o for m in _ORCID.finditer(rest) if (o := orcid_from_text(m.group(1)))]
+    rest = _ORCID.sub(" ", rest)
+    arxiv += [m.group(1) for m in _BARE_ARXIV.finditer(rest)]
+    return PastedIds(*(tuple(dict.fromkeys(found)) for found in (dois, arxiv, orcids)))
