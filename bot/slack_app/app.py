@@ -20,7 +20,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from bot.channels.registry import live
 from bot.channels.slack import web_client
 from bot.config import ConfigError, Settings
-from bot.slack_app import actions, handlers, installs
+from bot.slack_app import actions, handlers, installs, profiles
 from bot.slack_app.answers import Deps
 from bot.store import Store
 from bot.store.slack_installations import installation_store
@@ -123,6 +123,7 @@ def create_app(settings: Settings, store: Store) -> App:
     deps = Deps(settings=settings, store=store, registry=live(settings, store))
     handlers.register(app, deps)
     actions.register(app, deps)
+    profiles.register(app, deps)
     if oauth is not None:
         installs.register(app, store, oauth.client_id)
     return app

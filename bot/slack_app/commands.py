@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 
 from bot.channels.email import parse_address as parse_email_address
-from bot.records.doi import preprint_key
+from bot.records.doi import pasted_ids, preprint_key
 from bot.records.target import TargetError
 from bot.slack_app.options import CommandError, NotAnOption, check_words, option_values
 
@@ -24,7 +24,9 @@ SUBCOMMANDS = (
     "help", "subscribe", "unsubscribe", "list", "top", "match", "journals", "email", "link",
     "outcomes",
     "feedback",
+    "profile",
 )  # fmt: skip
+PROFILE_ACTIONS = ("create", "add", "show", "delete")
 DEFAULT_TOP_DAYS = 30
 MAX_TOP_DAYS = 365
 
@@ -101,9 +103,19 @@ class FeedbackReset:
     journal: str | None = None  # None: every subscription of the channel
 
 
+@dataclass(frozen=True)
+class ProfileCommand:
+    """`profile create NAME` (opens the modal), `profile add NAME IDS…`, `show`, `delete`."""
+
+    action: str  # one of PROFILE_ACTIONS
+    name: str
+    ids: str = ""  # add: the pasted DOIs, arXiv ids and ORCID iDs, as typed
+
+
 Command = (
     Help | Subscribe | Unsubscribe | ListSubscriptions | Top | Match | Journals | Email | Link
     | Outcomes | FeedbackReset
+    | ProfileCommand
 )  # fmt: skip
 
 
@@ -276,6 +288,29 @@ def _parse_feedback(rest: list[Token], command: str) -> Command:
     return FeedbackReset(journal=_join(rest[1:]) or None)
 
 
+def _parse_profile(rest: list[Token], command: str) -> Command:
+    usage = (
+        f"Type `{command} profile create NAME` (then paste DOIs, arXiv ids, an ORCID iD or "
+        f"BibTeX/RIS), `{command} profile add NAME DOI …`, `{command} profile show NAME` or "
+        f"`{command} profile delete NAME`."
+    )
+    action = rest[0].text.lower() if rest else ""
+    if action not in PROFILE_ACTIONS:
+        raise CommandError(f"What should I do with the profile? {usage}")
+    words = rest[1:]
+    if action == "add":
+        split = next((i for i, t in enumerate(words) if not t.quoted and i > 0
+                      and not pasted_ids(t.text).empty), len(words))  # fmt: skip
+        name, ids = _join(words[:split]), " ".join(t.text for t in words[split:])
+        if not ids:
+            raise CommandError(f"Add which papers? Give DOIs, arXiv ids or an ORCID iD. {usage}")
+    else:
+        name, ids = _join(words), ""
+    if not name:
+        raise CommandError(f"Which profile? {usage}")
+    return ProfileCommand(action, name, ids)
+
+
 _PARSERS = {
     "help": _parse_help,
     "subscribe": _parse_subscribe,
@@ -288,6 +323,7 @@ _PARSERS = {
     "link": _parse_link,
     "outcomes": _parse_outcomes,
     "feedback": _parse_feedback,
+    "profile": _parse_profile,
 }
 
 
@@ -368,4 +404,6 @@ def to_text(command: Command) -> str:
     if isinstance(command, FeedbackReset):
         journal = _quoted((command.journal,)) if command.journal else ""
         return f"feedback reset {journal}".strip()
+    if isinstance(command, ProfileCommand):
+        return f"profile {command.action} {_quoted((command.name,))} {command.ids}".strip()
     return f"help {command.topic or ''}".strip()

@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.slack_app import channel_subscriptions as cs
 from bot.slack_app import commands as c
-from bot.slack_app import feedback, matching
+from bot.slack_app import feedback, matching, profiles
 from bot.slack_app.answers import (
     Caller,
     Deps,
@@ -66,6 +66,14 @@ def _work(deps: Deps) -> Callable[..., None]:
         if isinstance(command, c.Help):
             return
         caller = Caller(body.get("team_id", ""), body.get("channel_id", ""), body["user_id"])
+        if isinstance(command, c.ProfileCommand) and command.action == "create":
+            # the modal must open while the trigger id is fresh (3 s), not via respond
+            reply = profiles.open_create_modal(
+                deps, command, caller, client, body.get("trigger_id", "")
+            )
+            if reply is not None:
+                respond(**reply.as_kwargs())
+            return
         run(deps, command, caller, client, respond)
 
     return work
@@ -113,6 +121,8 @@ def dispatch(
         return answer_outcomes(deps, command, caller)
     if isinstance(command, c.FeedbackReset):
         return feedback.answer_reset(deps, command, caller)
+    if isinstance(command, c.ProfileCommand):
+        return profiles.answer_profile(deps, command, caller, client)
     if isinstance(command, c.Match):
         return matching.answer_match(deps, command, lambda note: respond(**note.as_kwargs()))
     assert_never(command)

@@ -177,6 +177,8 @@ HELP = {
     "`{cmd} email me@example.org eLife, Nucleic Acids Research`",
     "link": "• `{cmd} link PROFILE` — the private web page and feeds of a custom profile",
     "outcomes": "• `{cmd} outcomes [JOURNAL]` — which preprints we sent were published, where",
+    "profile": "• `{cmd} profile create NAME` — define your own journal from DOIs, arXiv ids, "
+    "an ORCID iD or BibTeX/RIS (this workspace only); `{cmd} profile add|show|delete NAME`",
     "help": "• `{cmd} help [SUBCOMMAND]` — this message",
     "feedback": "• `{cmd} feedback reset [JOURNAL]` — forget this channel's 👍/👎 "
     "(digests are then ranked by the journal's match alone)",

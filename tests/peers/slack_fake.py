@@ -153,6 +153,7 @@ class SlackFake:
             "users.info": self._users_info,
             "oauth.v2.access": self._oauth_v2_access,
             "apps.connections.open": self._apps_connections_open,
+            "views.open": self._views_open,
         }
         self.socket_url: str | None = None  # what apps.connections.open hands out
         self.open_methods = {"oauth.v2.access"}  # authenticated by client id/secret instead
@@ -352,6 +353,18 @@ class SlackFake:
             return found
         newest_first = list(reversed(found.messages))
         return {"ok": True, "messages": newest_first[: int(params.get("limit") or 100)]}
+
+    def _views_open(self, params: Json) -> Json:
+        """A modal: needs a trigger id and a modal view within Block Kit's limits."""
+        view = params.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        check_blocks(view.get("blocks"))
+        return {"ok": True, "view": {**view, "id": "V0001", "team_id": self.team_id}}
 
     def _conversations_replies(self, params: Json) -> Json:
         found = self._channel(params)
