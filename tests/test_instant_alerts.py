@@ -85,6 +85,7 @@ def test_one_alert_for_the_preprint_above_the_threshold_and_never_again(
     text = part_text(message)
     assert "Cardiac MRI segmentation" in text and "Barely relevant" not in text
     assert "passes your alert threshold" in text
+    assert "You receive this instant alert from rxradar" in text
     # the same poll again, then a new version of the alerted preprint: nothing more
     alert_after_scoring(config, store, [above, below], NOW + timedelta(minutes=30))
     factories.preprint(store, above, "Cardiac MRI segmentation, revised", POSTED,
@@ -139,6 +140,7 @@ def test_past_the_daily_cap_the_rest_wait_for_the_roll_up_said_in_the_last_alert
     assert _subject(rollup) == "Today's other matches for Medical Image Analysis: 2 preprints"
     body = part_text(rollup)
     assert "Match 2" in body and "Match 3" in body and "Match 0" not in body
+    assert "You receive this daily roll-up of instant alerts from rxradar" in body
     assert sorted(_rows(store, sub)) == sorted(
         [(f"alert:{ids[0]}", "sent"), (f"alert:{ids[1]}", "sent"), (f"alert:{ids[2]}", "rolled"),
          (f"alert:{ids[3]}", "rolled"), ("rollup:2026-10-26", "sent")]

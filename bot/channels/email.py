@@ -61,7 +61,7 @@ def digest_context(body: DigestBody) -> dict[str, Any]:
         "journals": wording.journals(digest),
         "section_note": wording.section_note,
         "empty_note": wording.empty_note(digest),
-        "cadence_word": body.cadence,
+        "kind": wording.kind(digest, body.cadence),
         "unsubscribe_url": body.links.unsubscribe_url,
         "outcome_line": digest.outcome_line,
         "outcome_links": digest.outcome_links,

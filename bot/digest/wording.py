@@ -43,6 +43,15 @@ def journals_with_entries(digest: Digest) -> str:
     return " and ".join(names) or journals(digest)
 
 
+def kind(digest: Digest, cadence: str) -> str:
+    """What the message is, for its footer: `weekly digest`, `instant alert`, …"""
+    if digest.is_alert:
+        return "instant alert"
+    if digest.is_rollup:
+        return "daily roll-up of instant alerts"
+    return f"{cadence} digest"
+
+
 def subject(digest: Digest) -> str:
     if digest.is_alert and digest.entries:
         entry = digest.entries[0]
