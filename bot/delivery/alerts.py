@@ -19,6 +19,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 
+from sqlalchemy.orm import Session
+
 from bot.channels.base import new_message_id
 from bot.channels.registry import live
 from bot.config import Settings
@@ -26,7 +28,7 @@ from bot.delivery.sending import send_pending
 from bot.digest.build import build_digest, passes_cut, passes_filters
 from bot.digest.wording import count
 from bot.records.cadence import Slot
-from bot.records.digest import ALERT_PREFIX, ROLLUP_PREFIX, Digest, Entry, History
+from bot.records.digest import ALERT_PREFIX, ROLLUP_PREFIX, Candidate, Digest, Entry, History
 from bot.records.rules import DigestRules, zone
 from bot.store import Store
 from bot.store import alerts as ledger_alerts
@@ -105,19 +107,39 @@ def _one(digest: Digest, entry: Entry, period: str, note: str) -> Digest:
                   digest.considered, (alone,), note=note)  # fmt: skip
 
 
-def _matches(
-    store: Store, record: SubscriptionRecord, preprint_ids: Collection[str], now: datetime
-) -> Digest:
+class PollCache:
+    """Reads every instant subscription of one poll shares: each followed profile's
+    just-scored candidates, read once per profile and look-back (most subscriptions follow
+    the same few journals). Only for the duration of one poll."""
+
+    def __init__(self, preprint_ids: Collection[str]) -> None:
+        self.preprint_ids = set(preprint_ids)
+        self.found: dict[tuple[int, int], list[Candidate]] = {}
+
+    def candidates(
+        self, session: Session, profile_ids: Sequence[int], days: int, now: datetime
+    ) -> list[Candidate]:
+        found: list[Candidate] = []
+        for profile_id in profile_ids:
+            if (profile_id, days) not in self.found:
+                self.found[profile_id, days] = ledger.candidates(
+                    session, [profile_id], now - timedelta(days=days), now, None,
+                    preprint_ids=self.preprint_ids,
+                )  # fmt: skip
+            found.extend(self.found[profile_id, days])
+        return found
+
+
+def _matches(store: Store, record: SubscriptionRecord, cache: PollCache, now: datetime) -> Digest:
     """Every just-scored preprint passing the subscription's threshold and filters, best
     first, as one uncut digest (not yet split into alerts)."""
     rules = replace(record.rules, top=None)
     ids = [p.id for p in record.profiles]
-    start = now - timedelta(days=rules.lookback_days)
     with store.session() as session:
         profiles = ledger.profile_windows(
             session, [(p.id, p.name, p.kind) for p in record.profiles]
         )
-        found = ledger.candidates(session, ids, start, now, None, preprint_ids=preprint_ids)
+        found = cache.candidates(session, ids, rules.lookback_days, now)
         past = ledger.history(session, record.subscriber_id, record.id,
                               {c.preprint_id for c in found})  # fmt: skip
     # the window is the look-back, not "since the last alert": alerts come one at a time
@@ -126,11 +148,11 @@ def _matches(
 
 
 def _queue_one(
-    store: Store, public_url: str, record: SubscriptionRecord, preprint_ids: Collection[str],
+    store: Store, public_url: str, record: SubscriptionRecord, cache: PollCache,
     now: datetime,
 ) -> AlertCounts:  # fmt: skip
     rules = record.rules
-    matches = _matches(store, record, preprint_ids, now)
+    matches = _matches(store, record, cache, now)
     periods = {e.preprint_id: alert_period(e.preprint_id) for e in matches.entries}
     day, day_start, next_day = local_day(rules, now)
     rollup_at = quiet_until(rules, next_day)
@@ -206,9 +228,10 @@ def queue_alerts(
     with store.session() as session:
         records = [r for r in subs.subscriptions(session) if r.rules.instant and r.sendable]
     total = AlertCounts()
+    cache = PollCache(preprint_ids)
     for record in records:
         try:
-            total += _queue_one(store, public_url, record, set(preprint_ids), now)
+            total += _queue_one(store, public_url, record, cache, now)
         except Exception:
             log.exception("instant alerts of subscription %d failed", record.id)
     return total
