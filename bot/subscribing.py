@@ -211,6 +211,13 @@ def start_sign_up(store: Store, record: SubscriptionRecord, now: datetime) -> No
         subs.confirm_subscriber(session, record.subscriber_id, record.target.key, now)
 
 
+def set_alert_hours(store: Store, changed: Sequence[tuple[int, DigestRules]]) -> None:
+    """Store the quiet hours and time zone an email subscriber chose for instant alerts."""
+    with store.session() as session:
+        for subscription_id, rules in changed:
+            subs.set_rules(session, subscription_id, rules)
+
+
 def resume(store: Store, subscription_id: int) -> bool:
     """Lift a pause (after the cause was fixed); False when there is no such subscription."""
     with store.session() as session:

@@ -211,3 +211,31 @@ def test_slack_subscribe_instant_explains_what_it_will_do(
         "Expect fewer than one alert a week at this threshold, judging by the last 90 days "
         "(2 in all)" in text
     )
+
+
+def test_an_email_subscriber_sets_quiet_hours_on_the_confirmation_page(
+    harness_factory: Callable[..., Harness],  # noqa: F811
+    smtp: SmtpPeer,
+) -> None:
+    import re
+
+    import httpx
+
+    from bot.subscribing import describe
+
+    h = harness_factory(**smtp.env())
+    h.command("email reader@example.org Nucleic Acids Research instant min 30%")
+    assert "I emailed reader@example.org a confirmation link" in h.answer()["text"]
+    link = re.search(r"http://rxradar\.test/confirm/\S+", part_text(smtp.messages[0]))
+    assert link is not None
+    url = link.group(0).replace("http://rxradar.test", h.server.url("").rstrip("/"))
+    page = httpx.get(url)
+    assert 'name="quiet"' in page.text and 'value="Europe/London"' in page.text
+    bad = httpx.post(url, data={"confirm": "yes", "quiet": "late", "tz": "Europe/London"})
+    assert bad.status_code == 400 and "write START-END in 24-hour time" in bad.text
+    assert describe(h.store, NOW)[0]["paused"] is True  # nothing changed
+    done = httpx.post(url, data={"confirm": "yes", "quiet": "22:00-7:00",
+                                 "tz": "america/new_york"})  # fmt: skip
+    assert done.status_code == 200 and "is confirmed" in done.text
+    [row] = describe(h.store, NOW)
+    assert (row["paused"], row["quiet"], row["tz"]) == (False, "22:00-07:00", "America/New_York")

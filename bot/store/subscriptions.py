@@ -178,6 +178,14 @@ def unsubscribe(session: Session, subscription_id: int, now: datetime) -> bool:
     return True
 
 
+def set_rules(session: Session, subscription_id: int, rules: DigestRules) -> None:
+    """Replace a subscription's settings in place (its ledger stays with it)."""
+    row = session.get(Subscription, subscription_id)
+    if row is not None:
+        for name, value in rules_columns(rules).items():
+            setattr(row, name, value)
+
+
 def pause(session: Session, subscription_id: int, reason: str, now: datetime) -> None:
     row = session.get(Subscription, subscription_id)
     if row is not None:

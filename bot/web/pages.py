@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -21,6 +22,7 @@ from starlette.routing import Route
 
 from bot import subscribing
 from bot.config import LinkSettings
+from bot.records.rules import DigestRules, RulesError, parse_rules
 from bot.records.target import Target
 from bot.store import Store
 from bot.store import subscriptions as subs
@@ -117,17 +119,36 @@ class Links:
                            "This link does not match any pending subscription.")  # fmt: skip
         confirmed = bool(records) and all(r.confirmed for r in records)
         if post:
+            instant = [r for r in records if r.rules.instant]
+            try:
+                alerts = _alert_settings(body, instant)
+            except RulesError as exc:
+                return problem(400, "Please check the quiet hours",
+                               f"{exc}. Nothing was changed; go back and try again.")  # fmt: skip
+            subscribing.set_alert_hours(self.store, alerts)
             subscribing.confirm(self.store, self.links, token, self.now())
         return _confirm_page(Target.from_key(key), records, done=post or confirmed)
+
+
+def _alert_settings(
+    body: bytes, instant: list[subs.SubscriptionRecord]
+) -> list[tuple[int, DigestRules]]:
+    """The quiet hours and time zone the confirmation form gave the instant subscriptions."""
+    form = {k: v[-1] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
+    given = {name: form[name].strip() for name in ("quiet", "tz") if form.get(name, "").strip()}
+    return [(r.id, parse_rules(given, base=r.rules)) for r in instant] if given else []
 
 
 def _result(title: str, message: str, note: str = "") -> Page:
     return Page(200, "result.html.j2", {"title": title, "message": message, "note": note})
 
 
-def _question(title: str, question: str, button: str, note: str, details: list[str]) -> Page:
+def _question(
+    title: str, question: str, button: str, note: str, details: list[str],
+    fields: list[dict[str, str]] | None = None,
+) -> Page:  # fmt: skip
     values = {"title": title, "question": question, "details": details, "button": button,
-              "note": note}  # fmt: skip
+              "note": note, "fields": fields or []}  # fmt: skip
     return Page(200, "question.html.j2", values)
 
 
@@ -156,10 +177,17 @@ def _confirm_page(target: Target, records: list[subs.SubscriptionRecord], done: 
             f"{address} is confirmed: its digests start with the next scheduled one.",
             "Every digest has an unsubscribe link.",
         )
+    instant = [r for r in records if r.rules.instant]
+    fields = [
+        {"name": "quiet", "label": "Quiet hours for instant alerts (optional), e.g. 22:00-07:00",
+         "value": instant[0].rules.quiet or ""},
+        {"name": "tz", "label": "Your time zone", "value": instant[0].rules.cadence.tz},
+    ] if instant else []  # fmt: skip
     return _question(
         "Confirm your digest",
         f"Someone asked for rxradar preprint digests to be sent to {address}:",
         "Yes, send me these digests",
         "If you did not ask for this, ignore this page: nothing will be sent.",
         [f"{r.names} ({r.rules.cadence.kind})" for r in records],
+        fields,
     )
