@@ -226,7 +226,9 @@ def test_an_email_subscriber_sets_quiet_hours_on_the_confirmation_page(
     h = harness_factory(**smtp.env())
     h.command("email reader@example.org Nucleic Acids Research instant min 30%")
     assert "I emailed reader@example.org a confirmation link" in h.answer()["text"]
-    link = re.search(r"http://rxradar\.test/confirm/\S+", part_text(smtp.messages[0]))
+    asked = part_text(smtp.messages[0])
+    assert "asked rxradar to send instant alerts of new preprints" in asked
+    link = re.search(r"http://rxradar\.test/confirm/\S+", asked)
     assert link is not None
     url = link.group(0).replace("http://rxradar.test", h.server.url("").rstrip("/"))
     page = httpx.get(url)
