@@ -241,3 +241,38 @@ def test_an_email_subscriber_sets_quiet_hours_on_the_confirmation_page(
     assert done.status_code == 200 and "is confirmed" in done.text
     [row] = describe(h.store, NOW)
     assert (row["paused"], row["quiet"], row["tz"]) == (False, "22:00-07:00", "America/New_York")
+
+
+def test_the_cli_subscribes_instant_alerts_and_prints_the_estimate(
+    store: Store, env: dict[str, str]
+) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli import app
+
+    mia = factories.journal(store, JOURNAL)
+    today = datetime.now(UTC).date()
+    for day in range(0, 84, 3):  # 28 strong matches in 12 weeks: about 2 a week
+        factories.scored(store, mia, f"10.1101/y.{day}", 0.6, today - timedelta(days=day))
+    args = [
+        "subscribe",
+        "--email",
+        "ada@example.org",
+        "--journal",
+        JOURNAL,
+        "--cadence",
+        "instant",
+        "--min-probability",
+        "30%",
+        "--max-per-day",
+        "3",
+        "--quiet",
+        "22:00-07:00",
+    ]
+    result = CliRunner().invoke(app, args, env=env)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    shown = " ".join(result.stdout.split())
+    assert "instant alerts (UTC), at least 30% match, at most 3 a day, quiet 22:00–07:00" in shown
+    assert "about 2 alerts a week at this threshold, judging by the last 90 days" in shown
+    bad = CliRunner().invoke(app, [*args[:7], "--cadence", "instant"], env=env)
+    assert bad.exit_code != 0 and "instant alerts need a threshold" in " ".join(bad.output.split())
