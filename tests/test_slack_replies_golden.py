@@ -64,6 +64,13 @@ COMMANDS = (
     "email ada@example.org Genome Research",
     "outcomes",
     "outcomes Nucleic Acids Research",
+    "subscribe eLife instant min 30% max 3 a day quiet 22:00-07:00",
+    "subscribe eLife instant",
+    "profile",
+    "profile add eLife",
+    "profile show eLife",
+    "profile show Nobody Lab",
+    "profile delete eLife",
 )
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}( \d{2}:\d{2})?")
 
