@@ -6,14 +6,14 @@
   Alerts themselves are digest rows (period `alert:<preprint>`), so the ledger is one.
 
 Revision ID: 0012_custom_alerts
-Revises: 0008_delivery_trust
+Revises: 0011_feedback
 Create Date: 2026-12-02
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0012_custom_alerts'
-down_revision = '0008_delivery_trust'
+down_revision = '0011_feedback'
 branch_labels = None
 depends_on = None
 
