@@ -266,7 +266,7 @@ def answer_profile(
         return _show(deps, found)
     if found.team != (caller.team_id or None):
         return mrkdwn(f"*{escape(found.name)}* is shared by whoever runs rxradar; only they "
-                      "can delete it (`rxradar profiles`).")  # fmt: skip
+                      "can delete it.")  # fmt: skip
     with deps.store.session() as session:
         delete_profile(session, found.id)
     return mrkdwn(f"Deleted *{escape(found.name)}*, its papers and the subscriptions' "
