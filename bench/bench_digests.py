@@ -192,7 +192,12 @@ def bench_store(world: World, sample: int) -> list[tuple[str, int, float]]:
         store = Store.open(f"sqlite:///{Path(tmp) / 'bench.db'}")
         _fill(store, world)
         _subscriptions(store, world, sample)
-        settings = load_settings({"RXRADAR_DATA_DIR": tmp, "RXRADAR_SECRET_KEY": "bench"})
+        settings = load_settings(
+            {
+                "RXRADAR_DATA_DIR": tmp,
+                "RXRADAR_SECRET_KEY": "bench-secret-key-at-least-32-bytes-long",
+            }
+        )
         sink = Registry(
             {"email": lambda: ConsoleChannel(preview_text, io.StringIO(), io.StringIO())}
         )

@@ -66,7 +66,7 @@ def start_server(
         "RXRADAR_SLACK_SIGNING_SECRET": SECRET,
         "RXRADAR_SLACK_BOT_TOKEN": TOKEN,
         "RXRADAR_SLACK_API_URL": api_url,
-        "RXRADAR_SECRET_KEY": "bench",
+        "RXRADAR_SECRET_KEY": "bench-secret-key-at-least-32-bytes-long",
         **(extra or {}),
     }
     verb = "run" if extra else "serve"

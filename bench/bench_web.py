@@ -184,7 +184,11 @@ def serve(url: str, data_dir: str, port: int) -> None:
     import uvicorn
 
     settings = load_settings(
-        {"RXRADAR_DATA_DIR": data_dir, "RXRADAR_SECRET_KEY": "bench", "RXRADAR_DATABASE_URL": url}
+        {
+            "RXRADAR_DATA_DIR": data_dir,
+            "RXRADAR_SECRET_KEY": "bench-secret-key-at-least-32-bytes-long",
+            "RXRADAR_DATABASE_URL": url,
+        }
     )
     store = Store.open(url)
     uvicorn.run(

@@ -7,6 +7,7 @@ wrapped in `Secret` so they never show up in logs or reprs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
@@ -422,7 +423,7 @@ def load_settings(
         ),
         web=_web(read),
         public_url=read.url("PUBLIC_URL", Settings.public_url).rstrip("/"),
-        secret_key=read.secret("SECRET_KEY"),
+        secret_key=_secret_key(read),
         contact_email=contact,
         log_format=read.choice("LOG_FORMAT", Settings.log_format, ("text", "json")),
     )
@@ -479,19 +480,59 @@ def _slack(read: _Reader, timeout: float) -> SlackSettings:
     )
 
 
+MIN_SECRET_KEY_BYTES = 32  # shorter keys (an empty file after a full disk) are refused
+
+
+def checked_secret_key(key: Secret, where: str, fix: str = "") -> Secret:
+    """The signing key if it is long enough to be unguessable; else a ConfigError saying why."""
+    size = len(key.get().encode("utf-8"))
+    if size < MIN_SECRET_KEY_BYTES:
+        fix = fix or (
+            "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+        raise ConfigError(
+            f"{where} is {size} bytes long; the signing key needs at least "
+            f"{MIN_SECRET_KEY_BYTES}: {fix}"
+        )
+    return key
+
+
+def _secret_key(read: _Reader) -> Secret | None:
+    key = read.secret("SECRET_KEY")
+    return checked_secret_key(key, f"{PREFIX}SECRET_KEY") if key else None
+
+
 def ensure_secret_key(settings: Settings) -> Secret:
-    """Return the signing key, generating and storing one in the data dir on first use."""
+    """Return the signing key, generating and storing one in the data dir on first use.
+
+    The file is written whole or not at all (temp file, fsync, link into place), so a full
+    disk can never leave an empty key behind; a short or empty key file is refused.
+    """
     if settings.secret_key:
-        return settings.secret_key
+        return checked_secret_key(settings.secret_key, f"{PREFIX}SECRET_KEY")
     path = settings.data_dir / "secret_key"
-    if path.is_file():
-        return Secret(path.read_text(encoding="utf-8").strip())
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
+    if not path.is_file():
+        _write_new_secret_key(path)
+    key = Secret(path.read_text(encoding="utf-8").strip())
+    fix = "delete it to make a new one (links sent so far stop working)"
+    return checked_secret_key(key, f"the secret key file {path}", fix)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a directory only its owner can enter (it holds the database and keys)."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _write_new_secret_key(path: Path) -> None:
+    make_private_dir(path.parent)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return Secret(path.read_text(encoding="utf-8").strip())
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key)
-    return Secret(key)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process won: keep its key
+            os.link(temporary, path)  # atomic: the key appears whole or not at all
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -64,7 +64,7 @@ def run_env(
     return {
         "RXRADAR_DATABASE_URL": database_url,
         "RXRADAR_DATA_DIR": str(tmp_path / "data"),
-        "RXRADAR_SECRET_KEY": "e2e-secret",
+        "RXRADAR_SECRET_KEY": "e2e-secret-key-at-least-32-bytes-long",
         "RXRADAR_PUBLIC_URL": "http://rxradar.test",
         "RXRADAR_HOST_DELAY": "0",
         "RXRADAR_HTTP_TIMEOUT": "5",

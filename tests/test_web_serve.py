@@ -17,7 +17,7 @@ from tests.peers.slack_fake import SlackFake
 from tests.peers.web import post_signed, slash_body
 
 ROOT = Path(__file__).resolve().parents[1]
-SECRET = "serve-test-secret"
+SECRET = "serve-test-secret-at-least-32-bytes-long"
 TOKEN = "xoxb-serve-test"
 
 
@@ -44,7 +44,7 @@ def _serve(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
         **os.environ,
         "RXRADAR_DATA_DIR": str(tmp_path),
         "RXRADAR_DATABASE_URL": f"sqlite:///{tmp_path / 'serve.db'}",
-        "RXRADAR_SECRET_KEY": "k",
+        "RXRADAR_SECRET_KEY": SECRET,
         **env,
     }
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]

@@ -10,7 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -33,25 +33,30 @@ MAX_WORKERS = 8
 SLOW_DOWN = (429, 503)  # the statuses that may carry a Retry-After
 ATTEMPTS = 3  # per JSON API page, for timeouts, connection errors, 5xx and 429 answers
 MAX_RETRY_AFTER = timedelta(minutes=5)  # a longer requested wait ends the run (resumable)
+RETRY_AFTER_CAP = timedelta(days=1)  # no server can park a feed longer than this
+_RETRY_AFTER_DIGITS = 9  # more than ~31 years of seconds: already far past the cap
 
 
 def retry_after(headers: Mapping[str, str], now: datetime) -> timedelta | None:
     """The wait a 429/503 answer asks for: `Retry-After: 120` or an HTTP date; None if absent.
 
-    Unreadable values are ignored (the caller's own backoff applies); past dates mean 0.
+    Unreadable values are ignored (the caller's own backoff applies); past dates mean 0;
+    any wait is capped at RETRY_AFTER_CAP, so a hostile header cannot overflow or park a feed.
     """
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), "").strip()
     if not value:
         return None
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        if len(value.lstrip("0")) > _RETRY_AFTER_DIGITS:
+            return RETRY_AFTER_CAP
+        return min(timedelta(seconds=int(value)), RETRY_AFTER_CAP)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        if when.tzinfo is None:
+            return None
+        return min(max(when - now, timedelta(0)), RETRY_AFTER_CAP)
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    if when.tzinfo is None:
-        return None
-    return max(when - now, timedelta(0))
 
 
 class FetchError(RuntimeError):
@@ -233,12 +238,20 @@ class Fetcher:
             return
         pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(pending)))
         try:
-            futures = [pool.submit(self.fetch, request) for request in pending]
+            futures = {pool.submit(self.fetch, request): request for request in pending}
             for future in as_completed(futures):
-                yield future.result()
+                yield self._outcome(futures[future], future)
         finally:
             # Ctrl-C (or a caller that stops early) must not wait out a stalled host's timeout.
             pool.shutdown(wait=False, cancel_futures=True)
+
+    def _outcome(self, request: FetchRequest, future: Future[FetchResult]) -> FetchResult:
+        """A fetch's result; an unexpected error stays with its own feed, as its `error`."""
+        try:
+            return future.result()
+        except Exception as exc:  # one feed's surprise must not end the other feeds' fetches
+            log.exception("fetching %s failed unexpectedly", request.url)
+            return FetchResult(url=request.url, status=None, error=self._describe(request, exc))
 
     def get_json(self, url: str, what: str) -> Any:
         """GET a JSON API page, retrying timeouts, connection errors, 5xx and 429 answers.

@@ -151,7 +151,19 @@ def ingest(
     except Exception as exc:  # job boundary: one broken feed must not stop the others
         log.exception("polling feed %s (%s) failed", feed.id, feed.url)
         message = f"internal error while storing this feed: {type(exc).__name__}: {exc}"
+        return _fail_safely(store, poll_interval, feed, fetched, message, now)
+
+
+def _fail_safely(
+    store: Store, poll_interval: timedelta, feed: FeedInfo, fetched: FetchResult,
+    message: str, now: datetime,
+) -> FeedPollResult:  # fmt: skip
+    """Record a failure; if even that fails, the error still stays in this feed's result."""
+    try:
         return _fail(store, poll_interval, feed, fetched, message, now)
+    except Exception:  # job boundary (the store itself may be what broke)
+        log.exception("recording the failure of feed %s (%s) failed", feed.id, feed.url)
+        return FeedPollResult(feed.id, feed.url, fetched.status, error=message)
 
 
 def _success_outcome(
