@@ -4,10 +4,39 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
 from rich.logging import RichHandler
+
+MAX_MESSAGE = 4000  # characters of one log message; the rest is cut (a body is never logged)
+# Slack tokens (bot, user, app-level, refresh, config) wherever a library prints them
+_TOKEN = re.compile(r"\b(xox[abeoprs]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def safe_message(text: str) -> str:
+    """One line without secrets: control characters (newlines too) escaped, tokens redacted.
+
+    Log lines may quote outside data (feed titles, URLs, Slack payloads); a raw newline in
+    them would forge a log line, an escape sequence would drive the operator's terminal.
+    """
+    text = _TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text)
+    if len(text) > MAX_MESSAGE:
+        text = f"{text[:MAX_MESSAGE]}… ({len(text) - MAX_MESSAGE} more characters cut)"
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+class SafeRecords(logging.Filter):
+    """Applies `safe_message` to every record a handler writes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        safe = safe_message(message)
+        if safe != message:
+            record.msg, record.args = safe, None
+        return True
 
 
 class JsonFormatter(logging.Formatter):
@@ -62,6 +91,7 @@ def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
 
         chosen = RichHandler(console=err_console, show_path=False, rich_tracebacks=False)
         chosen.setFormatter(logging.Formatter("%(message)s"))
+    chosen.addFilter(SafeRecords())
     root.addHandler(chosen)
     root.setLevel(level.upper())
     for noisy in ("httpx", "httpcore", "alembic", "apscheduler", "slack_bolt"):

@@ -105,6 +105,8 @@ def create_app(settings: Settings, store: Store) -> App:
             signing_secret=signing,
             oauth_settings=oauth,
             process_before_response=True,
+            # bot.web.slack_events checks signatures first (Bolt's check logs whole bodies)
+            request_verification_enabled=False,
             user_facing_authorize_error_message=(
                 "rxradar is not installed in this workspace (or its install was removed). "
                 f"Install it from {settings.public_url}{INSTALL_PATH}"

@@ -16,19 +16,21 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot.config import Settings
+from bot.config import Secret, Settings
 from bot.store import Store
 from bot.store.health import check_health, failing_channels
 from bot.web import pages
+from bot.web.body import BodyTooLarge, read_body, too_large
 from bot.web.mount import site_routes
 from bot.web.security import SecurityHeaders
+from bot.web.slack_events import events_endpoint
 
 log = logging.getLogger(__name__)
 
-MAX_SLACK_BODY = 1024 * 1024  # Slack's payloads are a few KB; refuse anything absurd
+MAX_OAUTH_BODY = 16 * 1024  # the install and redirect pages are GETs: no body to speak of
 
 
 def create_web_app(settings: Settings, store: Store, slack_app: App | None = None) -> Starlette:
@@ -38,7 +40,7 @@ def create_web_app(settings: Settings, store: Store, slack_app: App | None = Non
         *pages.routes(settings.links(), store),
     ]
     if slack_app is not None:
-        routes += slack_routes(slack_app)
+        routes += slack_routes(slack_app, settings.slack.signing_secret)
     routes += site_routes(settings, store)
     return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
 
@@ -72,8 +74,8 @@ def create_server_app(settings: Settings, store: Store) -> Starlette:
     return create_web_app(settings, store, slack)
 
 
-def slack_routes(slack_app: App) -> list[Route]:
-    routes = [Route("/slack/events", _events(slack_app), methods=["POST"])]
+def slack_routes(slack_app: App, signing_secret: Secret | None) -> list[Route]:
+    routes = [Route("/slack/events", events_endpoint(slack_app, signing_secret), methods=["POST"])]
     flow = slack_app.oauth_flow
     if flow is not None:
         routes += [
@@ -83,25 +85,17 @@ def slack_routes(slack_app: App) -> list[Route]:
     return routes
 
 
-def _events(slack_app: App) -> Any:
-    async def events(request: Request) -> Response:
-        length = int(request.headers.get("content-length") or 0)
-        if length > MAX_SLACK_BODY:
-            return PlainTextResponse("payload too large", status_code=413)
-        body = await request.body()
-        bolt_response = await run_in_threadpool(slack_app.dispatch, to_bolt_request(request, body))
-        return to_starlette_response(bolt_response)
-
-    return events
-
-
 def _oauth(slack_app: App, step: str) -> Any:
     flow = slack_app.oauth_flow
     assert flow is not None
     handle = flow.handle_installation if step == "install" else flow.handle_callback
 
     async def oauth(request: Request) -> Response:
-        bolt_request = to_bolt_request(request, await request.body())
+        try:
+            body = await read_body(request, MAX_OAUTH_BODY)
+        except BodyTooLarge as exc:
+            return too_large(exc)
+        bolt_request = to_bolt_request(request, body.decode("utf-8", "replace").encode())
         return to_starlette_response(await run_in_threadpool(handle, bolt_request))
 
     return oauth

@@ -28,8 +28,10 @@ from bot.store import Store
 from bot.store import subscriptions as subs
 from bot.templating import render as render_template
 from bot.tokens import CONFIRM, UNSUBSCRIBE, TokenClaims, TokenError, binding_for, verify_token
+from bot.web.body import BodyTooLarge, read_body, too_large
 
 MAX_TOKEN_LENGTH = 1000
+MAX_LINK_BODY = 4 * 1024  # a one-click unsubscribe body is 26 bytes
 ONE_CLICK = b"List-Unsubscribe=One-Click"
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -64,7 +66,10 @@ def routes(links_settings: LinkSettings, store: Store) -> list[Route]:
 
 def _endpoint(act: Callable[[str, bool, bytes], Page | Response]) -> Handler:
     async def endpoint(request: Request) -> Response:
-        body = await request.body() if request.method == "POST" else b""
+        try:  # the only body is `List-Unsubscribe=One-Click` or the page's own empty form
+            body = await read_body(request, MAX_LINK_BODY) if request.method == "POST" else b""
+        except BodyTooLarge as exc:
+            return too_large(exc)
         token = request.path_params["token"]
         result = await run_in_threadpool(act, token, request.method == "POST", body)
         return result if isinstance(result, Response) else render(result)
