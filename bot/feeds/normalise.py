@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.feeds.text import author_names, clean_text, split_authors
+from bot.feeds.text import author_names, clean_text, safe_text, split_authors
 from bot.records.preprint import Preprint
 
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"'<>?#]+)", re.IGNORECASE)
@@ -32,17 +32,33 @@ _ANNOUNCE_ID = re.compile(r"arXiv:(\S+)\s+Announce", re.IGNORECASE)
 MAX_ID_LENGTH = 300  # the widths of the preprints table's columns
 MAX_URL_LENGTH = 2000
 MAX_SERVER_LENGTH = 100
+MAX_VERSION = 1000  # real servers stop at a few dozen; larger numbers are hostile or broken
 ARXIV_API_URL = re.compile(r"arxiv\.org/api/errors", re.IGNORECASE)
 
 
 def bounded(preprint: Preprint | None) -> Preprint | None:
-    """Fit the storage columns: an id too long to store is unusable, a long URL is dropped."""
-    if preprint is None or len(preprint.id) > MAX_ID_LENGTH:
+    """Fit the storage columns and sane values: an id too long to store, or a version out of
+    range, makes the item unusable (skipped); a long URL is dropped; text is `safe_text`."""
+    if preprint is None:
+        return None
+    preprint = _safe_fields(preprint)
+    if len(preprint.id) > MAX_ID_LENGTH or not 1 <= preprint.version <= MAX_VERSION:
         return None
     if preprint.doi and len(preprint.doi) > MAX_ID_LENGTH:
         return None
     url = preprint.url if preprint.url and len(preprint.url) <= MAX_URL_LENGTH else None
     return replace(preprint, url=url, server=preprint.server[:MAX_SERVER_LENGTH])
+
+
+def _safe_fields(preprint: Preprint) -> Preprint:
+    """Every text field of a record through `safe_text` (one poison item never fails a feed)."""
+    changes: dict[str, Any] = {}
+    for name, value in vars(preprint).items():
+        if isinstance(value, str):
+            changes[name] = safe_text(value)
+        elif isinstance(value, tuple):
+            changes[name] = tuple(safe_text(v) if isinstance(v, str) else v for v in value)
+    return replace(preprint, **changes)
 
 
 def normalise_doi(value: str | None) -> str | None:

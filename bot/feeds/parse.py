@@ -41,6 +41,26 @@ NOT_A_FEED_HTML = (
 EntryReader = Callable[[Mapping[str, Any]], Preprint | None]
 
 
+# raw C0 controls are never legal XML; a character reference to one (or to a surrogate, or
+# past U+10FFFF) makes feedparser's fallback parser raise, which would lose the whole feed
+_RAW_CONTROLS = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_CHAR_REF = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));")
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def _allowed_ref(match: re.Match[bytes]) -> bytes:
+    code = int(match.group(1), 16) if match.group(1) else int(match.group(2))
+    legal = code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0x10FFFF
+    return match.group() if legal and code not in (0xFFFE, 0xFFFF) else b"&#xFFFD;"
+
+
+def xml_safe(body: bytes) -> bytes:
+    """The feed without characters XML forbids (raw controls, references to surrogates)."""
+    if body.startswith(_UTF16_BOMS):
+        return body
+    return _CHAR_REF.sub(_allowed_ref, _RAW_CONTROLS.sub(b"", body))
+
+
 def looks_like_html(body: bytes) -> bool:
     return bool(_HTML_START.match(body[:2048].lstrip(b"\xef\xbb\xbf")))
 
@@ -49,6 +69,7 @@ def parse_feed(body: bytes, content_type: str | None, feed_url: str, today: date
     """Parse and normalise one feed body; problems are described, never raised."""
     if looks_like_html(body):
         return ParsedFeed(kind=GENERIC, title=None, preprints=(), problem=NOT_A_FEED_HTML)
+    body = xml_safe(body)
     headers = {"content-type": content_type} if content_type else {}
     # feedparser's HTML sanitizer reads `$n<k$` as a tag and eats maths; we only ever keep
     # plain text, and clean_text drops scripts itself

@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.config import ConfigError, HttpSettings
+from bot.feeds.authority import authoritative
 from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.feeds.fetch import Fetcher, FetchRequest, FetchResult, describe_status
 from bot.feeds.parse import parse_feed
@@ -146,7 +147,9 @@ def ingest(
         parsed = parse_feed(fetched.body, fetched.content_type, feed.url, now.date())
         if parsed.problem:
             return _fail(store, poll_interval, feed, fetched, parsed.problem, now, parsed)
-        stored = upsert_preprints(store, parsed.preprints, feed.id, now)
+        stored = upsert_preprints(
+            store, parsed.preprints, feed.id, now, lambda id_: authoritative(feed.url, id_)
+        )
         return _succeed(store, poll_interval, feed, fetched, parsed, stored, now)
     except Exception as exc:  # job boundary: one broken feed must not stop the others
         log.exception("polling feed %s (%s) failed", feed.id, feed.url)
@@ -199,9 +202,9 @@ def _succeed(
     now: datetime,
 ) -> FeedPollResult:
     record_poll(store, feed.id, _success_outcome(poll_interval, feed, fetched, parsed, now))
-    skipped = parsed.skipped if parsed else 0
+    skipped = (parsed.skipped if parsed else 0) + stored.skipped
     listed = len(parsed.preprints) if parsed else 0
-    unchanged = max(listed - len(stored.new) - len(stored.updated), 0)
+    unchanged = max(listed - len(stored.new) - len(stored.updated) - stored.skipped, 0)
     log.info(
         "feed %s: %s new, %s updated, %s already stored, %s skipped",
         feed.url,

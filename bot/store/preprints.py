@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 
 from bot.records.plain import plain
@@ -16,6 +17,8 @@ from bot.records.preprint import Preprint
 from bot.store.base import record_of, utcnow
 from bot.store.db import Store
 from bot.store.models import PreprintRow, PreprintVersion
+
+log = logging.getLogger(__name__)
 
 _CHUNK = 500  # ids per IN (...) query: well inside every backend's parameter limit
 
@@ -52,6 +55,7 @@ class StoredPreprint:
 class UpsertResult:
     new: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
+    skipped: int = 0  # records the database refused even after sanitising (each alone)
 
     @property
     def changed_ids(self) -> tuple[str, ...]:
@@ -151,8 +155,24 @@ def _fill_gaps(row: PreprintRow, record: Preprint) -> bool:
     return bool(changed)
 
 
-def _apply(session: Session, row: PreprintRow, record: Preprint, now: datetime) -> bool:
+Authority = Callable[[str], bool]  # does this source speak for the preprint with this id?
+
+
+def _may_replace(row: PreprintRow, feed_id: int | None, authoritative: bool) -> bool:
+    """Only the source that introduced a preprint, or its server's own feed or API (or the
+    operator's harvest and backfill, feed_id None), may replace its text with a new version."""
+    return feed_id is None or authoritative or row.source_feed_id in (None, feed_id)
+
+
+def _apply(
+    session: Session, row: PreprintRow, record: Preprint, now: datetime,
+    feed_id: int | None, authoritative: bool,
+) -> bool:  # fmt: skip
     if record.version > row.version:
+        if not _may_replace(row, feed_id, authoritative):
+            return False  # another feed's claim to a newer version of someone else's paper
+        if authoritative and feed_id is not None:
+            row.source_feed_id = feed_id  # the server's own feed takes the record over
         _take_new_version(session, row, record, now)
     elif record.version < row.version or not _fill_gaps(row, record):
         return False  # an old version, or nothing new: re-polling changes nothing
@@ -161,8 +181,9 @@ def _apply(session: Session, row: PreprintRow, record: Preprint, now: datetime) 
 
 
 def _upsert_once(
-    store: Store, latest: dict[str, Preprint], feed_id: int | None, now: datetime
-) -> UpsertResult:
+    store: Store, latest: dict[str, Preprint], feed_id: int | None, now: datetime,
+    authority: Authority,
+) -> UpsertResult:  # fmt: skip
     new: list[str] = []
     updated: list[str] = []
     with store.session() as session:
@@ -176,7 +197,7 @@ def _upsert_once(
             if row is None:
                 session.add(_new_row(record, feed_id, now))
                 new.append(preprint_id)
-            elif _apply(session, row, record, now):
+            elif _apply(session, row, record, now, feed_id, authority(preprint_id)):
                 updated.append(preprint_id)
     return UpsertResult(new=tuple(new), updated=tuple(updated))
 
@@ -186,18 +207,54 @@ def upsert_preprints(
     records: Iterable[Preprint],
     feed_id: int | None = None,
     now: datetime | None = None,
+    authority: Authority = lambda _id: False,
 ) -> UpsertResult:
-    """Store records: new ids are inserted, newer versions update the row and add a version."""
+    """Store records: new ids are inserted, newer versions update the row and add a version.
+
+    `authority` says for which ids this feed is the preprint server's own (it may take over
+    a record another feed introduced). A record the database still refuses is skipped and
+    counted; it never fails its neighbours.
+    """
     latest = _latest_per_id(records)
     if not latest:
         return UpsertResult()
     moment = now or utcnow()
     try:
-        return _upsert_once(store, latest, feed_id, moment)
+        return _upsert_retrying(store, latest, feed_id, moment, authority)
+    except (DataError, StatementError):
+        log.warning("a record of feed %s was refused by the database: storing one by one", feed_id)
+        return _upsert_each(store, latest, feed_id, moment, authority)
+
+
+def _upsert_retrying(
+    store: Store, latest: dict[str, Preprint], feed_id: int | None, now: datetime,
+    authority: Authority,
+) -> UpsertResult:  # fmt: skip
+    try:
+        return _upsert_once(store, latest, feed_id, now, authority)
     except IntegrityError:
         # another poller inserted some of these ids between our read and our write: the
         # rows exist now, so a second pass updates instead of inserting
-        return _upsert_once(store, latest, feed_id, moment)
+        return _upsert_once(store, latest, feed_id, now, authority)
+
+
+def _upsert_each(
+    store: Store, latest: dict[str, Preprint], feed_id: int | None, now: datetime,
+    authority: Authority,
+) -> UpsertResult:  # fmt: skip
+    new: list[str] = []
+    updated: list[str] = []
+    skipped = 0
+    for preprint_id, record in latest.items():
+        try:
+            one = _upsert_retrying(store, {preprint_id: record}, feed_id, now, authority)
+        except (DataError, StatementError) as exc:
+            log.warning("skipped preprint %r: the database refused it (%s)", preprint_id, exc)
+            skipped += 1
+            continue
+        new += one.new
+        updated += one.updated
+    return UpsertResult(new=tuple(new), updated=tuple(updated), skipped=skipped)
 
 
 def changed_since(store: Store, since: datetime) -> list[str]:
