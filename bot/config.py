@@ -62,6 +62,7 @@ class HttpSettings:
     timeout: float = 30.0  # seconds for connect and each read
     max_bytes: int = 20 * MB  # larger bodies are aborted
     host_delay: float = 1.0  # seconds between requests to one host
+    max_items: int = 5000  # items read from one feed per poll; the rest are counted, skipped
 
 
 @dataclass(frozen=True)
@@ -396,6 +397,7 @@ def load_settings(
             user_agent=user_agent(contact),
             timeout=http_timeout,
             max_bytes=read.size("MAX_FEED_BYTES", HttpSettings.max_bytes),
+            max_items=read.integer("MAX_FEED_ITEMS", HttpSettings.max_items, minimum=1),
             host_delay=read.number("HOST_DELAY", HttpSettings.host_delay),
         ),
         sources=SourceSettings(

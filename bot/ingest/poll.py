@@ -116,7 +116,8 @@ def poll_feeds(
     try:
         say(_waiting_for(pending, 0))
         for fetched in client.fetch_many(requests):
-            results.append(ingest(store, poll_interval, feeds[fetched.url], fetched, started))
+            feed = feeds[fetched.url]
+            results.append(ingest(store, poll_interval, feed, fetched, started, http.max_items))
             pending.pop(fetched.url, None)
             say(_waiting_for(pending, len(results)))
     finally:
@@ -134,8 +135,9 @@ def _waiting_for(pending: dict[str, str], done: int) -> str:
 
 
 def ingest(
-    store: Store, poll_interval: timedelta, feed: FeedInfo, fetched: FetchResult, now: datetime
-) -> FeedPollResult:
+    store: Store, poll_interval: timedelta, feed: FeedInfo, fetched: FetchResult, now: datetime,
+    max_items: int | None = None,
+) -> FeedPollResult:  # fmt: skip
     """Store what one fetch brought and record the outcome on the feed. Never raises."""
     try:
         if fetched.gone:
@@ -144,7 +146,7 @@ def ingest(
             return _fail(store, poll_interval, feed, fetched, fetched.error, now)
         if fetched.not_modified:
             return _succeed(store, poll_interval, feed, fetched, None, UpsertResult(), now)
-        parsed = parse_feed(fetched.body, fetched.content_type, feed.url, now.date())
+        parsed = parse_feed(fetched.body, fetched.content_type, feed.url, now.date(), max_items)
         if parsed.problem:
             return _fail(store, poll_interval, feed, fetched, parsed.problem, now, parsed)
         stored = upsert_preprints(
