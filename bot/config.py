@@ -21,6 +21,9 @@ from dotenv import dotenv_values
 from platformdirs import user_data_dir
 
 PREFIX = "RXRADAR_"
+# RXRADAR_ALLOW_PRIVATE_URLS when unset: False (public hosts only). The test suite sets this
+# to True once, in tests/conftest.py, because every test peer listens on 127.0.0.1.
+ALLOW_PRIVATE_URLS_BY_DEFAULT = False
 MB = 1024 * 1024
 
 
@@ -63,6 +66,7 @@ class HttpSettings:
     max_bytes: int = 20 * MB  # larger bodies are aborted
     host_delay: float = 1.0  # seconds between requests to one host
     max_items: int = 5000  # items read from one feed per poll; the rest are counted, skipped
+    allow_private_urls: bool = False  # fetch loopback/private/link-local hosts (intranet feeds)
 
 
 @dataclass(frozen=True)
@@ -398,6 +402,7 @@ def load_settings(
             timeout=http_timeout,
             max_bytes=read.size("MAX_FEED_BYTES", HttpSettings.max_bytes),
             max_items=read.integer("MAX_FEED_ITEMS", HttpSettings.max_items, minimum=1),
+            allow_private_urls=read.flag("ALLOW_PRIVATE_URLS", ALLOW_PRIVATE_URLS_BY_DEFAULT),
             host_delay=read.number("HOST_DELAY", HttpSettings.host_delay),
         ),
         sources=SourceSettings(

@@ -16,10 +16,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+import bot.config
 from bot.store import Store
 from bot.store.db import make_engine, upgrade
 from tests.peers.http import LocalServer
 
+# every test peer listens on 127.0.0.1: the suite runs with RXRADAR_ALLOW_PRIVATE_URLS=true
+# (tests/hostile/test_private_urls.py sets it to false to check the guard)
+bot.config.ALLOW_PRIVATE_URLS_BY_DEFAULT = True
+os.environ.setdefault("RXRADAR_ALLOW_PRIVATE_URLS", "true")  # CLI subprocesses
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_URL = os.environ.get("RXRADAR_TEST_DATABASE_URL")
 

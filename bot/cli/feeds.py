@@ -13,6 +13,7 @@ from rich.text import Text
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.cli.progress import progress_bar, waiting_line
 from bot.config import ConfigError, Settings
+from bot.feeds.addresses import PrivateAddress, check_url
 from bot.feeds.catalogue import UnknownSource, resolve_source
 from bot.ingest.backfill import BackfillError, backfill
 from bot.ingest.poll import PollReport, ensure_default_feeds, poll_feeds
@@ -56,6 +57,10 @@ def add_command(
     except UnknownSource as exc:
         fail(str(exc))
     config = settings()
+    try:
+        check_url(resolved.url, config.http.allow_private_urls)
+    except PrivateAddress as exc:
+        fail(f"{resolved.url}: {exc}")
     with open_store(config) as store:
         _defaults(store, config)  # first use: RXRADAR_FEEDS come first, then this one
         existing = _active_feed(store, resolved.url)

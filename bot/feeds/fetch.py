@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.config import HttpSettings
+from bot.feeds.addresses import guarded_transport, refuse_credentials
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +204,8 @@ class Fetcher:
             headers={"User-Agent": http.user_agent},
             follow_redirects=True,
             max_redirects=10,
-            transport=transport,
+            transport=transport or guarded_transport(http.allow_private_urls),
+            event_hooks={"request": [refuse_credentials]},
         )
 
     def __enter__(self) -> Fetcher:
