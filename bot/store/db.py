@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import ConfigError
+from bot.config import ConfigError, make_private_dir
 from bot.resources import resource_dir
 
 if TYPE_CHECKING:  # Alembic loads only when a schema upgrade runs (keeps the CLI quick)
@@ -37,6 +38,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_private(database: Path) -> None:
+    """The database file (and so its WAL and SHM, which SQLite creates with the same mode)
+    readable by its owner only: it holds subscribers' addresses and Slack tokens."""
+    make_private_dir(database.parent)
+    if not database.exists():
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
@@ -44,7 +53,7 @@ def make_engine(url: str) -> Engine:
         raise ConfigError(f"RXRADAR_DATABASE_URL={url!r} is not a valid database URL") from exc
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(parsed.database).expanduser())
         engine = create_engine(parsed, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
