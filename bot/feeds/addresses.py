@@ -62,8 +62,14 @@ def check_url(url: str, allow_private: bool) -> None:
         )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise PrivateAddress(f"{url!r} is not an http(s) URL")
+    if allow_private:
+        return
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    check_addresses(parts.hostname, _resolve(parts.hostname, port), allow_private)
+    try:
+        addresses = _resolve(parts.hostname, port)
+    except PrivateAddress:
+        return  # not resolvable now (offline?): every connection is checked again anyway
+    check_addresses(parts.hostname, addresses, allow_private)
 
 
 class _PublicOnlyBackend(httpcore.SyncBackend):
