@@ -126,21 +126,33 @@ def subscribe_for_someone(
 ) -> SubscriptionRecord:
     """A target given by someone other than its owner (an email address typed in Slack).
 
-    When its channel asks for consent, it is stored unconfirmed and asked to confirm;
-    nothing is sent to it until that link is opened (`confirm`).
+    When its channel asks for consent nothing is sent before the address agrees: a new
+    address confirms itself (and the digests its confirm page lists) through its link; an
+    address that confirmed before gets a link for this one subscription, which stays paused
+    until then. A request only ever replaces its own requester's subscriptions.
     """
-    needs_consent = spec(target.kind).confirm_first
-    record = subscribe(
-        store, target, journals, now, rules=rules, owner=owner, confirmed=not needs_consent,
-        team=team,
-    )  # fmt: skip
-    if not needs_consent:
-        return record
+    if not spec(target.kind).confirm_first:
+        return subscribe(store, target, journals, now, rules=rules, owner=owner, team=team)
+    ids = sorted({p.id for p in resolve_profiles(store, journals, (), team)})
     with store.session() as session:
+        subscriber = subs.ensure_subscriber(session, target, confirmed=False)
+        known = bool(subscriber.confirmed)
+        for old in subs.subscriptions(session, target=target):
+            same = sorted(p.id for p in old.profiles) == ids
+            if same and old.owner == owner and (old.paused_reason == PENDING or not known):
+                subs.unsubscribe(session, old.id, now)  # this requester's own earlier ask
+        created = subs.create_subscription(
+            session, subscriber, ids, rules or DigestRules(), owner, now
+        )
+        if known:
+            subs.pause(session, created, PENDING, now)
+        record = subs.subscription(session, created)
         # one request a day at most, so nobody can flood someone's inbox through us
-        due = subs.confirmation_due(session, record.subscriber_id, now, CONFIRMATION_EVERY)
+        due = subs.confirmation_due(session, subscriber.id, now, CONFIRMATION_EVERY, known)
+    assert record is not None
     if due:
-        send_confirmation(store, links, registry, record, requester, now)
+        link = signup_url(links, record, now) if known else None
+        send_confirmation(store, links, registry, record, requester, now, link=link)
     return record
 
 
@@ -206,7 +218,13 @@ def start_sign_up(store: Store, record: SubscriptionRecord, now: datetime) -> No
     """Start a waiting web sign-up and confirm its address (the link's button was pressed)."""
     if record.paused_reason != PENDING:
         return
+    ids = sorted(p.id for p in record.profiles)
     with store.session() as session:
+        if record.owner != WEB_OWNER:  # a changed request replaces its requester's older one
+            for old in subs.subscriptions(session, target=record.target):
+                same = old.owner == record.owner and sorted(p.id for p in old.profiles) == ids
+                if same and old.id != record.id and old.paused_reason != PENDING:
+                    subs.unsubscribe(session, old.id, now)
         subs.resume(session, record.id)
         subs.confirm_subscriber(session, record.subscriber_id, record.target.key, now)
 

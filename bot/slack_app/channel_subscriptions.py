@@ -222,7 +222,7 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
         [p.name for p in found], deps.now(), requester=f"{user.name} (via Slack)",
         owner=owner_of(caller), rules=rules, team=caller.team_id or None,
     )  # fmt: skip
-    if record.confirmed:
+    if record.sendable:
         return mrkdwn(
             f"{escape(command.address)} is now subscribed to {summary(record)}."
             + _waiting(deps, record)

@@ -217,11 +217,15 @@ def confirm_subscriber(
     return True
 
 
-def confirmation_due(session: Session, subscriber_id: int, now: datetime, every: timedelta) -> bool:
-    """Whether an unconfirmed subscriber may be sent a confirmation request now (and note it)."""
+def confirmation_due(
+    session: Session, subscriber_id: int, now: datetime, every: timedelta,
+    confirmed_too: bool = False,
+) -> bool:  # fmt: skip
+    """Whether a subscriber may be sent a confirmation request now (and note it): only an
+    unconfirmed one, unless `confirmed_too` (a new subscription asks for its own consent)."""
     row = session.get_one(Subscriber, subscriber_id)
     last = row.confirmation_sent_at
-    due = not row.confirmed and (last is None or now - last >= every)
+    due = (confirmed_too or not row.confirmed) and (last is None or now - last >= every)
     if due:
         row.confirmation_sent_at = now
     return due
