@@ -105,11 +105,15 @@ def verify_token(secret: str, purpose: str, token: str, now: datetime) -> TokenC
         raise TokenError("this link is not valid; use the link from the latest message")
     if data.get("p") != purpose:
         raise TokenError("this link is not valid for this action")
-    expires = datetime.fromtimestamp(int(str(data["e"])), UTC)
+    try:  # signed but odd (no expiry, one past year 9999): damaged, never a crash
+        expires = datetime.fromtimestamp(int(str(data["e"])), UTC)
+        subject = int(str(data["s"]))
+    except (KeyError, ValueError, OverflowError, OSError):
+        raise TokenError("this link is damaged; copy the whole link from the message") from None
     if now >= expires:
         raise TokenError("this link has expired; ask for a new one")
     return TokenClaims(
-        purpose, int(str(data["s"])), str(data["b"]), expires, str(data.get("i") or "")
+        purpose, subject, str(data.get("b", "")), expires, str(data.get("i") or "")
     )
 
 

@@ -80,6 +80,12 @@ def passes_cut(rules: DigestRules, candidate: Candidate, profile: ProfileWindow 
     return below is not None and below * 100 >= rules.min_percentile
 
 
+def web_link(url: str | None) -> str:
+    """The URL if a reader may be sent there (http/https); `javascript:` and the rest: ""."""
+    text = (url or "").strip()
+    return text if text.lower().startswith(("http://", "https://")) else ""
+
+
 def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, rank: int) -> Entry:
     below = _percentile(candidate, profile)
     ratio = numbers.lift(candidate.probability, profile.mean_probability if profile else None)
@@ -88,7 +94,7 @@ def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, r
         preprint_id=candidate.preprint_id,
         profile_id=candidate.profile_id,
         title=candidate.title.strip(),
-        url=candidate.url or doi_url,
+        url=web_link(candidate.url) or doi_url,
         authors=short_authors(candidate.authors),
         authors_all=len(candidate.authors) if len(candidate.authors) > MAX_AUTHORS else 0,
         date=(candidate.updated if updated else candidate.posted).isoformat(),

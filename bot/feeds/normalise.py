@@ -47,6 +47,8 @@ def bounded(preprint: Preprint | None) -> Preprint | None:
     if preprint.doi and len(preprint.doi) > MAX_ID_LENGTH:
         return None
     url = preprint.url if preprint.url and len(preprint.url) <= MAX_URL_LENGTH else None
+    if url and urlsplit(url).scheme.lower() not in ("http", "https"):
+        url = None  # javascript:, data:, file: ... are never a preprint's page
     return replace(preprint, url=url, server=preprint.server[:MAX_SERVER_LENGTH])
 
 

@@ -42,7 +42,11 @@ def create_web_app(settings: Settings, store: Store, slack_app: App | None = Non
     if slack_app is not None:
         routes += slack_routes(slack_app, settings.slack.signing_secret)
     routes += site_routes(settings, store)
-    return Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    app = Starlette(routes=routes, middleware=[Middleware(SecurityHeaders)])
+    # Starlette's `/healthz/` -> `/healthz` redirect is built from the Host header: an
+    # open redirect to whatever a client claims; a wrong path is a 404 instead
+    app.router.redirect_slashes = False
+    return app
 
 
 def slack_configured(settings: Settings) -> bool:

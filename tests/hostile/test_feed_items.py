@@ -123,3 +123,17 @@ def test_a_record_the_database_refuses_is_skipped_alone(store: Store) -> None:
 
     assert good.id in result.new
     assert len(result.new) + result.skipped == 2  # PostgreSQL refuses NUL; SQLite keeps it
+
+
+@pytest.mark.parametrize("link", ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd"])
+def test_an_item_link_that_is_not_http_is_never_kept_as_a_link(link: str) -> None:
+    from bot.digest.build import web_link
+    from bot.feeds.parse import parse_feed
+
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>f</title>'
+        f"<item><title>A paper</title><link>{link}</link><guid>g1</guid></item></channel></rss>"
+    ).encode()
+    (parsed,) = parse_feed(body, None, "https://feeds.example.org/f", NOW.date()).preprints
+    assert parsed.url is None
+    assert web_link(link) == "" and web_link("https://x.org/p") == "https://x.org/p"
