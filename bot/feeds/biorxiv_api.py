@@ -19,6 +19,7 @@ from urllib.parse import quote
 from bot.feeds.fetch import Fetcher, FetchError
 from bot.feeds.normalise import api_record, bounded
 from bot.profiles.pubs import paper_from_pubs
+from bot.records.doi import is_path_safe
 from bot.records.paper import Paper
 from bot.records.preprint import Preprint
 from bot.records.servers import BIORXIV_API_SERVERS
@@ -76,6 +77,8 @@ class BiorxivApi:
 
     def latest_version(self, doi: str) -> Preprint | None:
         """The newest version of a bioRxiv or medRxiv preprint; None when neither knows it."""
+        if not is_path_safe(doi):
+            return None  # never a real DOI; and it must not walk the API host's paths
         for server in BIORXIV_API_SERVERS:
             url = f"{self.base_url}/details/{server}/{quote(doi, safe='/')}/na/json"
             payload = self.fetcher.get_json(url, f"the {server} API")

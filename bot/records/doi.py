@@ -36,7 +36,15 @@ def doi_from_text(text: str) -> str | None:
     for suffix in _PAGE_SUFFIXES:
         doi = doi.removesuffix(suffix)
     doi = doi.rstrip("/")
-    return _VERSION_SUFFIX.sub("", doi) if doi.startswith(OPENRXIV_PREFIXES) else doi
+    doi = _VERSION_SUFFIX.sub("", doi) if doi.startswith(OPENRXIV_PREFIXES) else doi
+    return doi if is_path_safe(doi) else None
+
+
+def is_path_safe(doi: str) -> bool:
+    """No `.`/`..` segments, backslashes or escapes: a DOI put in an API URL's path stays
+    one DOI (`10.1101/../../admin` must not reach `/admin` on the API host)."""
+    segments = doi.split("/")
+    return all(s not in ("", ".", "..") for s in segments) and not any(c in doi for c in "\\%")
 
 
 def preprint_key(text: str) -> str | None:
