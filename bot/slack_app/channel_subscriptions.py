@@ -202,6 +202,12 @@ def _which_one(deps: Deps, records: Sequence[SubscriptionRecord], question: str)
     return choices(question, options)
 
 
+def requester_reference(caller: Caller) -> str:
+    """Who asked, as the confirmation mail says it: Slack's ids, never a display name (free
+    text anyone can set, e.g. "Your bank: reply with your password")."""
+    return f"Slack user {caller.user_id} of workspace {caller.team_id}"
+
+
 def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient) -> Reply:
     if not configured(deps.settings, "email"):
         return mrkdwn(
@@ -212,14 +218,13 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
     found = resolve_all(deps, command.journals, command, caller.team_id)
     if isinstance(found, Reply):
         return found
-    user = slack_user(client, caller.user_id)
     try:
         rules = _rules(command.options, client, caller)
     except CommandError as exc:
         return mrkdwn(escape(str(exc)))
     record = subscribing.subscribe_for_someone(
         deps.store, deps.settings.links(), deps.registry, Target("email", command.address),
-        [p.name for p in found], deps.now(), requester=f"{user.name} (via Slack)",
+        [p.name for p in found], deps.now(), requester=requester_reference(caller),
         owner=owner_of(caller), rules=rules, team=caller.team_id or None,
     )  # fmt: skip
     if record.sendable:

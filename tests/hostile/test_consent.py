@@ -88,3 +88,11 @@ def test_another_user_cannot_replace_the_owners_subscription(
         "slack:T1:UOWNER",
         "slack:T1:UATTACKER",
     }
+
+
+def test_the_confirmation_mail_names_the_requester_by_slack_ids_not_display_name() -> None:
+    from bot.slack_app.answers import Caller
+    from bot.slack_app.channel_subscriptions import requester_reference
+
+    caller = Caller(team_id="T0001", channel_id="C1", user_id="U0001")
+    assert requester_reference(caller) == "Slack user U0001 of workspace T0001"
