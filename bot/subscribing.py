@@ -257,13 +257,17 @@ def unsubscribe(store: Store, subscription_id: int, now: datetime) -> bool:
 
 
 def unsubscribe_target(
-    store: Store, target: Target, now: datetime, journal: str | None = None
-) -> list[int]:
-    """Stop a target's subscriptions that follow `journal` (every one when None)."""
+    store: Store, target: Target, now: datetime, journal: str | None = None,
+    owner: str | None = None,
+) -> list[int]:  # fmt: skip
+    """Stop a target's subscriptions that follow `journal` (every one when None), only
+    those `owner` created when given."""
     wanted = journal_key(journal) if journal else None
     stopped = []
     with store.session() as session:
         for record in subs.subscriptions(session, target=target):
+            if owner is not None and record.owner != owner:
+                continue
             names = {journal_key(p.name) for p in record.profiles}
             if (wanted is None or wanted in names) and subs.unsubscribe(session, record.id, now):
                 stopped.append(record.id)

@@ -173,7 +173,18 @@ def answer_list(deps: Deps, caller: Caller) -> Reply:
     return mrkdwn(f"Subscriptions in <#{caller.channel_id}>:\n" + "\n".join(lines))
 
 
-def answer_unsubscribe(deps: Deps, command: c.Unsubscribe, caller: Caller) -> Reply:
+def is_workspace_admin(client: WebClient, user_id: str) -> bool:
+    """Slack says the user is an admin or owner of the workspace (False when it won't say)."""
+    try:
+        user = client.users_info(user=user_id).get("user") or {}
+    except SlackApiError:
+        return False
+    return bool(user.get("is_admin") or user.get("is_owner"))
+
+
+def answer_unsubscribe(
+    deps: Deps, command: c.Unsubscribe, caller: Caller, client: WebClient
+) -> Reply:
     target = channel_target(caller)
     records = subscribing.list_for_target(deps.store, target)
     if not records:
@@ -181,7 +192,19 @@ def answer_unsubscribe(deps: Deps, command: c.Unsubscribe, caller: Caller) -> Re
     if command.journal is None and not command.everything and len(records) > 1:
         return _which_one(deps, records, "Which subscription should I stop?")
     journal = None if command.everything or command.journal is None else command.journal
-    stopped = subscribing.unsubscribe_target(deps.store, target, deps.now(), journal)
+    # `unsubscribe all` stops what the caller created; everything only for workspace admins
+    owner = None
+    if command.everything and not is_workspace_admin(client, caller.user_id):
+        owner = owner_of(caller)
+    stopped = subscribing.unsubscribe_target(deps.store, target, deps.now(), journal, owner)
+    kept = [r for r in records if r.id not in stopped and owner is not None]
+    if owner is not None and kept:
+        done = "; ".join(summary(r) for r in records if r.id in stopped) or "nothing"
+        return mrkdwn(
+            f"Stopped {done}. {len(kept)} subscription(s) in <#{caller.channel_id}> were set "
+            "up by someone else: only they or a workspace admin can stop all of them "
+            f"(`{deps.command} unsubscribe JOURNAL` stops one)."
+        )
     if not stopped:
         question = (
             f"<#{caller.channel_id}> does not follow *{escape(journal or '')}*. Stop one of these?"

@@ -110,7 +110,7 @@ def dispatch(
     if isinstance(command, c.Subscribe):
         return cs.answer_subscribe(deps, command, caller, client)
     if isinstance(command, c.Unsubscribe):
-        return cs.answer_unsubscribe(deps, command, caller)
+        return cs.answer_unsubscribe(deps, command, caller, client)
     if isinstance(command, c.ListSubscriptions):
         return cs.answer_list(deps, caller)
     if isinstance(command, c.Email):

@@ -159,6 +159,7 @@ class SlackFake:
         self.open_methods = {"oauth.v2.access"}  # authenticated by client id/secret instead
         self.tokens: set[str] = set()  # further accepted tokens (e.g. minted by installs)
         self.user_tz: dict[str, str] = {}
+        self.admins: set[str] = set()  # users.info says is_admin for these
         self.oauth_clients: dict[str, str] = {}  # client id -> secret
         self.oauth_codes: dict[str, str] = {}  # code -> team id it installs into
         self._responses: dict[str, list[Json]] = {}
@@ -317,7 +318,8 @@ class SlackFake:
         if not user:
             return {"ok": False, "error": "user_not_found"}
         tz = self.user_tz.get(user, "UTC")
-        return {"ok": True, "user": {"id": user, "name": user.lower(), "real_name": user, "tz": tz}}
+        info = {"id": user, "name": user.lower(), "real_name": user, "tz": tz}
+        return {"ok": True, "user": {**info, "is_admin": user in self.admins}}
 
     def _oauth_v2_access(self, params: Json) -> Json:
         try:
