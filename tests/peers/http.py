@@ -45,6 +45,9 @@ Route = Reply | list[Reply] | Callable[[Request], Reply]
 
 class _QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # the default backlog of 5 makes the 6th concurrent connect wait for a SYN retry (1 s),
+    # past the 0.5 s connect timeouts some tests use on a loaded machine
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Clients that drop a keep-alive connection are normal here, not test failures."""
