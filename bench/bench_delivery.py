@@ -132,7 +132,7 @@ def seed(
 def send_due(url: str, data: Path, smtp: SmtpPeer, slack: SlackFake, processes: int) -> float:
     env = {
         **os.environ, **smtp.env(), "RXRADAR_DATABASE_URL": url, "RXRADAR_DATA_DIR": str(data),
-        "RXRADAR_SECRET_KEY": "bench", "RXRADAR_PUBLIC_URL": "https://rxradar.bench.test",
+        "RXRADAR_SECRET_KEY": "bench-secret-key-at-least-32-bytes-long", "RXRADAR_PUBLIC_URL": "https://rxradar.bench.test",
         "RXRADAR_SLACK_BOT_TOKEN": TOKEN, "RXRADAR_SLACK_API_URL": slack.url,
         "RXRADAR_SMTP_TIMEOUT": "30",
     }  # fmt: skip
