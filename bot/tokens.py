@@ -112,9 +112,7 @@ def verify_token(secret: str, purpose: str, token: str, now: datetime) -> TokenC
         raise TokenError("this link is damaged; copy the whole link from the message") from None
     if now >= expires:
         raise TokenError("this link has expired; ask for a new one")
-    return TokenClaims(
-        purpose, subject, str(data.get("b", "")), expires, str(data.get("i") or "")
-    )
+    return TokenClaims(purpose, subject, str(data.get("b", "")), expires, str(data.get("i") or ""))
 
 
 def keyed_digest(secret: str, purpose: str, value: str) -> str:
