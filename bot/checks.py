@@ -27,6 +27,7 @@ from bot.store import Store
 from bot.store.feeds import list_feeds
 from bot.store.health import active_model, pending_migrations
 from bot.store.slack_installations import installation_store
+from bot.store.token_cipher import TokenCipher, TokenKeyError, token_cipher
 
 log = logging.getLogger("rxradar.check")
 
@@ -99,9 +100,9 @@ def _auth_test(settings: Settings, token: str) -> str | None:
     return None
 
 
-def _installed_bots(store: Store, client_id: str) -> list[tuple[str, str]]:
+def _installed_bots(store: Store, client_id: str, cipher: TokenCipher) -> list[tuple[str, str]]:
     """(team id, current bot token) of every installed workspace."""
-    installs = installation_store(store, client_id)
+    installs = installation_store(store, client_id, cipher)
     table = installs.bots
     query = select(table.c.team_id).where(table.c.client_id == client_id).distinct()
     with store.engine.connect() as connection:
@@ -120,7 +121,10 @@ def check_slack(settings: Settings, store: Store) -> Check:
             return Check("slack", False, f"RXRADAR_SLACK_BOT_TOKEN refused: {error}; copy the "
                          "Bot User OAuth Token again")  # fmt: skip
         return Check("slack", True, "bot token accepted (auth.test)")
-    bots = _installed_bots(store, slack.client_id or "")
+    try:
+        bots = _installed_bots(store, slack.client_id or "", token_cipher(settings))
+    except TokenKeyError as exc:
+        return Check("slack", False, str(exc))
     refused = [f"{team}: {err}" for team, token in bots if (err := _auth_test(settings, token))]
     if refused:
         return Check("slack", False, f"installations refused: {'; '.join(refused)}; reinstall "

@@ -37,6 +37,7 @@ from bot.records.digest import Digest, Entry
 from bot.records.target import Target, TargetError
 from bot.store import Store
 from bot.store.slack_installations import bot_token, workspace_prefix
+from bot.store.token_cipher import token_cipher
 from bot.store.workspaces import WORKSPACE_PAUSED
 from bot.templating import escape_mrkdwn, render
 
@@ -389,7 +390,7 @@ def _missing(settings: Settings) -> str | None:
 def _open(settings: Settings, store: Store) -> SlackChannel:
     slack = settings.slack
     if slack.oauth and slack.client_id:
-        return SlackChannel(slack, token_for=partial(bot_token, store, slack.client_id))
+        return SlackChannel(slack, token_for=partial(bot_token, store, slack.client_id, token_cipher(settings)))
     return SlackChannel(slack)
 
 

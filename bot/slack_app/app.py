@@ -24,6 +24,7 @@ from bot.slack_app import actions, handlers, installs, profiles
 from bot.slack_app.answers import Deps
 from bot.store import Store
 from bot.store.slack_installations import installation_store
+from bot.store.token_cipher import token_cipher
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
         install_path=INSTALL_PATH,
         redirect_uri_path=REDIRECT_PATH,
         redirect_uri=f"{settings.public_url}{REDIRECT_PATH}",
-        installation_store=installation_store(store, client_id),
+        installation_store=installation_store(store, client_id, token_cipher(settings)),
         state_store=SQLAlchemyOAuthStateStore(
             expiration_seconds=OAUTH_STATE_SECONDS, engine=store.engine
         ),

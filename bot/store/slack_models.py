@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, String
+
+from bot.store.token_cipher import TOKEN_TABLES
 
 BOTS_TABLE = SQLAlchemyInstallationStore.default_bots_table_name
 INSTALLATIONS_TABLE = SQLAlchemyInstallationStore.default_installations_table_name
@@ -19,3 +21,8 @@ slack_metadata = MetaData()
 SQLAlchemyInstallationStore.build_bots_table(slack_metadata, BOTS_TABLE)
 SQLAlchemyInstallationStore.build_installations_table(slack_metadata, INSTALLATIONS_TABLE)
 SQLAlchemyOAuthStateStore.build_oauth_states_table(slack_metadata, STATES_TABLE)
+
+# sealed tokens are longer than Slack's (migration 0013 widens the columns)
+for _name, _fields in TOKEN_TABLES.items():
+    for _field in _fields:
+        slack_metadata.tables[_name].c[_field].type = String(length=1000)
