@@ -14,6 +14,7 @@ from sqlalchemy import text
 from bot.config import ConfigError, load_settings
 from bot.slack_app.app import create_app, installation_mode
 from bot.slack_app.socket import socket_mode_handler
+from bot.store.token_cipher import SEALED_PREFIX, TokenCipher
 from tests.slack_support import Harness, harness_factory, wait_for  # noqa: F401
 
 OAUTH = {
@@ -55,7 +56,10 @@ def _installed_teams(h: Harness) -> list[tuple[str, str]]:
 def test_oauth_install_stores_the_workspace_and_its_token_serves_commands(h: Harness) -> None:
     _, done = _install(h)
     assert done.status_code == 200
-    assert _installed_teams(h) == [("T0002", "xoxb-T0002-installed")]
+    [(team, stored)] = _installed_teams(h)
+    assert team == "T0002" and stored.startswith(SEALED_PREFIX)  # sealed at rest (M6)
+    cipher = TokenCipher.from_secret(h.settings.secret_key.get() if h.settings.secret_key else "")
+    assert cipher.open(stored) == "xoxb-T0002-installed"
     [access] = h.api.calls_to("oauth.v2.access")
     assert access.params["code"] == "code-1"
 
