@@ -390,7 +390,9 @@ def _missing(settings: Settings) -> str | None:
 def _open(settings: Settings, store: Store) -> SlackChannel:
     slack = settings.slack
     if slack.oauth and slack.client_id:
-        return SlackChannel(slack, token_for=partial(bot_token, store, slack.client_id, token_cipher(settings)))
+        return SlackChannel(
+            slack, token_for=partial(bot_token, store, slack.client_id, token_cipher(settings))
+        )
     return SlackChannel(slack)
 
 

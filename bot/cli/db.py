@@ -43,7 +43,9 @@ def reencrypt_command(
     with open_store(config) as store:
         try:
             with store.engine.begin() as connection:
-                count = reencrypt(connection, TokenCipher.from_secret(old.get()), token_cipher(config))
+                count = reencrypt(
+                    connection, TokenCipher.from_secret(old.get()), token_cipher(config)
+                )
         except TokenKeyError:
             fail(
                 f"a stored Slack token opens with neither the key in {old_key_file} nor the "

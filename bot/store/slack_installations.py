@@ -91,9 +91,7 @@ def installation_store(store: Store, client_id: str, cipher: TokenCipher) -> Ins
     return InstallationStore(store, client_id, cipher)
 
 
-def bot_token(
-    store: Store, client_id: str, cipher: TokenCipher, team_id: str | None
-) -> str | None:
+def bot_token(store: Store, client_id: str, cipher: TokenCipher, team_id: str | None) -> str | None:
     """The bot token of the workspace `team_id` installed, or None when it is not installed."""
     installs = installation_store(store, client_id, cipher)
     bot = installs.find_bot(enterprise_id=None, team_id=team_id)
@@ -105,7 +103,9 @@ def remove_workspace(
 ) -> list[int]:
     """The workspace uninstalled the app (or revoked its token): forget its install and
     pause its subscriptions, saying why; returns the paused ids."""
-    SQLAlchemyInstallationStore(client_id=client_id, engine=store.engine).delete_all(enterprise_id=None, team_id=team_id)
+    SQLAlchemyInstallationStore(client_id=client_id, engine=store.engine).delete_all(
+        enterprise_id=None, team_id=team_id
+    )
     with store.session() as session:
         paused = pause_group(
             session, workspace_prefix(team_id), f"{WORKSPACE_PAUSED} ({why})",
