@@ -37,7 +37,7 @@ from bot.records.digest import Digest, Entry
 from bot.records.target import Target, TargetError
 from bot.store import Store
 from bot.store.slack_installations import bot_token, workspace_prefix
-from bot.store.token_cipher import token_cipher
+from bot.store.token_cipher import TokenKeyError, token_cipher
 from bot.store.workspaces import WORKSPACE_PAUSED
 from bot.templating import escape_mrkdwn, render
 
@@ -299,7 +299,10 @@ class SlackChannel:
 
     def _client_for(self, team: str | None) -> WebClient:
         if self.token_for is not None:
-            token = self.token_for(team)
+            try:
+                token = self.token_for(team)
+            except TokenKeyError as exc:  # the secret key changed: the operator's to fix
+                raise DeliveryError(False, str(exc), operator=True) from exc
         else:
             token = self.slack.bot_token.get() if self.slack.bot_token else None
         if not token:

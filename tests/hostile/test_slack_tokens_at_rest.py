@@ -160,3 +160,26 @@ def test_reencrypt_with_a_key_that_opens_nothing_says_so_and_changes_nothing(
     assert done.exit_code == 2
     assert "opens with neither the key in" in done.stderr
     assert _raw_tokens(h.store.engine) == before
+
+
+def test_delivery_after_a_key_change_waits_with_the_way_out_and_pauses_nobody(
+    h: Harness, tmp_path: Path
+) -> None:
+    from dataclasses import replace
+
+    from bot.config import Secret
+    from bot.store.subscriptions import subscriptions
+    from bot.store.trust import failing_channels
+
+    install(h, "T0002")
+    subscribe_channel(h, "T0002", "C0001")
+    changed = replace(h.settings, secret_key=Secret(OTHER_KEY))
+
+    done = jobs.send_due(changed, h.store, week(0))
+
+    assert done["sent"] == 0, done
+    assert h.api.calls_to("chat.postMessage") == []
+    with h.store.session() as session:
+        assert all(r.paused_reason is None for r in subscriptions(session))
+        [failing] = failing_channels(session)
+    assert "rxradar db reencrypt --old-key-file" in str(failing)
