@@ -1,8 +1,8 @@
 """Signed, expiring, purpose-bound tokens for confirm, unsubscribe and private-page links.
 
 A token is `<payload>.<signature>`, both base64url without padding. The payload names the
-purpose ("confirm", "unsubscribe", "subscription", "profile"), the subject (a subscriber,
-subscription or profile id), a binding (a hash of the subscriber's address or channel, or
+purpose ("confirm", "unsubscribe", "subscription", "profile", "profile-edit" …), the
+subject (a subscriber, subscription or profile id), a binding (a hash of the subscriber's address or channel, or
 of the profile's key, so a token cannot be replayed against a different subscriber or
 profile that later reuses the id) and the expiry. The signature is
 HMAC-SHA256 over the payload with a key derived from the secret key *and the purpose*, so
@@ -25,6 +25,7 @@ PROFILE = "profile"  # a custom profile's private page and feeds (the binding is
 CSRF = "csrf"  # a form's anti-forgery value: `keyed_digest` of the visitor's cookie
 VOTE = "vote"  # an emailed 👍/👎 on one preprint of one subscription (the item claim)
 FEEDBACK_RESET = "feedback-reset"  # forget a subscription's votes (the email footer)
+PROFILE_EDIT = "profile-edit"  # add papers to a custom profile from the web form (its owner's)
 LIFETIMES = {
     CONFIRM: timedelta(days=7),
     # unsubscribe links sit in old emails (and RFC 8058 one-click headers): keep them long
@@ -35,6 +36,8 @@ LIFETIMES = {
     # a vote from an old digest still says something; after two months it says little
     VOTE: timedelta(days=60),
     FEEDBACK_RESET: timedelta(days=400),
+    # the edit link changes the profile: short-lived, a new one is one command away
+    PROFILE_EDIT: timedelta(days=7),
 }
 
 

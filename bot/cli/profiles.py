@@ -15,6 +15,7 @@ from rich.table import Table
 from bot.cli import matching
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.cli.progress import progress_bar
+from bot.config import LinkSettings
 from bot.feeds.fetch import FetchError
 from bot.ingest.harvest import (
     HarvestCutOff,
@@ -350,6 +351,9 @@ def _print_fill(report: FillReport) -> None:
 @profiles_app.command("link")
 def link_command(
     name: str = typer.Argument(..., help="The custom profile, e.g. 'Smith lab'."),
+    edit: bool = typer.Option(
+        False, "--edit", help="Print the link to the web form that adds papers to it instead."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Print the private web link (page, RSS and JSON Feed) of a custom profile."""
@@ -364,6 +368,9 @@ def link_command(
         found = find_profile(store, name)
     if isinstance(found, Suggestions):
         fail(found.message() + " (`rxradar journals list --kind custom` lists your profiles)")
+    if edit:
+        _print_edit_link(config.links(), found, as_json)
+        return
     try:
         link = profile_link(config.links(), found, datetime.now(UTC))
     except NotCustom as exc:
@@ -374,5 +381,26 @@ def link_command(
     out_console.print(
         f"{link.name} (private: anyone with the link can see it)\n"
         f"page:      {link.page}\nRSS:       {link.rss}\nJSON Feed: {link.json_feed}",
+        highlight=False, soft_wrap=True,
+    )  # fmt: skip
+
+
+def _print_edit_link(links: LinkSettings, found: ProfileSummary, as_json: bool) -> None:
+    from datetime import UTC, datetime
+
+    from bot.delivery.links import NotCustom, profile_edit_url
+    from bot.tokens import LIFETIMES, PROFILE_EDIT
+
+    try:
+        url = profile_edit_url(links, found, datetime.now(UTC))
+    except NotCustom as exc:
+        fail(str(exc))
+    days = LIFETIMES[PROFILE_EDIT].days
+    if as_json:
+        print_json({"profile": found.name, "edit": url, "days": days})
+        return
+    out_console.print(
+        f"{found.name}: add papers on the web (anyone with the link can, for {days} days)\n"
+        f"edit:      {url}",
         highlight=False, soft_wrap=True,
     )  # fmt: skip

@@ -23,6 +23,7 @@ from bot.tokens import (
     CONFIRM_SUBSCRIPTION,
     FEEDBACK_RESET,
     PROFILE,
+    PROFILE_EDIT,
     UNSUBSCRIBE,
     VOTE,
     binding_for,
@@ -33,6 +34,7 @@ from bot.tokens import (
 PROFILE_PATH = "/profiles/"
 SIGNUP_PATH = "/subscriptions/confirm/"
 VOTE_PATH = "/feedback/vote/"
+PROFILE_EDIT_PATH = "/profiles/edit/"
 FEEDBACK_RESET_PATH = "/feedback/reset/"
 
 
@@ -101,3 +103,17 @@ def profile_id_of(secret: str, token: str, now: datetime) -> tuple[int, str]:
 
 def binding_matches(profile: ProfileSummary, binding: str) -> bool:
     return profile.kind == "custom" and binding_for(profile.key) == binding
+
+
+def profile_edit_url(links: LinkSettings, profile: ProfileSummary, now: datetime) -> str:
+    """The owner's link to the web form that adds papers to a custom profile (7 days)."""
+    if profile.kind != "custom":
+        raise NotCustom(f"{profile.name} is a journal: only custom profiles can be edited")
+    token = make_token(links.secret.get(), PROFILE_EDIT, profile.id, profile.key, now)
+    return f"{links.public_url}{PROFILE_EDIT_PATH}{token}"
+
+
+def profile_edit_id_of(secret: str, token: str, now: datetime) -> tuple[int, str]:
+    """The profile id an edit token names and the binding it must match; TokenError else."""
+    claims = verify_token(secret, PROFILE_EDIT, token, now)
+    return claims.subject, claims.binding

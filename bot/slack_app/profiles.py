@@ -11,35 +11,24 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.ingest.profile_fill import (
-    MIN_PROFILE_PAPERS,
-    FillReport,
-    fill_profile,
-    open_sources,
-    orcid_works,
-    too_few,
-    wanted_from,
-)
-from bot.profiles.files import PaperFileError, read_papers
-from bot.records.doi import PastedIds, pasted_ids
-from bot.records.paper import Paper
+from bot.delivery.links import profile_edit_url
+from bot.ingest.pasted import NOTHING_FOUND, Pasted, fill_from_pasted, read_pasted
+from bot.ingest.profile_fill import MIN_PROFILE_PAPERS, FillReport, too_few
 from bot.slack_app import commands as c
 from bot.slack_app.answers import Caller, Deps, resolve, score_text
 from bot.slack_app.replies import Reply, escape, mrkdwn
 from bot.store.custom_profiles import delete_profile, last_scored, paper_titles
-from bot.store.profiles import ProfileError, ProfileSummary, import_papers
+from bot.store.profiles import ProfileError, ProfileSummary
 from bot.store.scores import profile_stats, top_preprints
+from bot.tokens import LIFETIMES, PROFILE_EDIT
 
 log = logging.getLogger(__name__)
 
@@ -50,42 +39,6 @@ MAX_PASTE = 3000  # Slack's limit for a plain-text input
 SHOWN_PAPERS = 5
 SHOWN_MATCHES = 5
 MATCH_DAYS = 30
-
-
-@dataclass(frozen=True)
-class Pasted:
-    """What a submission brought: identifiers to resolve and/or citation records."""
-
-    ids: PastedIds
-    citations: tuple[Paper, ...] = ()
-
-    @property
-    def empty(self) -> bool:
-        return self.ids.empty and not self.citations
-
-
-def _citation_suffix(text: str) -> str | None:
-    if "@" in text and "{" in text:
-        return ".bib"
-    if any(line.startswith("TY  -") for line in text.splitlines()):
-        return ".ris"
-    return None
-
-
-def read_pasted(text: str) -> Pasted:
-    """The pasted text's identifiers, or its BibTeX/RIS records (through the file reader)."""
-    suffix = _citation_suffix(text)
-    if suffix is None:
-        return Pasted(pasted_ids(text))
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"pasted{suffix}"
-        path.write_text(text, encoding="utf-8")
-        try:
-            papers = tuple(read_papers(path, skip_bad_rows=True, require_journal=False))
-        except PaperFileError:
-            papers = ()
-    # entries without an abstract may still carry a DOI worth resolving
-    return Pasted(pasted_ids(text) if not papers else PastedIds(), papers)
 
 
 # ---------------------------------------------------------------- the modal
@@ -142,10 +95,7 @@ def register(app: App, deps: Deps) -> None:
 
 def _check(ack: Ack, body: dict[str, Any]) -> None:
     if read_pasted(_submitted(body)).empty:
-        ack(response_action="errors", errors={INPUT_BLOCK: (
-            "I found no DOI, arXiv id, ORCID iD or BibTeX/RIS entry here: paste e.g. "
-            "10.1101/2024.01.02.573902 or 0000-0002-1825-0097, one or more per line."
-        )})  # fmt: skip
+        ack(response_action="errors", errors={INPUT_BLOCK: NOTHING_FOUND})
         return
     ack()
 
@@ -185,14 +135,7 @@ def add_papers(
     """Resolve and store the papers in the workspace's profile `name`; say what came of it."""
     team = caller.team_id or None
     try:
-        if pasted.citations:
-            import_papers(deps.store, pasted.citations, source="slack:citations",
-                          custom_profile=name, team=team, created_by=caller.user_id)  # fmt: skip
-        with open_sources(deps.settings) as sources:
-            wanted = wanted_from(pasted.ids)
-            for orcid in pasted.ids.orcids:
-                wanted.extend(orcid_works(sources, orcid))
-            report = fill_profile(deps.store, sources, name, wanted, source="slack",
+        report = fill_from_pasted(deps.store, deps.settings, name, pasted, source="slack",
                                   team=team, created_by=caller.user_id)  # fmt: skip
     except ProfileError as exc:
         return mrkdwn(escape(str(exc)))
@@ -263,7 +206,7 @@ def answer_profile(
     if isinstance(found, Reply):
         return found
     if command.action == "show":
-        return _show(deps, found)
+        return _show(deps, found, own=found.team == (caller.team_id or None))
     if found.team != (caller.team_id or None):
         return mrkdwn(f"*{escape(found.name)}* is shared by whoever runs rxradar; only they "
                       "can delete it.")  # fmt: skip
@@ -273,7 +216,7 @@ def answer_profile(
                   "follows of it.")  # fmt: skip
 
 
-def _show(deps: Deps, profile: ProfileSummary) -> Reply:
+def _show(deps: Deps, profile: ProfileSummary, own: bool) -> Reply:
     since = (deps.now() - timedelta(days=MATCH_DAYS)).date()
     with deps.store.session() as session:
         titles = paper_titles(session, profile.id, SHOWN_PAPERS)
@@ -291,4 +234,9 @@ def _show(deps: Deps, profile: ProfileSummary) -> Reply:
     if ranked:
         lines.append(f"Top matches of the last {MATCH_DAYS} days:")
         lines += [f"• {escape(p.title)} — {score_text(p.probability, stats)}" for p in ranked]
+    if own:
+        url = profile_edit_url(deps.settings.links(), profile, deps.now())
+        days = LIFETIMES[PROFILE_EDIT].days
+        lines.append(f"<{url}|Add papers on the web> (this link works for {days} days; "
+                     "anyone who has it can add papers)")  # fmt: skip
     return mrkdwn("\n".join(lines))

@@ -10,7 +10,7 @@ from starlette.staticfiles import StaticFiles
 from bot.channels.registry import Registry
 from bot.config import Settings
 from bot.store import Store
-from bot.web import api, feedback, feeds_out, match, signup, site
+from bot.web import api, feedback, feeds_out, match, profile_edit, signup, site
 from bot.web.context import make_site
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -22,6 +22,7 @@ def site_routes(
     context = make_site(settings, store, registry)
     return [
         *feeds_out.routes(context),  # before site's /preprints/{path} and /journals/{slug}
+        *profile_edit.routes(context),  # before site's /profiles/{token}
         *signup.routes(context),
         *feedback.routes(context),
         *api.routes(context),
