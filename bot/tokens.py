@@ -2,9 +2,9 @@
 
 A token is `<payload>.<signature>`, both base64url without padding. The payload names the
 purpose ("confirm", "unsubscribe", "subscription", "profile", "profile-edit" …), the
-subject (a subscriber, subscription or profile id), a binding (a hash of the subscriber's address or channel, or
-of the profile's key, so a token cannot be replayed against a different subscriber or
-profile that later reuses the id) and the expiry. The signature is
+subject (a subscriber, subscription or profile id), a binding (a hash of the subscriber's
+address or channel, or of the profile's key, so a token cannot be replayed against a
+different subscriber or profile that later reuses the id) and the expiry. The signature is
 HMAC-SHA256 over the payload with a key derived from the secret key *and the purpose*, so
 a token minted for one purpose never verifies for another.
 """

@@ -152,9 +152,7 @@ def test_the_cli_prints_the_edit_link_and_refuses_journals(h: Harness) -> None:
         "RXRADAR_SECRET_KEY": h.settings.links().secret.get(),
         "RXRADAR_PUBLIC_URL": "http://rxradar.test",
     }
-    result = CliRunner().invoke(
-        app, ["profiles", "link", "regen LAB", "--edit", "--json"], env=env
-    )
+    result = CliRunner().invoke(app, ["profiles", "link", "regen LAB", "--edit", "--json"], env=env)
     assert result.exit_code == 0, result.stderr
     link = json.loads(result.stdout)
     assert (link["profile"], link["days"]) == ("Regen lab", 7)

@@ -128,7 +128,7 @@ def _form(profile: ProfileSummary, now: datetime, values: dict[str, object]) -> 
     short = profile.n_papers < MIN_PROFILE_PAPERS
     return View("profile_edit.html.j2", {
         "title": f"Add papers to {profile.name}",
-        "name": profile.name,
+        "profile_name": profile.name,
         "n_papers": profile.n_papers,
         "shortfall": too_few(profile.name, profile.n_papers) if short else "",
         "max_paste": MAX_PASTE,
