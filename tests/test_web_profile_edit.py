@@ -76,8 +76,11 @@ def test_slack_show_links_to_a_form_whose_post_adds_the_papers(h: Harness) -> No
         assert page.headers["Referrer-Policy"] == "no-referrer"  # the token stays private
         assert page.headers["Cache-Control"] == "no-store"
         shown = _text(page)
-        assert "Regen lab has 2 papers." in shown
-        assert "it needs at least 5" in shown and '<textarea id="papers"' in page.text
+        assert (
+            "Regen lab has 2 usable papers (with title and abstract); it needs at least 5"
+            in (shown)
+            and '<textarea id="papers"' in page.text
+        )
         browser.get(link)
         assert _profile(h).n_papers == 2  # GET (a link preview, a scanner) changes nothing
         pasted = f"10.1101/2024.01.01.000001\nhttps://doi.org/10.1038/s0001\n{ORCID}"
@@ -87,7 +90,7 @@ def test_slack_show_links_to_a_form_whose_post_adds_the_papers(h: Harness) -> No
     # two DOIs, then the ORCID record's six works (two of them the same papers again)
     assert "Of 8 works, 3 were added, 2 were there already and 3 have no abstract" in shown
     assert "A DOI nobody knows" in shown
-    assert "Regen lab has 5 papers." in shown and "needs at least" not in shown
+    assert "Regen lab has 5 papers: enough to be scored" in shown and "needs at least" not in shown
     assert _profile(h).n_papers == 5
     assert isinstance(find_profile(h.store, "Regen lab", "T0002"), Suggestions)
 
@@ -157,7 +160,7 @@ def test_the_cli_prints_the_edit_link_and_refuses_journals(h: Harness) -> None:
     link = json.loads(result.stdout)
     assert (link["profile"], link["days"]) == ("Regen lab", 7)
     page = httpx.get(_local(h, link["edit"]))
-    assert page.status_code == 200 and "Regen lab has 2 papers." in _text(page)
+    assert page.status_code == 200 and "Regen lab has 2 usable papers" in _text(page)
     journal = CliRunner().invoke(app, ["profiles", "link", "eLife", "--edit"], env=env)
     assert journal.exit_code == 2
     assert "only custom profiles can be edited" in " ".join(journal.stderr.split())
