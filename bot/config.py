@@ -110,6 +110,14 @@ class SmtpSettings:
 
 
 @dataclass(frozen=True)
+class Rate:
+    """At most `count` events per `per` (a rate limit, written `10/1h` in the environment)."""
+
+    count: int
+    per: timedelta
+
+
+@dataclass(frozen=True)
 class SlackSettings:
     api_url: str = "https://slack.com/api/"
     bot_token: Secret | None = field(default=None, repr=False)
@@ -119,6 +127,9 @@ class SlackSettings:
     client_secret: Secret | None = field(default=None, repr=False)
     command: str = "/preprints"
     timeout: float = 30.0
+    # confirmation emails `/preprints email` may ask for (counted in the database)
+    emails_per_requester: Rate = Rate(5, timedelta(hours=1))
+    emails_per_workspace: Rate = Rate(50, timedelta(hours=1))
 
     @property
     def oauth(self) -> bool:
@@ -142,14 +153,6 @@ class DeliverySettings:
     def heartbeat_stale(self) -> timedelta:
         """A sending instance silent this long is dead and its leases free (3 missed beats)."""
         return max(3 * self.tick, timedelta(seconds=30))
-
-
-@dataclass(frozen=True)
-class Rate:
-    """At most `count` events per `per` (a rate limit, written `10/1h` in the environment)."""
-
-    count: int
-    per: timedelta
 
 
 @dataclass(frozen=True)
@@ -484,6 +487,12 @@ def _slack(read: _Reader, timeout: float) -> SlackSettings:
         client_secret=read.secret("SLACK_CLIENT_SECRET"),
         command=read.text("SLACK_COMMAND", SlackSettings.command) or SlackSettings.command,
         timeout=timeout,
+        emails_per_requester=read.rate(
+            "SLACK_EMAILS_PER_REQUESTER", SlackSettings.emails_per_requester
+        ),
+        emails_per_workspace=read.rate(
+            "SLACK_EMAILS_PER_WORKSPACE", SlackSettings.emails_per_workspace
+        ),
     )
 
 

@@ -28,7 +28,7 @@ from bot.store import feedback as feedback_store
 from bot.store import subscriptions as subs
 from bot.store.profiles import EVERY_TEAM, Suggestions, find_profile
 from bot.store.scores import find_preprint
-from bot.store.signups import PENDING, WEB_OWNER, recent_web_signups
+from bot.store.signups import PENDING, WEB_OWNER, lock_asks, recent_asks, recent_web_signups
 from bot.store.subscriptions import FollowedProfile, LastDigest, SubscriptionRecord
 from bot.tokens import (
     CONFIRM,
@@ -47,6 +47,25 @@ CONFIRMATION_EVERY = timedelta(days=1)
 
 class SubscribeError(ValueError):
     """The request cannot be done as asked; the message says what to do instead."""
+
+
+@dataclass(frozen=True)
+class AskLimit:
+    """At most `rate` subscriptions asked for by the owners it names: `owner` exactly, or
+    every owner starting with `owner_prefix` (a whole workspace)."""
+
+    rate: Rate
+    owner: str | None = None
+    owner_prefix: str | None = None
+
+
+class TooManyAsks(SubscribeError):
+    """`limit` was reached: nothing was stored or sent; asking works again at `again_at`."""
+
+    def __init__(self, limit: AskLimit, again_at: datetime) -> None:
+        super().__init__(f"at most {limit.rate.count} requests per {limit.rate.per}")
+        self.limit = limit
+        self.again_at = again_at
 
 
 @dataclass(frozen=True)
@@ -123,6 +142,8 @@ def subscribe_for_someone(
     owner: str,
     rules: DigestRules | None = None,
     team: str | None = EVERY_TEAM,
+    limits: Sequence[AskLimit] = (),
+    lock_scope: str = "",
 ) -> SubscriptionRecord:
     """A target given by someone other than its owner (an email address typed in Slack).
 
@@ -130,11 +151,23 @@ def subscribe_for_someone(
     address confirms itself (and the digests its confirm page lists) through its link; an
     address that confirmed before gets a link for this one subscription, which stays paused
     until then. A request only ever replaces its own requester's subscriptions.
+
+    Each of `limits` counts the stored requests (kept across restarts and processes; the
+    counting is serialised per `lock_scope`); when one is reached TooManyAsks is raised and
+    nothing is stored or sent.
     """
     if not spec(target.kind).confirm_first:
         return subscribe(store, target, journals, now, rules=rules, owner=owner, team=team)
     ids = sorted({p.id for p in resolve_profiles(store, journals, (), team)})
     with store.session() as session:
+        lock_asks(session, lock_scope or owner)
+        for limit in limits:
+            asked = recent_asks(
+                session, target.kind, now - limit.rate.per, owner=limit.owner,
+                owner_prefix=limit.owner_prefix,
+            )  # fmt: skip
+            if len(asked) >= limit.rate.count:  # free again when the oldest counted one ages out
+                raise TooManyAsks(limit, asked[len(asked) - limit.rate.count] + limit.rate.per)
         subscriber = subs.ensure_subscriber(session, target, confirmed=False)
         known = bool(subscriber.confirmed)
         for old in subs.subscriptions(session, target=target):

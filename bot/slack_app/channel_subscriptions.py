@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -231,6 +232,44 @@ def requester_reference(caller: Caller) -> str:
     return f"Slack user {caller.user_id} of workspace {caller.team_id}"
 
 
+def workspace_owners(caller: Caller) -> str:
+    """The start every owner of this workspace shares (see `owner_of`)."""
+    return f"slack:{caller.team_id}:"
+
+
+def email_limits(deps: Deps, caller: Caller) -> list[subscribing.AskLimit]:
+    """How many confirmation emails one person, and one workspace, may ask for."""
+    slack = deps.settings.slack
+    return [
+        subscribing.AskLimit(slack.emails_per_requester, owner=owner_of(caller)),
+        subscribing.AskLimit(slack.emails_per_workspace, owner_prefix=workspace_owners(caller)),
+    ]
+
+
+def too_many_asks(exc: subscribing.TooManyAsks, now: datetime) -> str:
+    """The refusal: who reached which limit, and when asking works again."""
+    rate = exc.limit.rate
+    who = "You have" if exc.limit.owner is not None else "This workspace has"
+    wait = max(exc.again_at - now, timedelta(minutes=1))
+    day = "" if exc.again_at.date() == now.date() else f"{exc.again_at:%a %d %b} "
+    when = f"{day}{exc.again_at:%H:%M}"
+    return (
+        f"{who} asked for {rate.count} confirmation emails within {span(rate.per)}, "
+        f"the most rxradar sends, so nobody's inbox can be flooded through it. Nothing was "
+        f"sent this time. You can ask again at {when} UTC (in {span(wait)})."
+    )
+
+
+def span(length: timedelta) -> str:
+    """A duration in words, rounded up to whole minutes: "1 hour", "1 day 2 hours", "5 minutes"."""
+    minutes = -(-int(length.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'' if n == 1 else 's'}" for n, unit in parts if n]
+    return " ".join(words) or "1 minute"
+
+
 def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient) -> Reply:
     if not configured(deps.settings, "email"):
         return mrkdwn(
@@ -245,11 +284,15 @@ def answer_email(deps: Deps, command: c.Email, caller: Caller, client: WebClient
         rules = _rules(command.options, client, caller)
     except CommandError as exc:
         return mrkdwn(escape(str(exc)))
-    record = subscribing.subscribe_for_someone(
-        deps.store, deps.settings.links(), deps.registry, Target("email", command.address),
-        [p.name for p in found], deps.now(), requester=requester_reference(caller),
-        owner=owner_of(caller), rules=rules, team=caller.team_id or None,
-    )  # fmt: skip
+    try:
+        record = subscribing.subscribe_for_someone(
+            deps.store, deps.settings.links(), deps.registry, Target("email", command.address),
+            [p.name for p in found], deps.now(), requester=requester_reference(caller),
+            owner=owner_of(caller), rules=rules, team=caller.team_id or None,
+            limits=email_limits(deps, caller), lock_scope=workspace_owners(caller),
+        )  # fmt: skip
+    except subscribing.TooManyAsks as exc:
+        return mrkdwn(too_many_asks(exc, deps.now()))
     if record.sendable:
         return mrkdwn(
             f"{escape(command.address)} is now subscribed to {summary(record)}."

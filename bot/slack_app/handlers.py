@@ -42,8 +42,24 @@ def ack_kwargs(reply: Reply) -> dict[str, Any]:
     return kwargs
 
 
+NO_CALLER = (
+    "This command arrived without the user who sent it (no `user_id`), so rxradar cannot "
+    "answer it. Send it again from Slack; a client or proxy that builds slash commands "
+    "itself must pass Slack's `user_id` field."
+)
+
+
+def _has_caller(body: dict[str, Any]) -> bool:
+    """Whether a command names who sent it (every reply and permission check needs that)."""
+    user = body.get("user_id")
+    return isinstance(user, str) and bool(user)
+
+
 def _acknowledge(deps: Deps) -> Callable[..., None]:
     def acknowledge(ack: Ack, body: dict[str, Any]) -> None:
+        if not _has_caller(body):
+            ack(**ack_kwargs(mrkdwn(NO_CALLER)))
+            return
         try:
             command = c.parse(body.get("text") or "", deps.command)
         except c.CommandError as exc:
@@ -59,6 +75,8 @@ def _acknowledge(deps: Deps) -> Callable[..., None]:
 
 def _work(deps: Deps) -> Callable[..., None]:
     def work(body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        if not _has_caller(body):
+            return  # already answered in the acknowledgement
         try:
             command = c.parse(body.get("text") or "", deps.command)
         except c.CommandError:

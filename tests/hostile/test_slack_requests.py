@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import time
 from collections.abc import Callable
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
 
+from tests.peers.web import post_signed, slash_body
 from tests.slack_support import SECRET, Harness, sqlite_harness_factory  # noqa: F401
 
 
@@ -42,3 +44,12 @@ def test_a_non_numeric_timestamp_gets_401_not_500(h: Harness, stamp: str) -> Non
 def test_a_signed_body_that_is_not_utf8_gets_400(h: Harness) -> None:
     response = signed_bytes(h.server.url("/slack/events"), b"command=%2Fpreprints&text=\xff\xfe")
     assert response.status_code == 400
+
+
+def test_a_signed_command_without_user_id_gets_a_readable_reply(h: Harness) -> None:
+    form = dict(parse_qsl(slash_body("top eLife", h.api.response_url("cmd"))))
+    del form["user_id"]
+    response = post_signed(h.server.url("/slack/events"), urlencode(form), SECRET)
+    assert response.status_code == 200
+    assert "arrived without the user who sent it (no `user_id`)" in response.json()["text"]
+    assert h.api.responses("cmd") == []  # nothing half-done is sent later either
