@@ -62,6 +62,7 @@ COMMANDS = (
     "unsubscribe eLife",
     "link eLife",
     "email ada@example.org Genome Research",
+    "email bob@example.org Genome Research",  # over RXRADAR_SLACK_EMAILS_PER_REQUESTER
     "outcomes",
     "outcomes Nucleic Acids Research",
     "subscribe eLife instant min 30% max 3 a day quiet 22:00-07:00",
@@ -87,6 +88,7 @@ def h(
         RXRADAR_SMTP_HOST="127.0.0.1",
         RXRADAR_SMTP_PORT=str(smtp.port),
         RXRADAR_SMTP_SECURITY="none",
+        RXRADAR_SLACK_EMAILS_PER_REQUESTER="1/1h",
     )
     rng = random.Random(3)
     words = {**VOCABULARY, "Genome Research": "genome assembly sequencing variant haplotype"}

@@ -251,12 +251,12 @@ def too_many_asks(exc: subscribing.TooManyAsks, now: datetime) -> str:
     rate = exc.limit.rate
     who = "You have" if exc.limit.owner is not None else "This workspace has"
     wait = max(exc.again_at - now, timedelta(minutes=1))
-    day = "" if exc.again_at.date() == now.date() else f"{exc.again_at:%a %d %b} "
-    when = f"{day}{exc.again_at:%H:%M}"
     return (
-        f"{who} asked for {rate.count} confirmation emails within {span(rate.per)}, "
+        f"{who} asked for {rate.count} confirmation email{'' if rate.count == 1 else 's'} "
+        f"within {span(rate.per)}, "
         f"the most rxradar sends, so nobody's inbox can be flooded through it. Nothing was "
-        f"sent this time. You can ask again at {when} UTC (in {span(wait)})."
+        f"sent this time. You can ask again at {exc.again_at:%Y-%m-%d %H:%M} UTC "
+        f"(in {span(wait)})."
     )
 
 
