@@ -203,6 +203,9 @@ def main() -> None:
     parser.add_argument("--l2", default="", help="comma-separated ridge strengths to compare")
     parser.add_argument("--category-share", default="", help="comma-separated shares to compare")
     parser.add_argument("--share", default="0.15,0.6", help="wanted share of plain digests")
+    parser.add_argument(
+        "--cost-only", action="store_true", help="skip the precision tables (the cost in ~1 min)"
+    )
     args = parser.parse_args()
     lo, hi = (float(x) for x in args.share.split(","))
     started = time.perf_counter()
@@ -217,11 +220,13 @@ def main() -> None:
           f"stream of {len(stream):,} preprints in {WEEKS} weeks, {len(subs)} subscribers "
           f"({time.perf_counter() - started:.0f} s)")  # fmt: skip
     weeks_by_sub = [weekly_candidates(stream, probabilities, s.journal) for s in subs]
-    runs = [simulate(s, w, args.votes_per_week, args.seed, None)
-            for s, w in zip(subs, weeks_by_sub, strict=True)]  # fmt: skip
-    report(runs, f"build_digest, default parameters (l2 = {DEFAULT_PARAMS.l2})")
+    if not args.cost_only:
+        runs = [simulate(s, w, args.votes_per_week, args.seed, None)
+                for s, w in zip(subs, weeks_by_sub, strict=True)]  # fmt: skip
+        report(runs, f"build_digest, default parameters (l2 = {DEFAULT_PARAMS.l2})")
     variants = [("l2", float(x)) for x in args.l2.split(",") if x]
     variants += [("category_share", float(x)) for x in args.category_share.split(",") if x]
+    variants = [] if args.cost_only else variants
     for name, value in variants:
         params = replace(DEFAULT_PARAMS, **{name: value})  # type: ignore[arg-type]
         runs_variant = [simulate(s, w, args.votes_per_week, args.seed, params)

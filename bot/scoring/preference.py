@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
-import scipy.sparse as sp
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
@@ -72,6 +71,7 @@ class Terms:
     # the same vector as a sparse row: sorted hashed columns and their values
     columns: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     values: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    stems: tuple[str, ...] = ()  # the stem (or category coordinate) of each column
 
 
 @lru_cache(maxsize=50_000)
@@ -92,28 +92,20 @@ def terms(text: str, category: str = "", params: PreferenceParams = DEFAULT_PARA
     vector = {stem: v * scale for stem, v in weights.items()}
     if category:
         vector[CATEGORY + category.casefold()] = math.sqrt(share)
-    by_column = sorted((hash(stem) & HASH_MASK, v) for stem, v in vector.items())
-    columns = np.array([c for c, _ in by_column], dtype=np.int64)
-    return Terms(vector, words, columns, np.array([v for _, v in by_column]))
+    by_column = sorted((hash(stem) & HASH_MASK, v, stem) for stem, v in vector.items())
+    columns = np.array([c for c, _, _ in by_column], dtype=np.int64)
+    values = np.array([v for _, v, _ in by_column])
+    return Terms(vector, words, columns, values, tuple(s for _, _, s in by_column))
 
 
-def rows(*groups: Sequence[Terms]) -> list[sp.csr_matrix]:
-    """Each group of vectors as a sparse matrix, all over one compact set of columns (the
-    hashed stems they contain; collisions at 2^24 are too rare to matter for a nudge)."""
-    docs = [d for group in groups for d in group]
-    columns = np.concatenate([d.columns for d in docs]) if docs else np.zeros(0, np.int64)
-    values = np.concatenate([d.values for d in docs]) if docs else np.zeros(0)
-    unique, compact = np.unique(columns, return_inverse=True)
-    indptr = np.concatenate(([0], np.cumsum([len(d.columns) for d in docs])))
-    matrices, start = [], 0
-    for group in groups:
-        begin, end = indptr[start], indptr[start + len(group)]
-        matrices.append(sp.csr_matrix(
-            (values[begin:end], compact[begin:end], indptr[start : start + len(group) + 1] - begin),
-            shape=(len(group), len(unique)),
-        ))  # fmt: skip
-        start += len(group)
-    return matrices
+def dense(docs: Sequence[Terms]) -> tuple[np.ndarray, np.ndarray]:
+    """A few vectors (the voted ones) as a dense matrix over the sorted columns they use."""
+    found = np.concatenate([d.columns for d in docs])
+    columns, compact = np.unique(found, return_inverse=True)
+    matrix = np.zeros((len(docs), len(columns)))
+    row = np.repeat(np.arange(len(docs)), [len(d.columns) for d in docs])
+    np.add.at(matrix, (row, compact), np.concatenate([d.values for d in docs]))
+    return columns, matrix
 
 
 @dataclass(frozen=True)
@@ -133,36 +125,43 @@ class Preference:
     votes: tuple[Vote, ...]
     params: PreferenceParams = DEFAULT_PARAMS
 
+    @cached_property
+    def _columns(self) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+        """w = Xᵀa as a dense vector over the voted preprints' (sorted) columns, and per
+        direction the part of w the preprints voted that way give."""
+        columns, voted = dense([v.terms for v in self.votes])
+        signs = np.array([v.value for v in self.votes])
+        sides = {d: voted.T @ np.where(signs == d, self.coefficients, 0.0) for d in (1, -1)}
+        return columns, voted.T @ self.coefficients, sides
+
     def adjustments(self, docs: Sequence[Terms]) -> np.ndarray:
-        """w · x for each preprint, in one sparse product."""
+        """w · x for each preprint: only the columns some voted preprint has count."""
         if not docs:
             return np.zeros(0)
-        candidates, voted = rows(docs, [v.terms for v in self.votes])
-        return np.asarray((candidates @ voted.T) @ self.coefficients).ravel()
+        columns, weights, _ = self._columns
+        found = np.concatenate([d.columns for d in docs])
+        values = np.concatenate([d.values for d in docs])
+        row = np.repeat(np.arange(len(docs)), [len(d.columns) for d in docs])
+        at = np.minimum(np.searchsorted(columns, found), len(columns) - 1)
+        hit = columns[at] == found
+        pushes = values[hit] * weights[at[hit]]
+        return np.bincount(row[hit], weights=pushes, minlength=len(docs))
 
     def adjustment(self, doc: Terms) -> float:
         return float(self.adjustments([doc])[0])
 
-    @cached_property
-    def _weights(self) -> dict[int, dict[str, float]]:
-        """Per direction, the weight each stem gets from the preprints voted that way."""
-        weights: dict[int, dict[str, float]] = {1: {}, -1: {}}
-        for coefficient, vote in zip(self.coefficients.tolist(), self.votes, strict=True):
-            side = weights[vote.value]
-            for stem, value in vote.terms.vector.items():
-                side[stem] = side.get(stem, 0.0) + coefficient * value
-        return weights
-
     def shared_terms(self, doc: Terms, direction: int) -> list[str]:
         """The words that moved `doc` in `direction` most, shared with preprints voted so."""
-        side = self._weights[direction]
-        pushes = [
-            (value * side[stem] * direction, stem)
-            for stem in doc.vector.keys() & side.keys()
-            if not stem.startswith(CATEGORY)
-            for value in (doc.vector[stem],)
-        ]
-        best = sorted((p for p in pushes if p[0] > 0), reverse=True)[: self.params.why_terms]
+        columns, _, sides = self._columns
+        side = sides[direction]
+        at = np.minimum(np.searchsorted(columns, doc.columns), len(columns) - 1)
+        hit = (columns[at] == doc.columns).tolist()
+        pushes = (doc.values * side[at] * direction).tolist()
+        best = sorted(
+            (push, stem)
+            for push, stem, shared in zip(pushes, doc.stems, hit, strict=True)
+            if shared and push > 0 and not stem.startswith(CATEGORY)
+        )[::-1][: self.params.why_terms]
         return [doc.words.get(s, s) for _, s in best]
 
 
@@ -204,8 +203,8 @@ def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Pre
         return None
     y = np.array([float(v.value) for v in votes])
     offset = np.log([max(v.probability, PROBABILITY_FLOOR) for v in votes])
-    [voted] = rows([v.terms for v in votes])
-    _, a = _newton((voted @ voted.T).toarray(), y, offset, params)
+    _, voted = dense([v.terms for v in votes])
+    _, a = _newton(voted @ voted.T, y, offset, params)
     return Preference(a, tuple(votes), params)
 
 
