@@ -28,7 +28,7 @@ class Mark:
 
 
 def _text(candidate: Candidate | VotedPreprint, params: model.PreferenceParams) -> model.Terms:
-    return model.terms(f"{candidate.title} {candidate.abstract}", candidate.category, params)
+    return model.terms_of(candidate.title, candidate.abstract, candidate.category, params)
 
 
 def fit_preference(

@@ -77,6 +77,19 @@ class Terms:
 @lru_cache(maxsize=50_000)
 def terms(text: str, category: str = "", params: PreferenceParams = DEFAULT_PARAMS) -> Terms:
     """The vector of a title + abstract (memoised: one preprint ranks for many subscribers)."""
+    return _vectorise(text, category, params)
+
+
+@lru_cache(maxsize=50_000)
+def terms_of(
+    title: str, abstract: str, category: str = "", params: PreferenceParams = DEFAULT_PARAMS
+) -> Terms:
+    """`terms` of f"{title} {abstract}", memoised on the (already hashed) strings themselves,
+    so a cache hit neither joins nor re-hashes an abstract."""
+    return _vectorise(f"{title} {abstract}", category, params)
+
+
+def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
     counts: Counter[str] = Counter()
     words: dict[str, str] = {}
     for word in _WORD.findall(text.casefold()):
