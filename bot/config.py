@@ -67,6 +67,7 @@ class HttpSettings:
     host_delay: float = 1.0  # seconds between requests to one host
     max_items: int = 5000  # items read from one feed per poll; the rest are counted, skipped
     allow_private_urls: bool = False  # fetch loopback/private/link-local hosts (intranet feeds)
+    total_timeout: float = 120.0  # seconds for a whole fetch, however slowly the bytes trickle
 
 
 @dataclass(frozen=True)
@@ -407,6 +408,9 @@ def load_settings(
             max_items=read.integer("MAX_FEED_ITEMS", HttpSettings.max_items, minimum=1),
             allow_private_urls=read.flag("ALLOW_PRIVATE_URLS", ALLOW_PRIVATE_URLS_BY_DEFAULT),
             host_delay=read.number("HOST_DELAY", HttpSettings.host_delay),
+            total_timeout=read.number(
+                "HTTP_TOTAL_TIMEOUT", HttpSettings.total_timeout, minimum=0.1
+            ),
         ),
         sources=SourceSettings(
             biorxiv_api_url=read.url("BIORXIV_API_URL", SourceSettings.biorxiv_api_url).rstrip("/"),

@@ -19,6 +19,8 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
+from bot.feeds.deadline import DeadlineBackend
+
 ALLOW_PRIVATE_HINT = "set RXRADAR_ALLOW_PRIVATE_URLS=true to allow intranet feeds"
 
 
@@ -94,7 +96,8 @@ def guarded_transport(allow_private: bool) -> httpx.HTTPTransport:
     """An httpx transport whose every connection passes `check_addresses`."""
     transport = httpx.HTTPTransport()
     # httpx has no public hook for the network backend; httpcore's pool reads this attribute
-    transport._pool._network_backend = _PublicOnlyBackend(allow_private)
+    # and every socket operation honours the fetch's total deadline (bot.feeds.deadline)
+    transport._pool._network_backend = DeadlineBackend(_PublicOnlyBackend(allow_private))
     return transport
 
 

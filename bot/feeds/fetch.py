@@ -9,8 +9,9 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -22,6 +23,7 @@ import httpx
 
 from bot.config import HttpSettings
 from bot.feeds.addresses import guarded_transport, refuse_credentials
+from bot.feeds.deadline import within
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,10 @@ ACCEPT = (
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 PERMANENT_REDIRECTS = (301, 308)
-MAX_WORKERS = 8
+MAX_WORKERS = 8  # fetches in their first SLOW_AFTER seconds at once
+SLOW_AFTER = 3.0  # seconds: a fetch still running after this no longer holds a worker slot
+MAX_FETCHES = 32  # fetches at once in all, slow ones included (each ends at total_timeout)
+_TICK = 0.25  # seconds between checks for fetches that turned slow
 SLOW_DOWN = (429, 503)  # the statuses that may carry a Retry-After
 ATTEMPTS = 3  # per JSON API page, for timeouts, connection errors, 5xx and 429 answers
 MAX_RETRY_AFTER = timedelta(minutes=5)  # a longer requested wait ends the run (resumable)
@@ -197,6 +202,7 @@ class Fetcher:
     ) -> None:
         self.max_bytes = http.max_bytes
         self.timeout = http.timeout
+        self.total_timeout = http.total_timeout
         self.pacer = pacer or shared_pacer(http.host_delay)
         self._sleep = sleep
         self._client = httpx.Client(
@@ -225,24 +231,41 @@ class Fetcher:
         if request.last_modified:
             headers["If-Modified-Since"] = request.last_modified
         self.pacer.wait(request.url)
-        try:
-            with self._client.stream("GET", request.url, headers=headers) as response:
-                return self._result(request, response)
-        except (httpx.HTTPError, httpx.InvalidURL) as exc:
-            return FetchResult(url=request.url, status=None, error=self._describe(request, exc))
-        except _TooLarge as exc:
-            return FetchResult(url=request.url, status=exc.status, error=self._too_large())
+        with within(self.total_timeout) as deadline:
+            try:
+                with self._client.stream("GET", request.url, headers=headers) as response:
+                    return self._result(request, response, deadline)
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                if isinstance(exc, httpx.TimeoutException) and time.monotonic() >= deadline:
+                    return FetchResult(url=request.url, status=None, error=self._too_slow(request))
+                return FetchResult(url=request.url, status=None, error=self._describe(request, exc))
+            except _TooLarge as exc:
+                return FetchResult(url=request.url, status=exc.status, error=self._too_large())
 
     def fetch_many(self, requests: Iterable[FetchRequest]) -> Iterator[FetchResult]:
-        """Fetch concurrently (politely per host); results come back as they complete."""
-        pending = list(requests)
-        if not pending:
+        """Fetch concurrently (politely per host); results come back as they complete.
+
+        At most MAX_WORKERS fetches are in their first SLOW_AFTER seconds at once; a slower
+        one stops counting, so feeds that answer are never queued behind ones that trickle
+        (those end at `total_timeout`; MAX_FETCHES bounds the threads).
+        """
+        queued = deque(requests)
+        if not queued:
             return
-        pool = ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(pending)))
+        pool = ThreadPoolExecutor(max_workers=min(MAX_FETCHES, len(queued)))
+        running: dict[Future[FetchResult], tuple[FetchRequest, float]] = {}
         try:
-            futures = {pool.submit(self.fetch, request): request for request in pending}
-            for future in as_completed(futures):
-                yield self._outcome(futures[future], future)
+            while queued or running:
+                now = time.monotonic()
+                young = sum(1 for _, started in running.values() if now - started < SLOW_AFTER)
+                while queued and len(running) < MAX_FETCHES and young < MAX_WORKERS:
+                    request = queued.popleft()
+                    running[pool.submit(self.fetch, request)] = (request, now)
+                    young += 1
+                done, _ = wait(running, _TICK if queued else None, FIRST_COMPLETED)
+                for future in done:
+                    request, _ = running.pop(future)
+                    yield self._outcome(request, future)
         finally:
             # Ctrl-C (or a caller that stops early) must not wait out a stalled host's timeout.
             pool.shutdown(wait=False, cancel_futures=True)
@@ -284,7 +307,9 @@ class Fetcher:
             self._sleep(wait)
         raise AssertionError("unreachable")
 
-    def _result(self, request: FetchRequest, response: httpx.Response) -> FetchResult:
+    def _result(
+        self, request: FetchRequest, response: httpx.Response, deadline: float
+    ) -> FetchResult:
         status = response.status_code
         common: dict[str, Any] = {
             "url": request.url,
@@ -297,17 +322,17 @@ class Fetcher:
             return FetchResult(moved_to=_moved_to(response), **common)
         if status >= 300:
             return FetchResult(error=describe_status(status), **common)
-        body = self._read_capped(response)
+        body = self._read_capped(response, deadline)
         content_type = response.headers.get("content-type")
         return FetchResult(
             body=body, content_type=content_type, moved_to=_moved_to(response), **common
         )
 
-    def _read_capped(self, response: httpx.Response) -> bytes:
+    def _read_capped(self, response: httpx.Response, deadline: float) -> bytes:
         declared = response.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_bytes:
             raise _TooLarge(response.status_code)
-        deadline = time.monotonic() + 4 * self.timeout  # a trickling body must end too
+        # the transport's sockets end at the deadline; this also covers a caller's transport
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_bytes():
@@ -324,6 +349,13 @@ class Fetcher:
         return (
             f"the response is larger than RXRADAR_MAX_FEED_BYTES ({megabytes:g} MB) and was "
             "aborted; check the URL, or raise RXRADAR_MAX_FEED_BYTES if the feed is that big"
+        )
+
+    def _too_slow(self, request: FetchRequest) -> str:
+        host = urlsplit(request.url).hostname or request.url
+        return (
+            f"{host} took longer than {self.total_timeout:g} s in all (RXRADAR_HTTP_TOTAL_TIMEOUT)"
+            " and was cut off; rxradar retries later"
         )
 
     def _describe(self, request: FetchRequest, exc: Exception) -> str:

@@ -29,6 +29,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds to wait before answering (for timeouts)
     chunk_delay: float = 0.0  # seconds between 64 KiB chunks (slow bodies)
+    trickle: float = 0.0  # seconds between single bytes of the whole answer, headers too
 
 
 @dataclass(frozen=True)
@@ -130,6 +131,9 @@ class LocalServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 payload = reply.body.encode() if isinstance(reply.body, str) else reply.body
+                if reply.trickle:
+                    self._trickle(reply, payload)
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -144,6 +148,17 @@ class LocalServer:
                         self.wfile.write(payload[start : start + step])
                         if reply.chunk_delay:
                             time.sleep(reply.chunk_delay)
+                except (BrokenPipeError, ConnectionResetError):
+                    return
+
+            def _trickle(self, reply: Reply, payload: bytes) -> None:
+                head = f"HTTP/1.1 {reply.status} OK\r\nContent-Length: {len(payload)}\r\n"
+                lines = "".join(f"{name}: {value}\r\n" for name, value in reply.headers.items())
+                raw = (head + lines + "\r\n").encode() + payload
+                try:
+                    for index in range(len(raw)):
+                        self.wfile.write(raw[index : index + 1])
+                        time.sleep(reply.trickle)
                 except (BrokenPipeError, ConnectionResetError):
                     return
 
