@@ -7,7 +7,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -39,7 +39,9 @@ def _wait(url: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("rxradar serve did not start")
 
 
-def _serve(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
+def _serve(
+    tmp_path: Path, port: int, preexec_fn: Callable[[], None] | None = None, **env: str
+) -> subprocess.Popen[bytes]:
     full = {
         **os.environ,
         "RXRADAR_DATA_DIR": str(tmp_path),
@@ -48,7 +50,9 @@ def _serve(tmp_path: Path, port: int, **env: str) -> subprocess.Popen[bytes]:
         **env,
     }
     command = [sys.executable, "-m", "bot", "serve", "--port", str(port)]
-    return subprocess.Popen(command, env=full, cwd=ROOT, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        command, env=full, cwd=ROOT, stderr=subprocess.PIPE, preexec_fn=preexec_fn
+    )
 
 
 @pytest.fixture

@@ -25,7 +25,17 @@ def safe_message(text: str) -> str:
     text = _TOKEN.sub(lambda m: f"{m.group(1)}-[redacted]", text)
     if len(text) > MAX_MESSAGE:
         text = f"{text[:MAX_MESSAGE]}… ({len(text) - MAX_MESSAGE} more characters cut)"
-    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+    return _CONTROL.sub(lambda m: _escaped(m.group()), text)
+
+
+# \n, \r, \t as Python writes them, else \xNN / \uNNNN; no codec lookup, so logging still
+# works when the process is out of file descriptors (a codec's first use opens its module)
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(char: str) -> str:
+    code = ord(char)
+    return _NAMED.get(char) or (f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}")
 
 
 class SafeRecords(logging.Filter):

@@ -24,6 +24,7 @@ def serve_command(
     import uvicorn
 
     from bot.web.app import create_server_app
+    from bot.web.slow_clients import HeadersTimeoutProtocol
 
     config = settings()
     with open_store(config) as store:
@@ -32,4 +33,7 @@ def serve_command(
         except ConfigError as exc:
             fail(str(exc))
         log.info("serving on http://%s:%d (public URL %s)", host, port, config.public_url)
-        uvicorn.run(web, host=host, port=port, log_config=None, proxy_headers=True)
+        uvicorn.run(
+            web, host=host, port=port, log_config=None, proxy_headers=True,
+            http=HeadersTimeoutProtocol,
+        )  # fmt: skip
