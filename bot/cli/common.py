@@ -4,22 +4,43 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.markup import escape
+from rich.segment import Segment
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.profiles.text import safe_text
 from bot.store import DatabaseUnavailable, Store
 
+
+class SafeConsole(Console):
+    """A console that never prints control characters: feed and file text (a title holding
+    ESC [ 2 J …) reaches the terminal as plain text, whatever table or line shows it."""
+
+    def render(
+        self, renderable: RenderableType, options: ConsoleOptions | None = None
+    ) -> Iterable[Segment]:
+        for segment in super().render(renderable, options):
+            clean = safe_text(segment.text)
+            # control segments are rich's own (the cursor moves of progress bars)
+            yield (
+                segment
+                if segment.control or clean == segment.text
+                else segment._replace(text=clean)
+            )
+
+
 # Logs and progress go to stderr so `--json` leaves stdout clean.
-err_console = Console(stderr=True)
-out_console = Console()
+err_console = SafeConsole(stderr=True)
+out_console = SafeConsole()
 
 log = logging.getLogger("rxradar")
 
@@ -68,6 +89,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+_C1_CONTROLS = re.compile("[\x7f-\x9f]")
+
+
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, default=_default, ensure_ascii=False, indent=2) + "\n")
+    text = json.dumps(data, default=_default, ensure_ascii=False, indent=2)
+    # json escapes C0 controls (ESC is \u001b) but not C1 ones (0x9b is also CSI): escape them
+    text = _C1_CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()

@@ -167,8 +167,9 @@ def import_command(
                 path, skip_bad_rows=skip_bad_rows, problems=skipped, require_journal=not profile
             )
             report = import_papers(
-                store, papers, source=f"import:{path.name}", custom_profile=profile
-            )
+                store, papers, source=f"import:{path.name}", custom_profile=profile,
+                require_papers=bool(profile),
+            )  # fmt: skip
             if profile:
                 _score_custom(store)
     except PaperFileError as exc:
@@ -304,7 +305,7 @@ def create_command(
                 papers.extend(read_papers(from_file))
             report = import_papers(
                 store, papers, source="custom", custom_profile=name, team=team or None,
-                created_by="cli",
+                created_by="cli", require_papers=not checked,
             )  # fmt: skip
             if checked:
                 filled = _fill_from_orcid(store, name, checked, team or None, restart)

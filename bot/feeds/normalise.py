@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.feeds.text import author_names, clean_text, safe_text, split_authors
+from bot.feeds.text import author_names, clean_text, split_authors
+from bot.profiles.text import safe_text
 from bot.records.preprint import Preprint
 
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"'<>?#]+)", re.IGNORECASE)

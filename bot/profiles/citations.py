@@ -244,8 +244,10 @@ def read_ris_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (line of 'TY  -', fields) for each record between TY and ER."""
     record: list[tuple[str, str]] | None = None
     start = 0
+    first_text, any_record = 0, False
     for number, raw in enumerate(lines, start=1):
         line = raw.rstrip("\r\n")
+        first_text = first_text or (number if line.strip() else 0)
         match = _RIS_LINE.match(line)
         if match is None:
             if record and line.strip():  # a wrapped value continues the previous tag
@@ -256,7 +258,7 @@ def read_ris_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
         if tag == "TY":
             if record is not None:
                 raise CitationSyntaxError(number, "new record (TY) before the last one ended (ER)")
-            record, start = [], number
+            record, start, any_record = [], number, True
         elif tag == "ER":
             if record is None:
                 raise CitationSyntaxError(number, "ER without a TY starting the record")
@@ -266,3 +268,5 @@ def read_ris_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, Any]]]:
             record.append((tag, value))
     if record is not None:
         raise CitationSyntaxError(start, "record started (TY) but never ended (ER)")
+    if first_text and not any_record:
+        raise CitationSyntaxError(first_text, "no record (TY  - … ER  -) in the file; is it RIS?")

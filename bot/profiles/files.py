@@ -12,16 +12,16 @@ import csv
 import gzip
 import json
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
 from bot.profiles.citations import CitationSyntaxError, read_bibtex_rows, read_ris_rows
-from bot.profiles.text import clean_flattened_markup
-from bot.records.names import clean_name
-from bot.records.paper import Paper
+from bot.profiles.text import clean_flattened_markup, safe_text
+from bot.records.names import clean_name, journal_key
+from bot.records.paper import FIELD_MAX, Paper
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,10 @@ _KNOWN = ("title", "abstract", "journal", "id", "doi", "published_doi", "categor
 _DATE_FIELDS = ("posted_date", "date", "preprint_date")
 FORMATS = "JSONL (.jsonl, .jsonl.gz), CSV (.csv, .csv.gz), TSV (.tsv), BibTeX (.bib) or RIS (.ris)"
 
+
+# The longest line any import file may have (the longest in the shared data is 37,128):
+# read in pieces of this size, so a small gzip of one huge line never fills memory.
+MAX_LINE_CHARS = 1_000_000
 
 _NO_JOURNAL = (
     "no 'journal' field; give each paper's journal (empty or null when unknown), "
@@ -57,7 +61,7 @@ class RawRow:
     problem: str | None = None  # set when the row could not even be parsed
 
 
-RowReader = Callable[[Path, IO[str]], Iterator[RawRow]]
+RowReader = Callable[[Path, Iterable[str]], Iterator[RawRow]]
 
 
 def file_format(path: Path) -> str:
@@ -107,7 +111,7 @@ def _raw_rows(path: Path, reader: RowReader) -> Iterator[RawRow]:
     try:
         opener = gzip.open if path.name.lower().endswith(".gz") else open
         with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:
-            yield from reader(path, handle)
+            yield from reader(path, _capped_lines(path, handle))
     except FileNotFoundError:
         raise PaperFileError(path, 0, "no such file; check the path") from None
     except UnicodeDecodeError as exc:
@@ -116,7 +120,19 @@ def _raw_rows(path: Path, reader: RowReader) -> Iterator[RawRow]:
         raise PaperFileError(path, 0, f"broken gzip file ({exc})") from None
 
 
-def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+def _capped_lines(path: Path, handle: IO[str]) -> Iterator[str]:
+    """The file's lines, each read at most `MAX_LINE_CHARS` at a time (longer: refused)."""
+    number = 0
+    while line := handle.readline(MAX_LINE_CHARS + 1):
+        number += 1
+        if len(line.rstrip("\r\n")) > MAX_LINE_CHARS:
+            raise PaperFileError(
+                path, number, f"line longer than {MAX_LINE_CHARS:,} characters; is it a paper file?"
+            )
+        yield line
+
+
+def _jsonl_rows(path: Path, handle: Iterable[str]) -> Iterator[RawRow]:
     for number, line in enumerate(handle, start=1):
         if not line.strip():
             continue
@@ -125,21 +141,29 @@ def _jsonl_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
         except json.JSONDecodeError as exc:
             yield RawRow(number, {}, f"broken JSON ({exc.msg}, column {exc.colno}); fix the line")
             continue
+        except RecursionError:
+            yield RawRow(number, {}, "JSON nested too deeply; each line is one flat object")
+            continue
+        except ValueError as exc:  # an integer of more than 4,300 digits
+            yield RawRow(number, {}, f"unreadable JSON value ({exc}); fix the line")
+            continue
         if not isinstance(value, dict):
             yield RawRow(number, {}, "each line must be a JSON object {...}")
             continue
         yield RawRow(number, value)
 
 
-def _delimited_rows(path: Path, handle: IO[str], delimiter: str) -> Iterator[RawRow]:
-    csv.field_size_limit(2**31 - 1)  # abstracts can be long
-    reader = csv.DictReader(handle, delimiter=delimiter)
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
-    if "title" not in headers:
-        raise PaperFileError(path, 1, "no 'title' column; the header needs title and abstract")
-    reader.fieldnames = headers
-    start = reader.line_num + 1
+def _delimited_rows(path: Path, handle: Iterable[str], delimiter: str) -> Iterator[RawRow]:
+    csv.field_size_limit(MAX_LINE_CHARS)
+    # strict: an unterminated quote is an error, not a field holding the rest of the file
+    reader = csv.DictReader(handle, delimiter=delimiter, strict=True)
+    start = 1
     try:
+        headers = [h.strip().lower() for h in reader.fieldnames or []]
+        if "title" not in headers:
+            raise PaperFileError(path, 1, "no 'title' column; the header needs title and abstract")
+        reader.fieldnames = headers
+        start = reader.line_num + 1
         for row in reader:
             # an empty journal cell is kept: it means "unlabelled", not "no journal column"
             fields = {
@@ -150,26 +174,28 @@ def _delimited_rows(path: Path, handle: IO[str], delimiter: str) -> Iterator[Raw
             yield RawRow(start, fields)
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise PaperFileError(path, reader.line_num, f"broken CSV ({exc})") from None
+        raise PaperFileError(
+            path, start, f'broken CSV ({exc}); is a quote (") left open in this row?'
+        ) from None
 
 
-def _csv_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+def _csv_rows(path: Path, handle: Iterable[str]) -> Iterator[RawRow]:
     return _delimited_rows(path, handle, ",")
 
 
-def _tsv_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+def _tsv_rows(path: Path, handle: Iterable[str]) -> Iterator[RawRow]:
     return _delimited_rows(path, handle, "\t")
 
 
-def _bibtex_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+def _bibtex_rows(path: Path, handle: Iterable[str]) -> Iterator[RawRow]:
     try:
-        for line, fields in read_bibtex_rows(handle.read()):
+        for line, fields in read_bibtex_rows("".join(handle)):
             yield RawRow(line, fields)
     except CitationSyntaxError as exc:
         raise PaperFileError(path, exc.line, f"broken BibTeX: {exc.problem}") from None
 
 
-def _ris_rows(path: Path, handle: IO[str]) -> Iterator[RawRow]:
+def _ris_rows(path: Path, handle: Iterable[str]) -> Iterator[RawRow]:
     try:
         for line, fields in read_ris_rows(handle):
             yield RawRow(line, fields)
@@ -190,8 +216,28 @@ def _text(fields: Mapping[str, Any], name: str) -> str | None:
     value = fields.get(name)
     if value is None:
         return None
-    text = " ".join(clean_flattened_markup(str(value)).split())
+    text = " ".join(clean_flattened_markup(safe_text(str(value))).split())
     return text or None
+
+
+def _safe_value(value: Any) -> Any:
+    """`value` with every string in it `safe_text` (no NUL, escapes or lone surrogates)."""
+    if isinstance(value, str):
+        return safe_text(value)
+    if isinstance(value, list):
+        return [_safe_value(v) for v in value]
+    if isinstance(value, dict):
+        return {safe_text(str(k)): _safe_value(v) for k, v in value.items()}
+    return value
+
+
+def _check_lengths(path: Path, row: RawRow, values: Mapping[str, str | None]) -> None:
+    for name, value in values.items():
+        longest = FIELD_MAX[name]
+        if value and max(len(value), len(journal_key(value))) > longest:
+            raise PaperFileError(
+                path, row.line, f"{name} is {len(value):,} characters; at most {longest} fit"
+            )
 
 
 def _posted_date(fields: Mapping[str, Any]) -> date | None:
@@ -219,9 +265,10 @@ def paper_from_fields(path: Path, row: RawRow) -> Paper:
             path, row.line, f"missing abstract for {title[:60]!r}; add it or drop the row"
         )
     journal = _text(fields, "journal")
-    doi = _text(fields, "doi")
+    short = {name: _text(fields, name) for name in ("doi", "published_doi", "category", "server")}
+    _check_lengths(path, row, {"journal": journal, **short})
     extra = {
-        k: v
+        safe_text(str(k)): _safe_value(v)
         for k, v in fields.items()
         if k not in _KNOWN and k not in _DATE_FIELDS and v not in (None, "", [])
     }
@@ -229,11 +276,11 @@ def paper_from_fields(path: Path, row: RawRow) -> Paper:
         title=title,
         abstract=abstract,
         journal=clean_name(journal) if journal else None,
-        id=_text(fields, "id") or doi,
-        doi=doi,
-        published_doi=_text(fields, "published_doi"),
-        category=_text(fields, "category"),
-        server=_text(fields, "server"),
+        id=_text(fields, "id") or short["doi"],
+        doi=short["doi"],
+        published_doi=short["published_doi"],
+        category=short["category"],
+        server=short["server"],
         posted_date=_posted_date(fields),
         extra=extra,
     )

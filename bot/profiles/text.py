@@ -67,3 +67,15 @@ def strip_markup(text: str | None) -> str:
     collector.feed(text)
     collector.close()
     return " ".join(clean_flattened_markup("".join(collector.parts)).split())
+
+
+# C0/C1 controls (NUL, ESC, ...) and lone surrogates: PostgreSQL refuses NUL, both backends
+# refuse surrogates, and terminals act on escape sequences. Tab and newline become spaces.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def safe_text(text: str) -> str:
+    """Text every store and terminal accepts: controls dropped, lone surrogates replaced."""
+    text = _SURROGATES.sub("\ufffd", text)
+    return _CONTROLS.sub("", text.replace("\t", " "))

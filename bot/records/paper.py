@@ -6,6 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+# The longest value each short field of a paper may hold: the database columns are this
+# wide (bot.store.profile_models), and an import refuses a longer one with its file:line.
+FIELD_MAX = {"journal": 300, "doi": 300, "published_doi": 300, "category": 200, "server": 100}
+
 
 @dataclass(frozen=True)
 class Paper:

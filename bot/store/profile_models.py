@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from bot.records.paper import FIELD_MAX
 from bot.store.base import Base, JSONType, UTCDateTime, utcnow
 
 
@@ -27,7 +28,7 @@ class Profile(Base):
     __tablename__ = "profiles"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    key: Mapped[str] = mapped_column(String(300), unique=True)  # normalised name
+    key: Mapped[str] = mapped_column(String(FIELD_MAX["journal"]), unique=True)  # normalised
     name: Mapped[str] = mapped_column(String(500))  # display name
     kind: Mapped[str] = mapped_column(String(20), default="journal")
     issns: Mapped[list[str]] = mapped_column(JSONType, default=list)
@@ -45,7 +46,7 @@ class ProfileAlias(Base):
 
     __tablename__ = "profile_aliases"
 
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    key: Mapped[str] = mapped_column(String(FIELD_MAX["journal"]), primary_key=True)
     profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(500))
 
@@ -62,10 +63,10 @@ class ProfilePaper(Base):
     text_hash: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text, default="")
-    doi: Mapped[str | None] = mapped_column(String(300))
-    published_doi: Mapped[str | None] = mapped_column(String(300))
-    category: Mapped[str | None] = mapped_column(String(200))
-    server: Mapped[str | None] = mapped_column(String(100))
+    doi: Mapped[str | None] = mapped_column(String(FIELD_MAX["doi"]))
+    published_doi: Mapped[str | None] = mapped_column(String(FIELD_MAX["published_doi"]))
+    category: Mapped[str | None] = mapped_column(String(FIELD_MAX["category"]))
+    server: Mapped[str | None] = mapped_column(String(FIELD_MAX["server"]))
     posted_date: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(200), default="import")
     extra: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -225,10 +225,12 @@ def import_papers(
     custom_profile: str | None = None,
     team: str | None = None,
     created_by: str | None = None,
+    require_papers: bool = False,
 ) -> ImportReport:
     """Add papers to their journals' profiles (or all to one custom profile) in one transaction.
 
     Any error while reading `papers` rolls the whole import back: nothing is half-written.
+    With `require_papers`, no paper at all is such an error (no empty custom profile).
     """
     with store.session() as session:
         importer = _Importer(session, source)
@@ -236,6 +238,8 @@ def import_papers(
             importer.use_custom(custom_profile, team, created_by)
         for paper in papers:
             importer.add(paper)
+        if require_papers and not importer.n_read:
+            raise ProfileError("no paper found to put in the profile; is the file empty?")
         if importer.custom is None and importer.n_read and importer.unlabelled == importer.n_read:
             raise ProfileError(
                 "no row names a journal (column/field 'journal'); add it, or import the file "
