@@ -82,11 +82,11 @@ def test_a_600_character_journal_name_is_a_line_error(env: dict[str, str], tmp_p
 def test_an_unterminated_csv_quote_is_an_error(env: dict[str, str], tmp_path: Path) -> None:
     path = tmp_path / "papers.csv"
     path.write_text(
-        'title,abstract,journal\nKinase,A kinase.,Cell\n"Open,quote,Cell\n'
-        "Third,A third.,Nature\nFourth,A fourth.,Science\n",
+        'title,abstract,journal\nKinase,A kinase.,Cell\nThird,A third.,"Nature\n'
+        "Fourth,A fourth.,Science\nFifth,A fifth.,Science\n",
         encoding="utf-8",
     )
-    _refused(env, path, 3)  # was: exit 0, rows 4 and 5 swallowed into row 3's title
+    _refused(env, path, 3)  # was: exit 0, rows 4 and 5 swallowed into row 3's journal
 
 
 def test_a_gzip_of_one_huge_line_is_refused_by_the_line_cap(
