@@ -127,7 +127,7 @@ def _capped_lines(path: Path, handle: IO[str]) -> Iterator[str]:
         number += 1
         if len(line.rstrip("\r\n")) > MAX_LINE_CHARS:
             raise PaperFileError(
-                path, number, f"line longer than {MAX_LINE_CHARS:,} characters; is it a paper file?"
+                path, number, f"line longer than {MAX_LINE_CHARS:,} characters (not a paper file)"
             )
         yield line
 
