@@ -25,6 +25,12 @@ class SafeConsole(Console):
     """A console that never prints control characters: feed and file text (a title holding
     ESC [ 2 J …) reaches the terminal as plain text, whatever table or line shows it."""
 
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if "width" not in kwargs:
+            # rich freezes $COLUMNS as it was at import; measure when printing instead
+            self._width = None
+
     def render(
         self, renderable: RenderableType, options: ConsoleOptions | None = None
     ) -> Iterable[Segment]:
