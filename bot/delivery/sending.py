@@ -23,9 +23,12 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.channels.base import Channel, DeliveryError, DigestBody, DigestLinks, Message
+from sqlalchemy.orm import Session
+
+from bot.channels.base import Channel, DeliveryError, DigestBody, DigestLinks, Message, Receipt
 from bot.channels.registry import Registry
 from bot.config import DeliverySettings, LinkSettings
 from bot.delivery.attempts import attempt
@@ -96,38 +99,52 @@ def _final_reason(error: DeliveryError) -> str:
     return f"gave up after {GIVE_UP_AFTER.total_seconds() / 3600:.0f} h of retries: {error.reason}"
 
 
-def _record_failure(
-    store: Store,
-    record: SubscriptionRecord,
-    item: ledger.PendingDigest,
-    error: DeliveryError,
-    retry_at: datetime | None,
+@dataclass(frozen=True)
+class Verdict:
+    """What one attempt's outcome makes of its digest (decided without the database)."""
+
+    status: str  # sent | pending | failed
+    reason: str | None = None
+    retry_at: datetime | None = None
+    channel_failing: bool = False  # operator side: the digest waits, no retry used up
+
+
+def verdict(
+    outcome: Receipt | DeliveryError, item: ledger.PendingDigest, retry_at: datetime | None,
     now: datetime,
-) -> str:
-    reason = error.reason if retry_at is not None else _final_reason(error)
-    with store.session() as session:
-        ledger.mark_failed_attempt(session, item.id, now, reason, retry_at)
-        if error.permanent and error.group:
-            paused = pause_group(session, error.group, error.reason, now)
-            log.warning("paused subscriptions %s: %s", paused, error.reason)
-        elif error.permanent:
-            subs.pause(session, record.id, error.reason, now)
-    return reason
+) -> Verdict:  # fmt: skip
+    if not isinstance(outcome, DeliveryError):
+        return Verdict("sent")
+    if outcome.operator:
+        # the channel is broken, not this digest: it stays pending for the next run, until
+        # it has waited `GIVE_UP_AFTER`, when it fails like any other expired digest
+        if now >= (item.first_attempt_at or now) + GIVE_UP_AFTER:
+            return Verdict("failed", _final_reason(outcome), channel_failing=True)
+        return Verdict("pending", outcome.reason, now, channel_failing=True)
+    retry_at = None if outcome.permanent else retry_at
+    if retry_at is None:
+        return Verdict("failed", _final_reason(outcome))
+    return Verdict("pending", outcome.reason, retry_at)
 
 
-def _wait_for_channel(
-    store: Store, item: ledger.PendingDigest, error: DeliveryError, now: datetime
-) -> datetime | None:
-    """The channel is broken, not this digest: it stays pending for the next run (None
-    once it has waited `GIVE_UP_AFTER`, when it fails like any other expired digest)."""
-    first = item.first_attempt_at or now
-    expired = now >= first + GIVE_UP_AFTER
-    with store.session() as session:
-        if expired:
-            ledger.mark_failed_attempt(session, item.id, now, _final_reason(error), None)
-        else:
-            ledger.wait_for_channel(session, item.id, now, error.reason)
-    return None if expired else now
+def _settle(
+    session: Session, record: SubscriptionRecord, item: ledger.PendingDigest,
+    outcome: Receipt | DeliveryError, decided: Verdict, now: datetime,
+) -> None:  # fmt: skip
+    """Write the verdict, in the transaction that records the attempt's outcome."""
+    if decided.status == "sent":
+        ledger.mark_sent(session, item.id, now)
+    elif decided.channel_failing and decided.status == "pending":
+        ledger.wait_for_channel(session, item.id, now, decided.reason or "")
+    else:
+        ledger.mark_failed_attempt(session, item.id, now, decided.reason or "", decided.retry_at)
+    if not isinstance(outcome, DeliveryError) or not outcome.permanent or outcome.operator:
+        return
+    if outcome.group:
+        paused = pause_group(session, outcome.group, outcome.reason, now)
+        log.warning("paused subscriptions %s: %s", paused, outcome.reason)
+    else:
+        subs.pause(session, record.id, outcome.reason, now)
 
 
 def deliver(
@@ -138,47 +155,42 @@ def deliver(
     item: ledger.PendingDigest,
     now: datetime,
 ) -> DeliveryResult:
-    """Send one leased digest and record what happened."""
+    """Send one leased digest and record what happened (the attempt's outcome and the
+    digest's new state in one transaction)."""
     digest = Digest.from_payload(item.payload)
     retried = item.attempts > 0 or item.unfinished_attempt
     message = digest_message(links, record, digest, now, item.message_id or "", item.id, retried)
     retry_at = next_retry(item.first_attempt_at or now, item.attempts + 1, now)
+
+    def settle(session: Session, outcome: Receipt | DeliveryError) -> None:
+        _settle(session, record, item, outcome, verdict(outcome, item, retry_at, now), now)
+
     outcome = attempt(
         store, channel, message, now, purpose="digest", digest_id=item.id,
         subscriber_id=record.subscriber_id, retry_at=retry_at,
+        unfinished=item.unfinished_attempt, settle=settle,
     )  # fmt: skip
-    n_items = len(digest.entries)
-    if isinstance(outcome, DeliveryError) and outcome.operator:
-        retry_at = _wait_for_channel(store, item, outcome, now)
-        return DeliveryResult(
-            record.id, item.period, record.target, "pending" if retry_at else "failed",
-            n_items, outcome.reason, retry_at, item.message_id, channel_failing=True,
-        )  # fmt: skip
+    decided = verdict(outcome, item, retry_at, now)
     if isinstance(outcome, DeliveryError):
-        retry_at = None if outcome.permanent else retry_at
-        reason = _record_failure(store, record, item, outcome, retry_at, now)
-        status = "pending" if retry_at is not None else "failed"
         return DeliveryResult(
-            record.id, item.period, record.target, status, n_items, reason, retry_at,
-            item.message_id,
+            record.id, item.period, record.target, decided.status, len(digest.entries),
+            decided.reason, decided.retry_at, item.message_id, decided.channel_failing,
         )  # fmt: skip
-    with store.session() as session:
-        ledger.mark_sent(session, item.id, now)
     shown_id = outcome.message_id or outcome.external_id  # Slack: the first message's ts
     return DeliveryResult(
-        record.id, item.period, record.target, "sent", n_items, None, None, shown_id
+        record.id, item.period, record.target, "sent", len(digest.entries), None, None, shown_id
     )
 
 
 def _take(
     store: Store, digest_id: int, instance: str, at: datetime, delivery: DeliverySettings
 ) -> tuple[SubscriptionRecord, ledger.PendingDigest] | None:
-    """Lease one digest for this instance and load it; None when a live process has it."""
+    """Lease one digest for this instance and load it (one transaction); None when a live
+    process has it."""
     stale_before = at - delivery.heartbeat_stale
     with store.session() as session:
         if not ledger.take_lease(session, digest_id, instance, at, delivery.lease, stale_before):
             return None
-    with store.session() as session:
         item = ledger.pending(session, digest_id)
         record = subs.subscription(session, item.subscription_id)
     return None if record is None else (record, item)

@@ -12,14 +12,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.records.cadence import Slot
 from bot.records.digest import Candidate, Digest, History, ProfileWindow
-from bot.store.base import record_of
+from bot.store.base import UTCDateTime, record_of
 from bot.store.delivery_models import (
     DeliveryAttempt,
     DigestItem,
@@ -89,13 +89,20 @@ def record_digest(
     message_id: str | None,
 ) -> None:
     """Store the built digest and its items before anything is sent."""
-    row = session.get_one(DigestRow, digest_id)
-    row.window_start, row.window_end = digest.window_start, digest.window_end
-    row.payload = digest.to_payload()
-    row.n_items = len(digest.entries)
-    row.message_id = message_id
-    row.status = "pending"
-    row.retry_at = digest.window_end
+    session.execute(
+        update(DigestRow)
+        .where(DigestRow.id == digest_id)
+        .values(
+            window_start=digest.window_start,
+            window_end=digest.window_end,
+            payload=digest.to_payload(),
+            n_items=len(digest.entries),
+            message_id=message_id,
+            status="pending",
+            retry_at=digest.window_end,
+        )
+        .execution_options(synchronize_session=False)
+    )
     rows = [
         {
             "digest_id": digest_id,
@@ -313,9 +320,18 @@ def finish_attempt(
     retry_at: datetime | None = None,
     external_id: str | None = None,
 ) -> None:
-    row = session.get_one(DeliveryAttempt, attempt_id)
-    row.outcome, row.error, row.retry_at = outcome, error, retry_at
-    row.external_id, row.finished_at = external_id, now
+    session.execute(
+        update(DeliveryAttempt)
+        .where(DeliveryAttempt.id == attempt_id)
+        .values(
+            outcome=outcome,
+            error=error,
+            retry_at=retry_at,
+            external_id=external_id,
+            finished_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def abandon_unfinished(session: Session, digest_id: int, now: datetime) -> None:
@@ -329,11 +345,20 @@ def abandon_unfinished(session: Session, digest_id: int, now: datetime) -> None:
 
 
 def mark_sent(session: Session, digest_id: int, now: datetime) -> None:
-    row = session.get_one(DigestRow, digest_id)
-    row.status, row.sent_at, row.error, row.retry_at = "sent", now, None, None
-    row.attempts += 1
-    row.first_attempt_at = row.first_attempt_at or now
-    row.claimed_until = None
+    session.execute(
+        update(DigestRow)
+        .where(DigestRow.id == digest_id)
+        .values(
+            status="sent",
+            sent_at=now,
+            error=None,
+            retry_at=None,
+            claimed_until=None,
+            attempts=DigestRow.attempts + 1,
+            first_attempt_at=func.coalesce(DigestRow.first_attempt_at, literal(now, UTCDateTime())),
+        )
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(DigestItem)
         .where(DigestItem.digest_id == digest_id)
