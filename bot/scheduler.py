@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,10 +19,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.config import Settings
 from bot.store import Store
+from bot.workers import JobBody, Workers
 
 log = logging.getLogger("rxradar.scheduler")
-
-JobBody = Callable[[Settings, Store, datetime], dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -32,6 +30,7 @@ class JobSpec:
     body: JobBody
     every: timedelta
     first_run_delay: timedelta = timedelta(0)
+    isolated: bool = False  # CPU-heavy: runs in a child process when the scheduler has workers
 
 
 def run_job(spec: JobSpec, settings: Settings, store: Store) -> dict[str, Any] | None:
@@ -67,13 +66,20 @@ def run_job(spec: JobSpec, settings: Settings, store: Store) -> dict[str, Any] |
     return counts
 
 
-def build_scheduler(specs: list[JobSpec], settings: Settings, store: Store) -> BackgroundScheduler:
+def build_scheduler(
+    specs: list[JobSpec], settings: Settings, store: Store, workers: Workers | None = None
+) -> BackgroundScheduler:
+    """The jobs on their intervals; with `workers`, isolated jobs run in child processes
+    (see `bot.workers`) and their counts come back to be logged here."""
     scheduler = BackgroundScheduler(
         timezone=UTC,
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
     )
     now = datetime.now(UTC)
     for spec in specs:
+        if spec.isolated and workers is not None:
+            workers.start(spec.name)  # spawned from this thread, before the first run
+            spec = replace(spec, body=workers.isolate(spec.name, spec.body))
         scheduler.add_job(
             run_job,
             "interval",

@@ -81,7 +81,17 @@ class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
+_configured: tuple[str, str] = ("INFO", "text")
+
+
+def configured() -> tuple[str, str]:
+    """The (level, format) logging was last set up with: child processes repeat it."""
+    return _configured
+
+
 def configure_logging(level: str = "INFO", fmt: str = "text") -> None:
+    global _configured
+    _configured = (level, fmt)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)

@@ -16,14 +16,16 @@ import typer
 from bot import jobs
 from bot.checks import log_checks, run_checks
 from bot.cli.common import fail, open_store, settings
+from bot.cli.logs import configure_logging, configured
 from bot.cli.progress import ProgressBars
 from bot.config import ConfigError, Settings
 from bot.delivery.instances import Instance, free_predecessors
 from bot.ingest.backfill import BackfillError
 from bot.ingest.harvest import HarvestError
 from bot.locks import AlreadyRunning, scheduler_lock_for
-from bot.scheduler import JobBody, JobSpec, StopFlag, build_scheduler, run_job
+from bot.scheduler import JobSpec, StopFlag, build_scheduler, run_job
 from bot.store import Store
+from bot.workers import JobBody, Workers
 
 log = logging.getLogger("rxradar.run")
 
@@ -79,18 +81,21 @@ def job_specs(
             jobs.poll_and_score,
             every=config.sources.poll_interval,
             first_run_delay=timedelta(seconds=2),
+            isolated=True,
         ),
         JobSpec(
             "send-due",
             partial(jobs.send_due, instance=instance),
             every=config.delivery.tick,
             first_run_delay=timedelta(seconds=3),
+            isolated=True,
         ),
         JobSpec(
             "retrain",
             jobs.retrain,
             every=config.sources.retrain_interval,
             first_run_delay=config.sources.retrain_interval,
+            isolated=True,
         ),
         JobSpec(
             "outcomes",
@@ -155,7 +160,9 @@ def _run_forever(config: Settings, store: Store, host: str, port: int, instance:
     signal.signal(signal.SIGINT, on_interrupt)
     web = _start_web(config, store, host, port)
     bars = ProgressBars()
-    scheduler = build_scheduler(job_specs(config, bars, instance), config, store)
+    # polling, sending and training run in child processes: slash commands stay fast
+    workers = Workers(configure_logging, configured())
+    scheduler = build_scheduler(job_specs(config, bars, instance), config, store, workers)
     scheduler.start()
     log.info(
         "scheduler started: poll every %s, send-due every %s",
@@ -173,6 +180,7 @@ def _run_forever(config: Settings, store: Store, host: str, port: int, instance:
         log.warning("a job did not finish in time; it will resume from the database next start")
     else:
         instance.leave(store)
+    workers.close()
     bars.stop()
     logging.shutdown()
     os._exit(0)  # job threads may still be blocked on the network; the database is consistent

@@ -17,7 +17,7 @@ from bot.delivery.results import DeliveryResult
 from bot.digest.build import build_digest, window
 from bot.digest.outcomes import with_outcomes
 from bot.records.cadence import Slot, due_slot
-from bot.records.digest import Candidate, Digest
+from bot.records.digest import Candidate, Digest, ProfileWindow
 from bot.store import Store
 from bot.store import digests as ledger
 from bot.store import feedback as votes_store
@@ -38,6 +38,16 @@ class RunCache:
     def __init__(self) -> None:
         self.counts: dict[tuple[datetime, datetime], int] = {}
         self.candidates: dict[tuple[Any, ...], list[Candidate]] = {}
+        self.windows: dict[tuple[tuple[int, str, str], ...], list[ProfileWindow]] = {}
+
+    def profile_windows(
+        self, session: Session, profiles: tuple[tuple[int, str, str], ...]
+    ) -> list[ProfileWindow]:
+        """The followed profiles' score statistics (they change when scoring runs, not
+        while digests are built)."""
+        if profiles not in self.windows:
+            self.windows[profiles] = ledger.profile_windows(session, profiles)
+        return self.windows[profiles]
 
     def considered(self, session: Session, start: datetime, end: datetime) -> int:
         if (start, end) not in self.counts:
@@ -80,15 +90,15 @@ def load_digest(
     with store.session() as session:
         last = ledger.history(session, record.subscriber_id, record.id, ())
         start, end = window(rules, last, now)
-        profiles = ledger.profile_windows(
-            session, [(p.id, p.name, p.kind) for p in record.profiles]
+        profiles = cache.profile_windows(
+            session, tuple((p.id, p.name, p.kind) for p in record.profiles)
         )
         count = cache.considered(session, start, end)
         votes = votes_store.voted(session, record.id)
         while True:
             found, complete = cache.found(session, ids, start, end, limit)
             past = ledger.history(
-                session, record.subscriber_id, record.id, {c.preprint_id for c in found}
+                session, record.subscriber_id, record.id, {c.preprint_id for c in found}, last
             )
             digest = build_digest(
                 record.id, rules, profiles, found, past, now, period, count, votes=votes

@@ -210,9 +210,14 @@ def profile_windows(
 
 
 def history(
-    session: Session, subscriber_id: int, subscription_id: int, preprint_ids: Collection[str]
+    session: Session,
+    subscriber_id: int,
+    subscription_id: int,
+    preprint_ids: Collection[str],
+    last: History | None = None,
 ) -> History:
-    """What this subscriber was already sent (any subscription), and this one's last window."""
+    """What this subscriber was already sent (any subscription), and this one's last window
+    (read again unless `last`, an earlier answer of this transaction, already has it)."""
     delivered: dict[str, str] = {}
     ids = list(preprint_ids)
     for start in range(0, len(ids), 500):
@@ -224,6 +229,8 @@ def history(
             .order_by(DigestItem.delivered_at)
         )
         delivered.update(dict(rows.all()))  # newest delivery wins
+    if last is not None:
+        return History(delivered, last.last_window_end, last.unsent_since)
     last_end = session.scalar(
         select(func.max(DigestRow.window_end)).where(
             DigestRow.subscription_id == subscription_id,

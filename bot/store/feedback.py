@@ -72,6 +72,8 @@ def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
         net[preprint_id] += value
         probability[preprint_id] = sent_with
     wanted = [pid for pid, total in net.items() if total != 0]
+    if not wanted:
+        return []
     texts = {
         row.id: (row.title, row.abstract or "", (row.categories or [""])[0])
         for row in session.execute(
