@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 
 from bot.scoring.metrics import (
+    calibration_noise,
     evaluate,
     expected_calibration_error,
     journal_retrieval,
+    paired_difference,
     true_ranks,
 )
 
@@ -70,6 +72,7 @@ def test_per_journal_retrieval_by_hand() -> None:
     assert retrieval.n_journals == 3
     assert retrieval.mean_average_precision == pytest.approx((1 + 0.5 + 0.75) / 3)
     assert retrieval.precision_at_10 == pytest.approx((0.5 + 0.5 + 0.5) / 3)
+    assert retrieval.average_precisions == pytest.approx((1, 0.5, 0.75))
 
 
 def test_a_method_that_scores_every_preprint_alike_earns_no_retrieval_credit() -> None:
@@ -77,3 +80,34 @@ def test_a_method_that_scores_every_preprint_alike_earns_no_retrieval_credit() -
     retrieval = journal_retrieval(flat, np.array([0, 1, 1, 1]), depth=1)
     assert retrieval.precision_at_10 == pytest.approx((0 + 0) / 2)
     assert retrieval.mean_average_precision < 0.5
+
+
+def test_paired_difference_is_the_mean_difference_with_its_standard_error() -> None:
+    # differences 0.1, 0.3, -0.1: mean 0.1, sample sd 0.2, se 0.2 / sqrt(3)
+    mean, se = paired_difference([0.5, 0.6, 0.2], [0.4, 0.3, 0.3])
+    assert mean == pytest.approx(0.1)
+    assert se == pytest.approx(0.2 / np.sqrt(3))
+
+
+def test_paired_difference_ignores_what_both_methods_share() -> None:
+    # the journals differ wildly, the methods by exactly 0.05 on each: no error at all
+    mean, se = paired_difference([0.95, 0.15, 0.55], [0.9, 0.1, 0.5])
+    assert (mean, se) == (pytest.approx(0.05), pytest.approx(0.0, abs=1e-12))
+
+
+def test_the_ece_noise_floor_matches_the_binomial_expectation() -> None:
+    # Every top-1 at 50%: one bin, ECE = |share right − 0.5|, share right ~ Binomial(n, ½)/n.
+    from math import comb
+
+    n = 40
+    exact = sum(comb(n, k) * abs(k / n - 0.5) for k in range(n + 1)) / 2**n
+    noise = calibration_noise(np.full(n, 0.5), observed=0.2, draws=4000)
+    assert noise.mean == pytest.approx(exact, abs=0.005)
+    tail = sum(comb(n, k) for k in range(n + 1) if abs(k / n - 0.5) >= 0.2 - 1e-12) / 2**n
+    assert noise.share_at_least == pytest.approx(tail, abs=0.01)
+    assert noise.p90 >= noise.mean
+
+
+def test_a_certain_model_has_no_ece_noise() -> None:
+    noise = calibration_noise(np.ones(10), observed=0.0, draws=50)
+    assert (noise.mean, noise.p90, noise.share_at_least) == (0.0, 0.0, 1.0)

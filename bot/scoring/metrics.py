@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -82,6 +83,9 @@ class Retrieval:
     mean_average_precision: float
     precision_at_10: float
     n_journals: int  # journals with at least one test preprint (the ones averaged over)
+    # each of those journals' average precision, in journal-column order: two methods on
+    # the same test papers can be compared journal by journal (`paired_difference`)
+    average_precisions: tuple[float, ...] = ()
 
     def to_json(self) -> dict[str, float]:
         return {
@@ -113,4 +117,44 @@ def journal_retrieval(
         positions = np.flatnonzero(ranked) + 1
         aps.append(float((hits[ranked] / positions).mean()))
         precisions.append(float(ranked[:depth].sum()) / depth)
-    return Retrieval(float(np.mean(aps)), float(np.mean(precisions)), len(present))
+    return Retrieval(float(np.mean(aps)), float(np.mean(precisions)), len(present), tuple(aps))
+
+
+def paired_difference(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """(mean of a − b, its standard error) over paired values, e.g. two methods' average
+    precisions journal by journal. Pairing removes what the journals themselves contribute
+    (an easy journal is easy for both), so the error is that of the difference alone."""
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if len(d) == 0:
+        raise ValueError("no pairs to compare")
+    se = float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else float("nan")
+    return float(d.mean()), se
+
+
+@dataclass(frozen=True)
+class CalibrationNoise:
+    """The ECE a perfectly calibrated model with these top-1 confidences shows on this many
+    papers: each paper's top-1 is right with exactly its stated probability, redrawn."""
+
+    mean: float
+    p90: float
+    share_at_least: float  # of draws with ECE ≥ the observed one (how surprising it is)
+
+
+def calibration_noise(
+    confidence: np.ndarray, observed: float, draws: int = 2000, seed: int = 0
+) -> CalibrationNoise:
+    """ECE's noise floor (evaluation.md's ECE: top-1, 10 equal-width bins) for `confidence`."""
+    confidence = np.asarray(confidence, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    values = np.array(
+        [
+            expected_calibration_error(confidence, rng.random(len(confidence)) < confidence)
+            for _ in range(draws)
+        ]
+    )
+    return CalibrationNoise(
+        float(values.mean()),
+        float(np.quantile(values, 0.9)),
+        float((values >= observed - 1e-12).mean()),
+    )
