@@ -8,8 +8,9 @@ journals with ≥ 10 training papers) on each labelled set with text and journal
 `bot.scoring.evaluate.run_evaluation`, and prints one table: set × method × (acc@1,
 acc@10, MRR, ECE, MAP, P@10, n_test, n_journals, train s, score s). Below it, the issue-17
 goals per set with ≥ 100 test papers: model MRR ≥ best baseline + 0.02, model MAP ≥ best
-baseline's, ECE ≤ 0.04 (next to the ECE a perfectly calibrated model with the model's own
-confidences shows on that many papers), and acc@10 ≥ 0.83 on bioRxiv.
+baseline's (with the difference paired journal by journal, ± its standard error), ECE ≤
+0.04 (next to the ECE a perfectly calibrated model with the model's own confidences shows
+on that many papers, and how often it reaches the model's), and acc@10 ≥ 0.83 on bioRxiv.
 """
 
 from __future__ import annotations
