@@ -39,7 +39,9 @@ class PreferenceParams:
     # an entry counts as moved by feedback only when its adjustment is at least this (nats)
     marker_nats: float = 0.25
     why_terms: int = 3  # terms named in "why this preprint"
-    max_iterations: int = 25  # Newton steps (it converges in about 5)
+    max_iterations: int = 25  # Newton steps (4-6 on the bench's vote sets)
+    # the fit stops once a Newton step would move no preprint's score by more than this
+    tolerance: float = 1e-6  # nats
 
 
 DEFAULT_PARAMS = PreferenceParams()
@@ -55,6 +57,7 @@ _GENERIC = frozenset(
 _STOP = frozenset(ENGLISH_STOP_WORDS) | _GENERIC
 _WORD = re.compile(r"[^\W\d_]{3,}")
 PROBABILITY_FLOOR = 1e-6  # log(0) has no rank
+MAX_HALVINGS = 30  # of a Newton step that does not lower the loss
 
 
 CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
@@ -105,20 +108,56 @@ def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
     vector = {stem: v * scale for stem, v in weights.items()}
     if category:
         vector[CATEGORY + category.casefold()] = math.sqrt(share)
-    by_column = sorted((hash(stem) & HASH_MASK, v, stem) for stem, v in vector.items())
-    columns = np.array([c for c, _, _ in by_column], dtype=np.int64)
-    values = np.array([v for _, v, _ in by_column])
-    return Terms(vector, words, columns, values, tuple(s for _, _, s in by_column))
+    merged: dict[int, tuple[float, str]] = {}  # two stems hashed alike share one column
+    for stem, v in vector.items():
+        column = hash(stem) & HASH_MASK
+        before, first = merged.get(column, (0.0, stem))
+        merged[column] = (before + v, first)
+    by_column = sorted(merged.items())
+    columns = np.array([c for c, _ in by_column], dtype=np.int64)
+    values = np.array([v for _, (v, _) in by_column])
+    return Terms(vector, words, columns, values, tuple(s for _, (_, s) in by_column))
 
 
-def dense(docs: Sequence[Terms]) -> tuple[np.ndarray, np.ndarray]:
-    """A few vectors (the voted ones) as a dense matrix over the sorted columns they use."""
+@dataclass(frozen=True)
+class Stack:
+    """A few vectors (the voted ones) as one sparse matrix X: each entry's row, its place in
+    the sorted distinct `columns`, and its value (a row holds a column at most once)."""
+
+    columns: np.ndarray
+    row: np.ndarray
+    at: np.ndarray
+    values: np.ndarray
+    n: int
+
+    def gram(self) -> np.ndarray:
+        """K = X Xᵀ from the pairs of entries that share a column. (A dense 21 × 900
+        product is big enough for OpenBLAS to start threads, and on a loaded 2-core machine
+        waking them costs milliseconds a call; this costs the number of such pairs.)"""
+        order = np.argsort(self.at, kind="stable")
+        _, start, size = np.unique(self.at[order], return_index=True, return_counts=True)
+        per_entry = np.repeat(size, size)  # each entry pairs with every entry of its column
+        first = np.repeat(np.repeat(start, size), per_entry)
+        offset = np.arange(per_entry.sum()) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
+        left, right = np.repeat(order, per_entry), order[first + offset]
+        cells = self.row[left] * self.n + self.row[right]
+        products = self.values[left] * self.values[right]
+        return np.bincount(cells, weights=products, minlength=self.n * self.n).reshape(
+            self.n, self.n
+        )
+
+    def transposed_times(self, a: np.ndarray) -> np.ndarray:
+        """Xᵀa over `columns` (a sum per column, no BLAS either)."""
+        weights = self.values * a[self.row]
+        return np.bincount(self.at, weights=weights, minlength=len(self.columns))
+
+
+def stack(docs: Sequence[Terms]) -> Stack:
     found = np.concatenate([d.columns for d in docs])
-    columns, compact = np.unique(found, return_inverse=True)
-    matrix = np.zeros((len(docs), len(columns)))
+    columns, at = np.unique(found, return_inverse=True)
     row = np.repeat(np.arange(len(docs)), [len(d.columns) for d in docs])
-    np.add.at(matrix, (row, compact), np.concatenate([d.values for d in docs]))
-    return columns, matrix
+    values = np.concatenate([d.values for d in docs])
+    return Stack(columns, row, at.reshape(-1), values, len(docs))
 
 
 @dataclass(frozen=True)
@@ -137,15 +176,18 @@ class Preference:
     coefficients: np.ndarray
     votes: tuple[Vote, ...]
     params: PreferenceParams = DEFAULT_PARAMS
+    steps: int = 0  # Newton steps taken (max_iterations: it did not converge)
 
     @cached_property
     def _columns(self) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
         """w = Xᵀa as a dense vector over the voted preprints' (sorted) columns, and per
         direction the part of w the preprints voted that way give."""
-        columns, voted = dense([v.terms for v in self.votes])
+        voted = stack([v.terms for v in self.votes])
         signs = np.array([v.value for v in self.votes])
-        sides = {d: voted.T @ np.where(signs == d, self.coefficients, 0.0) for d in (1, -1)}
-        return columns, voted.T @ self.coefficients, sides
+        sides = {
+            d: voted.transposed_times(np.where(signs == d, self.coefficients, 0.0)) for d in (1, -1)
+        }
+        return voted.columns, voted.transposed_times(self.coefficients), sides
 
     def adjustments(self, docs: Sequence[Terms]) -> np.ndarray:
         """w · x for each preprint: only the columns some voted preprint has count."""
@@ -164,50 +206,101 @@ class Preference:
         return float(self.adjustments([doc])[0])
 
     def shared_terms(self, doc: Terms, direction: int) -> list[str]:
-        """The words that moved `doc` in `direction` most, shared with preprints voted so."""
+        """The words that moved `doc` in `direction` most, shared with preprints voted so.
+        Pushes equal but for rounding (one vote: tf products like 2·1 and 1·2) count as
+        equal, and the word weighing more in `doc` comes first, then the later stem: the
+        last bits of a sum must not pick the words a reader sees."""
         columns, _, sides = self._columns
-        side = sides[direction]
         at = np.minimum(np.searchsorted(columns, doc.columns), len(columns) - 1)
-        hit = (columns[at] == doc.columns).tolist()
-        pushes = (doc.values * side[at] * direction).tolist()
+        shared = columns[at] == doc.columns
+        pushes = doc.values * sides[direction][at] * direction * shared
+        top = float(pushes.max(initial=0.0))
+        if top <= 0:
+            return []
+        rounded = np.round(pushes / top, 9).tolist()
         best = sorted(
-            (push, stem)
-            for push, stem, shared in zip(pushes, doc.stems, hit, strict=True)
-            if shared and push > 0 and not stem.startswith(CATEGORY)
+            (push, value, stem)
+            for push, value, stem in zip(rounded, doc.values.tolist(), doc.stems, strict=True)
+            if push > 0 and not stem.startswith(CATEGORY)
         )[::-1][: self.params.why_terms]
-        return [doc.words.get(s, s) for _, s in best]
+        return [doc.words.get(s, s) for _, _, s in best]
 
 
 def _newton(
     kernel: np.ndarray, y: np.ndarray, offset: np.ndarray, params: PreferenceParams
-) -> tuple[float, np.ndarray]:
+) -> tuple[float, np.ndarray, int]:
     """Minimise the L2-penalised log-loss in the span of the voted vectors (w = Xᵀa, so
-    x·w = K a): as many unknowns as votes, not as words; Newton converges in a few steps.
+    x·w = K a): as many unknowns as votes, not as words.
 
     loss = Σ log(1 + exp(-y (b + offset + K a))) + l2/2 aᵀK a + l2_intercept/2 b²
+
+    A full Newton step can overshoot on nearly separable votes (a few 👍 that share a
+    category): the iterates then jump between two bad points and never settle. So each
+    step is halved until the loss falls enough (Armijo backtracking), which always
+    converges on this convex loss. It stops when a full step would move the intercept and
+    w by under `params.tolerance`: w moves by |Xᵀs| = √(sᵀKs), and since every preprint's vector
+    has unit length no preprint's score then moves by more than that. (The coefficients
+    themselves may still drift when K is singular, e.g. two votes on one text, without
+    changing w: a test on them would not stop.)
     """
     n = len(y)
-    b, a = 0.0, np.zeros(n)
+    fit = _Fit(kernel, y, offset, params, 0.0, np.zeros(n), np.zeros(n))
     target = (y + 1.0) / 2.0
     jitter = 1e-8 * np.eye(n)  # K is singular when two votes have the same text
-    for _ in range(params.max_iterations):
-        p = 1.0 / (1.0 + np.exp(-(b + offset + kernel @ a)))
+    steps = 0
+    while steps < params.max_iterations:
+        p = 1.0 / (1.0 + np.exp(-(fit.b + offset + fit.ka)))
         d = p * (1.0 - p)
-        residual = p - target + params.l2 * a
-        grad = np.concatenate(([(p - target).sum() + params.l2_intercept * b], kernel @ residual))
+        residual = p - target + params.l2 * fit.a
+        grad = np.empty(n + 1)
+        grad[0] = (p - target).sum() + params.l2_intercept * fit.b
+        grad[1:] = kernel @ residual
         hessian = np.empty((n + 1, n + 1))
-        kd = kernel * d  # K D (columns scaled)
         hessian[0, 0] = d.sum() + params.l2_intercept
         hessian[0, 1:] = hessian[1:, 0] = kernel @ d
-        hessian[1:, 1:] = kd @ kernel + params.l2 * kernel + jitter
+        hessian[1:, 1:] = (kernel * d) @ kernel + params.l2 * kernel + jitter
         try:
             step = np.linalg.solve(hessian, grad)
         except np.linalg.LinAlgError:
             step = np.linalg.lstsq(hessian, grad, rcond=None)[0]
-        b, a = b - step[0], a - step[1:]
-        if np.abs(step).max() < 1e-6:
+        k_step = kernel @ step[1:]
+        if max(abs(step[0]), math.sqrt(max(float(step[1:] @ k_step), 0.0))) < params.tolerance:
             break
-    return b, a
+        fit = fit.descend(step, k_step, float(grad @ step))
+        steps += 1
+    return fit.b, fit.a, steps
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """A point of the Newton iteration: intercept b, coefficients a, K a, and its loss."""
+
+    kernel: np.ndarray
+    y: np.ndarray
+    offset: np.ndarray
+    params: PreferenceParams
+    b: float
+    a: np.ndarray
+    ka: np.ndarray
+    loss: float = math.inf
+
+    def moved(self, b: float, a: np.ndarray, ka: np.ndarray) -> _Fit:
+        margin = self.y * (b + self.offset + ka)
+        penalty = self.params.l2 / 2 * float(a @ ka) + self.params.l2_intercept / 2 * b * b
+        loss = float(np.logaddexp(0.0, -margin).sum()) + penalty
+        return _Fit(self.kernel, self.y, self.offset, self.params, b, a, ka, loss)
+
+    def descend(self, step: np.ndarray, k_step: np.ndarray, slope: float) -> _Fit:
+        """The longest of the steps 1, 1/2, 1/4, … along -step that lowers the loss by at
+        least a quarter of what its slope promises (the last one tried if none does)."""
+        here = self if math.isfinite(self.loss) else self.moved(self.b, self.a, self.ka)
+        t = 1.0
+        for _ in range(MAX_HALVINGS):
+            there = here.moved(here.b - t * step[0], here.a - t * step[1:], here.ka - t * k_step)
+            if there.loss <= here.loss - 0.25 * t * slope:
+                break
+            t /= 2
+        return there
 
 
 def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Preference | None:
@@ -216,9 +309,8 @@ def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Pre
         return None
     y = np.array([float(v.value) for v in votes])
     offset = np.log([max(v.probability, PROBABILITY_FLOOR) for v in votes])
-    _, voted = dense([v.terms for v in votes])
-    _, a = _newton(voted @ voted.T, y, offset, params)
-    return Preference(a, tuple(votes), params)
+    _, a, steps = _newton(stack([v.terms for v in votes]).gram(), y, offset, params)
+    return Preference(a, tuple(votes), params, steps)
 
 
 def rank_score(probability: float, adjustment: float) -> float:

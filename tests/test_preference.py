@@ -1,0 +1,81 @@
+"""The preference model's fit: it reaches the penalised log-loss minimum, and stops early
+without changing what it ranks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from bot.scoring import preference as model
+
+CARDIAC = "Cardiac MRI segmentation of the left ventricle with deep networks, study"
+GUT = "Gut microbiome metagenomics of antibiotic resistance in infants, study"
+CANDIDATES = [
+    model.terms(f"{CARDIAC} {n}", "bioinformatics") if n % 2 else model.terms(f"{GUT} {n}", "")
+    for n in range(20)
+]
+
+
+def _votes(up: int, down: int, probability: float) -> list[model.Vote]:
+    liked = [model.Vote(model.terms(f"{CARDIAC} {i}", "bioinformatics"), 1, probability)
+             for i in range(up)]  # fmt: skip
+    disliked = [model.Vote(model.terms(f"{GUT} {i}", "microbiology"), -1, 3 * probability)
+                for i in range(down)]  # fmt: skip
+    return liked + disliked
+
+
+def _gradient(votes: list[model.Vote], params: model.PreferenceParams) -> float:
+    """The largest partial derivative of the penalised loss (in b and w) where it stops."""
+    stacked = model.stack([v.terms for v in votes])
+    kernel = stacked.gram()
+    offset = np.log([v.probability for v in votes])
+    y = np.array([v.value for v in votes], dtype=float)
+    b, a, _ = model._newton(kernel, y, offset, params)
+    residual = 1 / (1 + np.exp(-(b + offset + kernel @ a))) - (y + 1) / 2
+    in_b = residual.sum() + params.l2_intercept * b
+    in_w = stacked.transposed_times(residual) + params.l2 * stacked.transposed_times(a)
+    return max(abs(in_b), float(np.abs(in_w).max()))
+
+
+def test_the_fit_reaches_the_minimum_on_nearly_separable_votes() -> None:
+    # two 👍 on one topic and one 👎 on another, sent at low probabilities: a full Newton
+    # step overshoots here and the plain iteration jumped between two points for ever
+    votes = _votes(up=2, down=1, probability=0.01)
+    preference = model.fit(votes)
+    assert preference is not None
+    assert preference.steps < preference.params.max_iterations
+    assert _gradient(votes, preference.params) < 1e-5
+
+
+def test_each_vote_moves_its_own_topic_in_its_direction() -> None:
+    preference = model.fit(_votes(up=3, down=2, probability=0.02))
+    assert preference is not None
+    moved = preference.adjustments(CANDIDATES)
+    assert all(moved[n] > 0.25 for n in range(1, 20, 2))  # cardiac, liked
+    assert all(moved[n] < 0 for n in range(0, 20, 2))  # gut, disliked
+
+
+def test_stopping_early_on_a_singular_kernel_ranks_as_running_every_iteration() -> None:
+    # the same text voted twice: K is singular, and its null space lets the coefficients
+    # drift without moving any score
+    twice = _votes(up=3, down=2, probability=0.05)
+    twice += [twice[0], twice[-1]]
+    kernel = model.stack([v.terms for v in twice]).gram()
+    assert np.linalg.matrix_rank(kernel) < len(twice)
+    early = model.fit(twice)
+    every = model.fit(twice, replace(model.DEFAULT_PARAMS, tolerance=0.0))
+    assert early is not None and every is not None
+    assert early.steps < every.steps == model.DEFAULT_PARAMS.max_iterations
+    a, b = early.adjustments(CANDIDATES), every.adjustments(CANDIDATES)
+    assert np.abs(a - b).max() < 1e-6
+    assert np.argsort(-a, kind="stable").tolist() == np.argsort(-b, kind="stable").tolist()
+
+
+def test_the_kernel_is_the_product_of_the_stacked_vectors() -> None:
+    docs = [v.terms for v in _votes(up=3, down=3, probability=0.05)] + CANDIDATES[:5]
+    stacked = model.stack(docs)
+    matrix = np.zeros((stacked.n, len(stacked.columns)))
+    matrix[stacked.row, stacked.at] = stacked.values
+    assert np.allclose(stacked.gram(), matrix @ matrix.T, atol=1e-12)
+    assert np.allclose(np.diag(stacked.gram()), 1.0)  # unit-length vectors
