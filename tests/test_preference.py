@@ -3,10 +3,15 @@ without changing what it ranks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 
+from bot.digest import feedback
+from bot.records.digest import Candidate
+from bot.records.feedback import VotedPreprint
 from bot.scoring import preference as model
 
 CARDIAC = "Cardiac MRI segmentation of the left ventricle with deep networks, study"
@@ -79,3 +84,38 @@ def test_the_kernel_is_the_product_of_the_stacked_vectors() -> None:
     matrix[stacked.row, stacked.at] = stacked.values
     assert np.allclose(stacked.gram(), matrix @ matrix.T, atol=1e-12)
     assert np.allclose(np.diag(stacked.gram()), 1.0)  # unit-length vectors
+
+
+def test_a_batch_adjusts_each_preprint_as_it_would_alone() -> None:
+    preference = model.fit(_votes(up=3, down=2, probability=0.02))
+    assert preference is not None
+    together = preference.adjustments(CANDIDATES)
+    alone = [preference.adjustment(doc) for doc in CANDIDATES]
+    assert np.allclose(together, alone, atol=1e-12)
+    assert preference.adjustments(CANDIDATES[::-1]).tolist() == together[::-1].tolist()
+
+
+def _candidate(n: int) -> Candidate:
+    title, category = (CARDIAC, "bioinformatics") if n % 2 else (GUT, "microbiology")
+    return Candidate(
+        f"p{n}", 1, 0.30 - 0.01 * n, f"{title} {n}", "", (), (category,), "bioRxiv",
+        date(2030, 1, 5), date(2030, 1, 5),
+    )  # fmt: skip
+
+
+def _first_ten(ordered: Sequence[Candidate]) -> feedback.Chosen:
+    return [(c, False) for c in ordered[:10]]
+
+
+def test_a_changed_vote_is_fitted_anew_and_not_served_from_the_cache() -> None:
+    candidates = [_candidate(n) for n in range(30)]
+    liked = candidates[21]
+    up = [VotedPreprint(liked.preprint_id, 1, liked.title, "", 0.09, "bioinformatics")]
+    down = [replace(up[0], value=-1)]
+    plain, _ = feedback.select_with_feedback((), candidates, _first_ten)
+    for _ in range(2):  # the second time from the cache, the same
+        more, marks = feedback.select_with_feedback(up, candidates, _first_ten)
+        less, _ = feedback.select_with_feedback(down, candidates, _first_ten)
+        cardiac = [sum(c.preprint_id[-1] in "13579" for c, _ in run) for run in (plain, more, less)]
+        assert cardiac[1] > cardiac[0] >= cardiac[2]
+        assert all(m.direction == 1 for m in marks.values()) and marks

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from operator import attrgetter
+
+import numpy as np
 
 from bot.records.digest import Candidate, Digest, Entry
 from bot.records.feedback import VotedPreprint
@@ -19,6 +22,7 @@ from bot.scoring import preference as model
 
 Chosen = list[tuple[Candidate, bool]]  # (candidate, updated), best first
 MARKERS = {1: "↑ from your feedback", -1: "↓ from your feedback"}
+FITS_KEPT = 256  # fitted preference models kept, one per distinct vote set
 
 
 @dataclass(frozen=True)
@@ -42,9 +46,20 @@ def fit_preference(
         return None
     now = {c.preprint_id: c.probability for c in candidates}
     lowest = min(now.values(), default=model.PROBABILITY_FLOOR)
+    offsets = tuple(v.probability or now.get(v.preprint_id, lowest) for v in votes)
+    return _fitted(tuple(votes), offsets, params)
+
+
+@lru_cache(maxsize=FITS_KEPT)
+def _fitted(
+    votes: tuple[VotedPreprint, ...],
+    probabilities: tuple[float, ...],
+    params: model.PreferenceParams,
+) -> model.Preference | None:
+    """Memoised on the votes themselves (text included): a subscription's votes change
+    rarely, its digest is built and explained more often."""
     examples = [
-        model.Vote(_text(v, params), v.value, v.probability or now.get(v.preprint_id, lowest))
-        for v in votes
+        model.Vote(_text(v, params), v.value, p) for v, p in zip(votes, probabilities, strict=True)
     ]
     return model.fit(examples, params)
 
@@ -61,22 +76,22 @@ def select_with_feedback(
     preference = fit_preference(votes, candidates, params)
     if preference is None:
         return baseline, {}
-    found = preference.adjustments([_text(c, params) for c in by_probability])
-    adjustments = dict(zip((c.preprint_id for c in by_probability), found.tolist(), strict=True))
-    ordered = sorted(
-        by_probability,
-        key=lambda c: model.rank_score(c.probability, adjustments[c.preprint_id]),
-        reverse=True,
-    )
-    chosen = select(ordered)
+    docs = [_text(c, params) for c in by_probability]
+    adjustments = preference.adjustments(docs)
+    probabilities = np.array([c.probability for c in by_probability])
+    scores = np.log(np.maximum(probabilities, model.PROBABILITY_FLOOR)) + adjustments
+    order = np.argsort(-scores, kind="stable").tolist()  # ties keep the journal's order
+    chosen = select([by_probability[i] for i in order])
+    place = {c.preprint_id: i for i, c in enumerate(by_probability)}
     before, after = _positions(baseline), _positions(chosen)
-    marks = {}
+    moved = []
     for candidate, _ in chosen:
-        rank = after[candidate.preprint_id]
-        direction = _moved(preference, adjustments[candidate.preprint_id], before, candidate, rank)
+        i = place[candidate.preprint_id]
+        direction = _moved(preference, float(adjustments[i]), before, candidate, after)
         if direction:
-            terms = preference.shared_terms(_text(candidate, params), direction)
-            marks[candidate.preprint_id] = Mark(direction, tuple(terms))
+            moved.append((candidate.preprint_id, i, direction))
+    found = preference.shared_terms_of([docs[i] for _, i, _ in moved], [d for _, _, d in moved])
+    marks = {pid: Mark(d, tuple(terms)) for (pid, _, d), terms in zip(moved, found, strict=True)}
     return chosen, marks
 
 
@@ -92,9 +107,9 @@ def _positions(chosen: Chosen) -> dict[str, int]:
 
 def _moved(
     preference: model.Preference, adjustment: float, before: dict[str, int],
-    candidate: Candidate, rank: int,
+    candidate: Candidate, after: dict[str, int],
 ) -> int:  # fmt: skip
-    was = before.get(candidate.preprint_id)
+    was, rank = before.get(candidate.preprint_id), after[candidate.preprint_id]
     threshold = preference.params.marker_nats
     if adjustment >= threshold and (was is None or was > rank):
         return 1

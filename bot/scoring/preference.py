@@ -62,12 +62,14 @@ MAX_HALVINGS = 30  # of a Newton step that does not lower the loss
 
 CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
 HASH_MASK = (1 << 24) - 1
+BATCHES_KEPT = 64  # stacked candidate batches kept (about 60 kB each for 100 candidates)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Terms:
     """A preprint as the model sees it: a unit-length vector over word stems (sublinear tf)
-    and its subject category, and the word each stem stands for (for "why")."""
+    and its subject category, and the word each stem stands for (for "why"). Compared and
+    hashed by identity: `terms` memoises them, so one text is one object."""
 
     vector: dict[str, float]
     words: dict[str, str] = field(default_factory=dict)
@@ -152,6 +154,13 @@ class Stack:
         return np.bincount(self.at, weights=weights, minlength=len(self.columns))
 
 
+@lru_cache(maxsize=BATCHES_KEPT)
+def batch(docs: tuple[Terms, ...]) -> Stack:
+    """`stack` memoised on the preprints (by identity): a journal's candidates are ranked
+    for each subscription that follows it, so they are stacked and sorted once."""
+    return stack(docs)
+
+
 def stack(docs: Sequence[Terms]) -> Stack:
     found = np.concatenate([d.columns for d in docs])
     columns, at = np.unique(found, return_inverse=True)
@@ -189,41 +198,60 @@ class Preference:
         }
         return voted.columns, voted.transposed_times(self.coefficients), sides
 
-    def adjustments(self, docs: Sequence[Terms]) -> np.ndarray:
-        """w · x for each preprint: only the columns some voted preprint has count."""
-        if not docs:
-            return np.zeros(0)
-        columns, weights, _ = self._columns
+    def _hits(self, docs: Sequence[Terms]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The docs' entries (row, value) and, per entry, whether some voted preprint has its
+        column and where in `columns` (one sorted search for all the docs)."""
+        columns = self._columns[0]
         found = np.concatenate([d.columns for d in docs])
         values = np.concatenate([d.values for d in docs])
         row = np.repeat(np.arange(len(docs)), [len(d.columns) for d in docs])
         at = np.minimum(np.searchsorted(columns, found), len(columns) - 1)
-        hit = columns[at] == found
-        pushes = values[hit] * weights[at[hit]]
-        return np.bincount(row[hit], weights=pushes, minlength=len(docs))
+        return row, values, at, columns[at] == found
+
+    def adjustments(self, docs: Sequence[Terms]) -> np.ndarray:
+        """w · x for each preprint: only the columns some voted preprint has count."""
+        if not docs:
+            return np.zeros(0)
+        stacked = batch(tuple(docs))
+        columns, weights, _ = self._columns
+        # w over the batch's columns: one sorted search of the (few) voted columns
+        at = np.minimum(np.searchsorted(columns, stacked.columns), len(columns) - 1)
+        on_batch = np.where(columns[at] == stacked.columns, weights[at], 0.0)
+        pushes = stacked.values * on_batch[stacked.at]
+        return np.bincount(stacked.row, weights=pushes, minlength=stacked.n)
 
     def adjustment(self, doc: Terms) -> float:
         return float(self.adjustments([doc])[0])
 
     def shared_terms(self, doc: Terms, direction: int) -> list[str]:
-        """The words that moved `doc` in `direction` most, shared with preprints voted so.
-        Pushes equal but for rounding (one vote: tf products like 2·1 and 1·2) count as
-        equal, and the word weighing more in `doc` comes first, then the later stem: the
-        last bits of a sum must not pick the words a reader sees."""
-        columns, _, sides = self._columns
-        at = np.minimum(np.searchsorted(columns, doc.columns), len(columns) - 1)
-        shared = columns[at] == doc.columns
-        pushes = doc.values * sides[direction][at] * direction * shared
-        top = float(pushes.max(initial=0.0))
-        if top <= 0:
+        return self.shared_terms_of([doc], [direction])[0]
+
+    def shared_terms_of(self, docs: Sequence[Terms], directions: Sequence[int]) -> list[list[str]]:
+        """For each doc, the words that moved it in its direction most, shared with
+        preprints voted so. Pushes equal but for rounding (one vote: tf products like 2·1
+        and 1·2) count as equal, and the word weighing more in the doc comes first, then
+        the later stem: the last bits of a sum must not pick the words a reader sees."""
+        if not docs:
             return []
-        rounded = np.round(pushes / top, 9).tolist()
-        best = sorted(
-            (push, value, stem)
-            for push, value, stem in zip(rounded, doc.values.tolist(), doc.stems, strict=True)
-            if push > 0 and not stem.startswith(CATEGORY)
-        )[::-1][: self.params.why_terms]
-        return [doc.words.get(s, s) for _, _, s in best]
+        row, values, at, hit = self._hits(docs)
+        sides = self._columns[2]
+        way = np.asarray(directions, dtype=float)[row]
+        pushes = values * np.where(way > 0, sides[1][at], sides[-1][at]) * way * hit
+        top = np.zeros(len(docs))
+        np.maximum.at(top, row, pushes)
+        keep = np.flatnonzero(pushes > 0)
+        rounded = np.round(pushes[keep] / top[row[keep]], 9).tolist()
+        stems = [s for d in docs for s in d.stems]
+        best: list[list[tuple[float, float, str]]] = [[] for _ in docs]
+        kept = (keep.tolist(), row[keep].tolist(), rounded, values[keep].tolist())
+        for i, doc, push, value in zip(*kept, strict=True):
+            if not stems[i].startswith(CATEGORY):
+                best[doc].append((push, value, stems[i]))
+        n = self.params.why_terms
+        return [
+            [doc.words.get(s, s) for _, _, s in sorted(found, reverse=True)[:n]]
+            for doc, found in zip(docs, best, strict=True)
+        ]
 
 
 def _newton(
