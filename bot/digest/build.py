@@ -86,7 +86,10 @@ def web_link(url: str | None) -> str:
     return text if text.lower().startswith(("http://", "https://")) else ""
 
 
-def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, rank: int) -> Entry:
+def _entry(
+    candidate: Candidate, profile: ProfileWindow | None, updated: bool, rank: int,
+    mark: feedback.Mark | None = None,
+) -> Entry:  # fmt: skip
     below = _percentile(candidate, profile)
     ratio = numbers.lift(candidate.probability, profile.mean_probability if profile else None)
     doi_url = f"https://doi.org/{candidate.doi}" if candidate.doi else ""
@@ -109,6 +112,8 @@ def _entry(candidate: Candidate, profile: ProfileWindow | None, updated: bool, r
         updated=updated,
         fingerprint=fingerprint(candidate.title, candidate.abstract),
         rank=rank,
+        feedback=mark.direction if mark else 0,
+        feedback_terms=", ".join(mark.terms) if mark else "",
     )
 
 
@@ -170,7 +175,7 @@ def _section(
             else None
         ),
         entries=tuple(
-            feedback.marked(_entry(candidate, profile, updated, rank), marks)
+            _entry(candidate, profile, updated, rank, marks.get(candidate.preprint_id))
             for rank, (candidate, updated) in enumerate(mine, start=1)
         ),
     )

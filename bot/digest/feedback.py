@@ -9,8 +9,8 @@ Filters, cuts and history apply unchanged, and the probability shown stays the j
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import attrgetter
 
@@ -123,13 +123,6 @@ def _moved(
     if adjustment <= -threshold and was is not None and was < rank:
         return -1
     return 0
-
-
-def marked(entry: Entry, marks: Mapping[str, Mark]) -> Entry:
-    mark = marks.get(entry.preprint_id)
-    if mark is None:
-        return entry
-    return replace(entry, feedback=mark.direction, feedback_terms=", ".join(mark.terms))
 
 
 def marker(entry: Entry) -> str:

@@ -237,21 +237,42 @@ class Preference:
         sides = self._columns[2]
         way = np.asarray(directions, dtype=float)[row]
         pushes = values * np.where(way > 0, sides[1][at], sides[-1][at]) * way * hit
-        top = np.zeros(len(docs))
-        np.maximum.at(top, row, pushes)
+        sizes = [len(d.columns) for d in docs]
+        starts = np.cumsum([0, *sizes[:-1]])
+        top = np.maximum.reduceat(pushes, starts) if all(sizes) else _tops(pushes, row, len(docs))
         keep = np.flatnonzero(pushes > 0)
-        rounded = np.round(pushes[keep] / top[row[keep]], 9).tolist()
-        stems = [s for d in docs for s in d.stems]
+        rounded = np.round(pushes[keep] / top[row[keep]], 9)
+        keep, rounded = _leading(keep, rounded, row[keep], self.params.why_terms + 1)
         best: list[list[tuple[float, float, str]]] = [[] for _ in docs]
-        kept = (keep.tolist(), row[keep].tolist(), rounded, values[keep].tolist())
-        for i, doc, push, value in zip(*kept, strict=True):
-            if not stems[i].startswith(CATEGORY):
-                best[doc].append((push, value, stems[i]))
+        kept = (keep - starts[row[keep]]).tolist(), row[keep].tolist(), rounded.tolist()
+        for i, doc, push, value in zip(*kept, values[keep].tolist(), strict=True):
+            stem = docs[doc].stems[i]
+            if not stem.startswith(CATEGORY):
+                best[doc].append((push, value, stem))
         n = self.params.why_terms
         return [
             [doc.words.get(s, s) for _, _, s in sorted(found, reverse=True)[:n]]
             for doc, found in zip(docs, best, strict=True)
         ]
+
+
+def _leading(
+    keep: np.ndarray, rounded: np.ndarray, row: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of each row's entries, those pushing at least as much as its n-th strongest (ties
+    kept whole): the words "why" can name, without a Python loop over every shared word."""
+    order = np.lexsort((-rounded, row))
+    rows = row[order]
+    first = np.searchsorted(rows, rows)  # where each entry's row starts in `order`
+    nth = np.minimum(first + n - 1, np.searchsorted(rows, rows, side="right") - 1)
+    chosen = order[rounded[order] >= rounded[order][nth]]
+    return keep[chosen], rounded[chosen]
+
+
+def _tops(pushes: np.ndarray, row: np.ndarray, n: int) -> np.ndarray:
+    top = np.zeros(n)
+    np.maximum.at(top, row, pushes)
+    return top
 
 
 def _newton(
