@@ -11,6 +11,8 @@ goals per set with ≥ 100 test papers: model MRR ≥ best baseline + 0.02, mode
 baseline's (with the difference paired journal by journal, ± its standard error), ECE ≤
 0.04 (next to the ECE a perfectly calibrated model with the model's own confidences shows
 on that many papers, and how often it reaches the model's), and acc@10 ≥ 0.83 on bioRxiv.
+Last, the calibration on each set's training part by 5-fold CV of the whole pipeline
+(`--cv-repeats`, default 4; 0 skips it): more papers than the test split, never the test side.
 """
 
 from __future__ import annotations
@@ -22,8 +24,22 @@ from rich.console import Console
 from rich.table import Table
 
 from bot.profiles.files import read_papers
-from bot.scoring.evaluate import BASELINES, MODEL, Evaluation, dev_split, run_evaluation
-from bot.scoring.metrics import CalibrationNoise, calibration_noise, paired_difference
+from bot.records.paper import Paper
+from bot.scoring.evaluate import (
+    BASELINES,
+    MODEL,
+    Evaluation,
+    HeldOut,
+    dev_split,
+    held_out_predictions,
+    run_evaluation,
+)
+from bot.scoring.metrics import (
+    CalibrationNoise,
+    calibration_noise,
+    expected_calibration_error,
+    paired_difference,
+)
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 SETS = {
@@ -40,13 +56,28 @@ out = Console(width=160)
 err = Console(stderr=True)
 
 
-def evaluate_set(name: str, baselines: list[str]) -> Evaluation | None:
+def read_set(name: str) -> tuple[list[Paper], list[Paper]] | None:
+    """(training, test) papers of one set by the dev split, or None when it is absent."""
     path = SHARED / SETS[name]
     if not path.exists():
         err.print(f"[yellow]{name}: {path} is absent, skipped[/]")
         return None
-    train, test = dev_split(list(read_papers(path, skip_bad_rows=True)))
-    return run_evaluation(train, test, min_papers=10, baselines=baselines)
+    return dev_split(list(read_papers(path, skip_bad_rows=True)))
+
+
+def evaluate_set(name: str, baselines: list[str]) -> Evaluation | None:
+    split = read_set(name)
+    if split is None:
+        return None
+    return run_evaluation(*split, min_papers=10, baselines=baselines)
+
+
+def training_check(name: str, repeats: int) -> HeldOut | None:
+    """The model's top-1 predictions of its own training papers by outer 5-fold CV."""
+    split = read_set(name)
+    if split is None:
+        return None
+    return held_out_predictions(split[0], min_papers=10, repeats=repeats)
 
 
 def calibrated_ece(result: Evaluation) -> CalibrationNoise:
@@ -135,14 +166,48 @@ def _met(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def has_goals(result: Evaluation) -> bool:
+    """The goals compare with the best baseline other than the prior: one must have run."""
+    return result.n_test >= MIN_TEST_FOR_GOALS and any(
+        name not in (MODEL, "prior") for name in result.methods
+    )
+
+
 def goals_table(results: dict[str, Evaluation]) -> Table:
+    """Goal rows for the sets that have them (`has_goals`); none at all is an empty table."""
     table = Table(title=f"issue-17 goals (sets with ≥ {MIN_TEST_FOR_GOALS} test papers)")
     for column in ("goal", "model", "target", ""):
         table.add_column(column, justify="left" if column == "goal" else "right")
     for name, result in results.items():
-        if result.n_test >= MIN_TEST_FOR_GOALS:
+        if has_goals(result):
             for row in goal_rows(name, result):
                 table.add_row(*row)
+    return table
+
+
+def training_table(checks: dict[str, HeldOut], repeats: int) -> Table:
+    """Calibration where there are more papers to see it: the training parts, by CV. ECE and
+    its floor are per repeat (each paper once), averaged over the repeats."""
+    table = Table(title=f"calibration on each training part (5-fold CV, mean of {repeats} repeats)")
+    columns = ("set", "papers", "mean top-1", "right", "ECE", "calibrated model", "90% ≤")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "set" else "right")
+    for name, held in checks.items():
+        eces, floors, floors90 = [], [], []
+        for confidence, correct in held.repeats():
+            eces.append(expected_calibration_error(confidence, correct))
+            noise = calibration_noise(confidence, eces[-1], draws=NOISE_DRAWS)
+            floors.append(noise.mean)
+            floors90.append(noise.p90)
+        table.add_row(
+            name,
+            f"{len(held.confidence) // len(eces):,}",
+            f"{held.confidence.mean():.3f}",
+            f"{held.correct.mean():.3f}",
+            f"{sum(eces) / len(eces):.3f}",
+            f"{sum(floors) / len(floors):.3f}",
+            f"{sum(floors90) / len(floors90):.3f}",
+        )
     return table
 
 
@@ -152,6 +217,12 @@ def main() -> None:
         "--sets", default=",".join(SETS), help="comma-separated: " + ", ".join(SETS)
     )
     parser.add_argument("--baselines", default=",".join(BASELINES))
+    parser.add_argument(
+        "--cv-repeats",
+        type=int,
+        default=4,
+        help="repeats of 5-fold CV on each training part for the calibration table (0: none)",
+    )
     args = parser.parse_args()
     baselines = [b for b in args.baselines.split(",") if b]
     results = {}
@@ -163,8 +234,16 @@ def main() -> None:
         if result is not None:
             results[name] = result
     out.print(results_table(results))
-    if baselines:
+    if any(has_goals(result) for result in results.values()):
         out.print(goals_table(results))
+    if args.cv_repeats > 0:
+        checks = {}
+        for name in results:
+            err.print(f"[dim]{name}: training-part CV…[/]")
+            held = training_check(name, args.cv_repeats)
+            if held is not None:
+                checks[name] = held
+        out.print(training_table(checks, args.cv_repeats))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,13 +14,11 @@ from bot.cli import app
 from bot.profiles.files import read_papers
 from bot.scoring.evaluate import (
     dev_split,
+    held_out_predictions,
     is_dev_test,
-    labelled,
     run_evaluation,
-    trained_journals,
 )
 from bot.scoring.metrics import expected_calibration_error
-from bot.scoring.model import train_model
 from bot.scoring.synthetic import synthetic_corpus
 from tests.conftest import shared_data
 
@@ -166,21 +165,29 @@ def test_cross_validated_calibration_on_the_real_training_part() -> None:
     top-1 predictions; a perfectly calibrated model shows ECE ≈ 0.02 on 1,424)."""
     path = shared_data("biorxiv_2013_2016_journal_labels/preprints.jsonl.gz")
     train, _ = dev_split(list(read_papers(path, skip_bad_rows=True)))
-    pairs = labelled(train)
-    keep = set(trained_journals(pairs, 10))
-    pairs = [(p, k) for p, k in pairs if k in keep]
-    confidence, correct = [], []
-    for repeat in range(2):
-        fold = np.random.default_rng(repeat).permutation(len(pairs)) % 5
-        for f in range(5):
-            fit = [pairs[i] for i in np.flatnonzero(fold != f)]
-            known = {k for _, k in fit}
-            held = [pairs[i] for i in np.flatnonzero(fold == f) if pairs[i][1] in known]
-            model = train_model([p for p, _ in fit], [k for _, k in fit])
-            probabilities = model.predict_proba([p for p, _ in held])
-            labels = np.array([model.journals.index(k) for _, k in held])
-            confidence.append(probabilities.max(axis=1))
-            correct.append(probabilities.argmax(axis=1) == labels)
-    pooled_confidence, pooled_correct = np.concatenate(confidence), np.concatenate(correct)
-    assert expected_calibration_error(pooled_confidence, pooled_correct) <= 0.03
-    assert abs(pooled_confidence.mean() - pooled_correct.mean()) < 0.015
+    held = held_out_predictions(train, min_papers=10, repeats=2)
+    assert len(held.confidence) > 2 * 1400
+    assert expected_calibration_error(held.confidence, held.correct) <= 0.03
+    assert abs(held.confidence.mean() - held.correct.mean()) < 0.015
+
+
+def test_held_out_predictions_cover_each_paper_once_per_repeat() -> None:
+    papers = synthetic_corpus(300, 4, seed=5).papers
+    held = held_out_predictions(papers, min_papers=10, repeats=2)
+    assert sorted(held.ids) == sorted([p.id or "" for p in papers] * 2)
+    assert [len(confidence) for confidence, _ in held.repeats()] == [300, 300]
+    assert ((held.confidence > 0) & (held.confidence <= 1)).all()
+
+
+def test_a_held_out_paper_is_predicted_without_its_own_label() -> None:
+    # Relabel one paper: every other paper's folds train on the change, its own must not.
+    papers = synthetic_corpus(300, 4, seed=5).papers
+    before = held_out_predictions(papers, min_papers=10)
+    target = papers[7]
+    other = next(p.journal for p in papers if p.journal != target.journal)
+    relabelled = [*papers[:7], replace(target, journal=other), *papers[8:]]
+    after = held_out_predictions(relabelled, min_papers=10)
+    row = before.ids.index(target.id or "")
+    assert after.ids == before.ids
+    assert after.confidence[row] == pytest.approx(before.confidence[row], abs=1e-12)
+    assert not np.allclose(after.confidence, before.confidence)

@@ -258,6 +258,69 @@ def _baseline(
     return _result(probabilities, labels, seconds_train, time.perf_counter() - started)
 
 
+@dataclass(frozen=True)
+class HeldOut:
+    """Top-1 predictions of training papers by models that never saw them (outer CV)."""
+
+    confidence: np.ndarray  # the top-1 probability per held-out prediction
+    correct: np.ndarray  # whether that top-1 was the paper's journal
+    ids: list[str]  # the paper behind each prediction (a paper recurs once per repeat)
+    repeat: np.ndarray  # which repeat each prediction comes from
+
+    def repeats(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(confidence, correct) of each repeat: one prediction per paper, so independent
+        papers, as the ECE's noise floor assumes (pooled repeats would share papers)."""
+        return [
+            (self.confidence[self.repeat == r], self.correct[self.repeat == r])
+            for r in np.unique(self.repeat)
+        ]
+
+
+def held_out_predictions(
+    train_papers: Sequence[Paper],
+    min_papers: int = 10,
+    params: ModelParams | None = None,
+    folds: int = 5,
+    repeats: int = 1,
+    seed: int = 0,
+) -> HeldOut:
+    """`repeats` × `folds`-fold CV of the whole pipeline on the training papers alone.
+
+    What a set's test split cannot resolve on a hundred papers (is "30%" right 30% of the
+    time?) the training papers can, pooled over folds and repeats, without looking at the
+    test side. Journals are those `run_evaluation` would train (≥ `min_papers` training
+    papers); a held-out paper whose journal its fold's model lacks is skipped.
+    """
+    names = merge_abbreviations([p.journal or "" for p in train_papers])
+    pairs = labelled(train_papers, names)
+    keep = set(trained_journals(pairs, min_papers))
+    pairs = [(p, k) for p, k in pairs if k in keep]
+    confidence: list[np.ndarray] = []
+    correct: list[np.ndarray] = []
+    ids: list[str] = []
+    repeat_of: list[np.ndarray] = []
+    for repeat in range(repeats):
+        fold_of = np.random.default_rng(seed + repeat).permutation(len(pairs)) % folds
+        for fold in range(folds):
+            fit = [pairs[i] for i in np.flatnonzero(fold_of != fold)]
+            model = train_model([p for p, _ in fit], [k for _, k in fit], params)
+            column = {k: i for i, k in enumerate(model.journals)}
+            held = [pairs[i] for i in np.flatnonzero(fold_of == fold) if pairs[i][1] in column]
+            if not held:
+                continue
+            probabilities = model.predict_proba([p for p, _ in held])
+            labels = np.array([column[k] for _, k in held])
+            confidence.append(probabilities.max(axis=1))
+            correct.append(probabilities.argmax(axis=1) == labels)
+            ids.extend(p.id or p.doi or "" for p, _ in held)
+            repeat_of.append(np.full(len(held), repeat))
+    if not confidence:
+        raise ValueError("no training paper could be held out; check the training file")
+    return HeldOut(
+        np.concatenate(confidence), np.concatenate(correct), ids, np.concatenate(repeat_of)
+    )
+
+
 def prediction_rows(result: Evaluation, top: int = TOP_IN_PREDICTIONS) -> Iterator[dict[str, Any]]:
     """One row per evaluated test paper, enough to recompute every metric."""
     probabilities = result.probabilities
