@@ -186,12 +186,13 @@ class Preference:
     votes: tuple[Vote, ...]
     params: PreferenceParams = DEFAULT_PARAMS
     steps: int = 0  # Newton steps taken (max_iterations: it did not converge)
+    stacked: Stack | None = None  # the votes' vectors stacked, if the fit has them already
 
     @cached_property
     def _columns(self) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
         """w = Xᵀa as a dense vector over the voted preprints' (sorted) columns, and per
         direction the part of w the preprints voted that way give."""
-        voted = stack([v.terms for v in self.votes])
+        voted = self.stacked or stack([v.terms for v in self.votes])
         signs = np.array([v.value for v in self.votes])
         sides = {
             d: voted.transposed_times(np.where(signs == d, self.coefficients, 0.0)) for d in (1, -1)
@@ -358,8 +359,9 @@ def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Pre
         return None
     y = np.array([float(v.value) for v in votes])
     offset = np.log([max(v.probability, PROBABILITY_FLOOR) for v in votes])
-    _, a, steps = _newton(stack([v.terms for v in votes]).gram(), y, offset, params)
-    return Preference(a, tuple(votes), params, steps)
+    voted = stack([v.terms for v in votes])
+    _, a, steps = _newton(voted.gram(), y, offset, params)
+    return Preference(a, tuple(votes), params, steps, voted)
 
 
 def rank_score(probability: float, adjustment: float) -> float:
