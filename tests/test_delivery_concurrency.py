@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from bot.config import DeliverySettings, Settings
 from bot.delivery.results import DeliveryResult
 from bot.records.rules import Cadence, DigestRules
 from bot.records.target import Target
 from bot.store import Store, trust
+from bot.store import digests as ledger
 from bot.subscribing import subscribe
 from tests import factories
+from tests.conftest import PG_URL
 from tests.peers.smtp import SmtpPeer
 
 CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
@@ -114,3 +118,31 @@ def test_a_lease_of_an_instance_whose_heartbeat_stopped_is_free_before_it_expire
         fresh = MONDAY + timedelta(minutes=1)
         assert not ledger.take_lease(session, digest_id, "alive", fresh, LEASE, fresh - STALE)
         assert ledger.take_lease(session, digest_id, "alive", later, LEASE, later - STALE)
+
+
+def test_a_build_lock_in_another_schema_of_the_same_database_does_not_skip_ours(
+    store: Store, database_url: str
+) -> None:
+    """PostgreSQL advisory locks are database-wide: two deployments (or parallel test
+    processes) in one database, each in its own schema, used to skip each other's
+    subscription 1 while the other built it — and send it nothing that run."""
+    if store.dialect == "sqlite":
+        pytest.skip("advisory locks are PostgreSQL's")
+    assert PG_URL is not None
+    other = f"rxtest_other_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{other}"'))
+    theirs = Store(create_engine(f"{PG_URL}?options=-csearch_path%3D{other}"))
+    try:
+        with theirs.session() as session:  # another deployment builds its subscription 1
+            assert ledger.lock_for_building(session, 1)
+            with store.session() as ours:
+                assert ledger.lock_for_building(ours, 1)
+                with store.session() as ours_again:  # within one schema it still excludes
+                    assert not ledger.lock_for_building(ours_again, 1)
+    finally:
+        theirs.close()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
+        admin.dispose()

@@ -12,7 +12,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import and_, func, insert, literal, or_, select, update
+from sqlalchemy import and_, case, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -69,15 +69,20 @@ def claim(session: Session, subscription_id: int, slot: Slot, now: datetime) -> 
     return session.execute(statement).scalar_one_or_none()
 
 
-BUILD_LOCK = 7_301  # namespace of the advisory locks taken while building a digest
+BUILD_LOCK = "rxradar build "  # namespace of the advisory locks taken while building
 
 
 def lock_for_building(session: Session, subscription_id: int) -> bool:
     """PostgreSQL: take this subscription's build lock for the transaction, or False at once
-    when another process holds it. SQLite has one writer at a time anyway: always True."""
+    when another process holds it. SQLite has one writer at a time anyway: always True.
+
+    Advisory locks belong to the whole database, not to a schema: the namespace includes
+    the schema, so two deployments (or test runs) in one database never skip each other's
+    subscription 1."""
     if session.get_bind().dialect.name != "postgresql":
         return True
-    locked = session.scalar(select(func.pg_try_advisory_xact_lock(BUILD_LOCK, subscription_id)))
+    namespace = func.hashtext(literal(BUILD_LOCK) + func.current_schema())
+    locked = session.scalar(select(func.pg_try_advisory_xact_lock(namespace, subscription_id)))
     return bool(locked)
 
 
@@ -231,19 +236,14 @@ def history(
         delivered.update(dict(rows.all()))  # newest delivery wins
     if last is not None:
         return History(delivered, last.last_window_end, last.unsent_since)
-    last_end = session.scalar(
-        select(func.max(DigestRow.window_end)).where(
-            DigestRow.subscription_id == subscription_id,
-            DigestRow.status.in_(("sent", "skipped")),
-        )
-    )
-    unsent = None
-    if last_end is None:
-        unsent = session.scalar(
-            select(func.min(DigestRow.window_start)).where(
-                DigestRow.subscription_id == subscription_id, DigestRow.status == "failed"
-            )
-        )
+    done = DigestRow.status.in_(("sent", "skipped"))
+    last_end, first_failed = session.execute(
+        select(
+            func.max(case((done, DigestRow.window_end))),
+            func.min(case((DigestRow.status == "failed", DigestRow.window_start))),
+        ).where(DigestRow.subscription_id == subscription_id)
+    ).one()
+    unsent = first_failed if last_end is None else None
     return History(delivered=delivered, last_window_end=last_end, unsent_since=unsent)
 
 
@@ -285,13 +285,15 @@ def take_lease(
 
 
 def pending(session: Session, digest_id: int) -> PendingDigest:
-    row = session.get_one(DigestRow, digest_id)
-    unfinished = session.scalar(
-        select(func.count(DeliveryAttempt.id)).where(
-            and_(DeliveryAttempt.digest_id == digest_id, DeliveryAttempt.outcome == "started")
-        )
+    unfinished = (
+        select(func.count(DeliveryAttempt.id))
+        .where(and_(DeliveryAttempt.digest_id == digest_id, DeliveryAttempt.outcome == "started"))
+        .scalar_subquery()
     )
-    return record_of(PendingDigest, row, unfinished_attempt=bool(unfinished))
+    row, n_unfinished = session.execute(
+        select(DigestRow, unfinished).where(DigestRow.id == digest_id)
+    ).one()
+    return record_of(PendingDigest, row, unfinished_attempt=bool(n_unfinished))
 
 
 def start_attempt(
