@@ -18,12 +18,14 @@ from bot.digest.build import build_digest, window
 from bot.digest.outcomes import with_outcomes
 from bot.records.cadence import Slot, due_slot
 from bot.records.digest import Candidate, Digest, ProfileWindow
+from bot.records.feedback import VotedPreprint
+from bot.records.outcome import Outcome
 from bot.store import Store
 from bot.store import digests as ledger
 from bot.store import feedback as votes_store
 from bot.store import subscriptions as subs
 from bot.store.outcome_reports import digest_outcomes
-from bot.store.outcomes import outcomes_of
+from bot.store.outcomes import outcomes_of, profiles_with_outcomes
 from bot.store.subscriptions import SubscriptionRecord
 
 
@@ -32,13 +34,40 @@ class RunCache:
 
     Subscriptions due at the same slot mostly have identical windows, so the window's
     preprint count and each journal's candidates are read once per run, not once per
-    subscription. Only for the duration of one run: nothing here outlives it.
+    subscription. Only for the duration of one run: nothing here outlives it (a vote or an
+    outcome recorded while a run builds counts from the next digest on).
     """
 
     def __init__(self) -> None:
         self.counts: dict[tuple[datetime, datetime], int] = {}
         self.candidates: dict[tuple[Any, ...], list[Candidate]] = {}
         self.windows: dict[tuple[tuple[int, str, str], ...], list[ProfileWindow]] = {}
+        self.known_outcomes: dict[str, Outcome | None] = {}
+        self._voted_on: set[int] | None = None
+        self._published_in: set[int] | None = None
+
+    def voted(self, session: Session, subscription_id: int) -> list[VotedPreprint]:
+        """The subscription's votes; one query per run says which subscriptions have any."""
+        if self._voted_on is None:
+            self._voted_on = votes_store.subscriptions_with_votes(session)
+        if subscription_id not in self._voted_on:
+            return []
+        return votes_store.voted(session, subscription_id)
+
+    def outcomes(self, session: Session, preprint_ids: list[str]) -> dict[str, Outcome]:
+        """The outcomes of these preprints (digests of one journal share most entries)."""
+        unknown = [pid for pid in preprint_ids if pid not in self.known_outcomes]
+        if unknown:
+            found = outcomes_of(session, unknown)
+            self.known_outcomes.update({pid: found.get(pid) for pid in unknown})
+        known = ((pid, self.known_outcomes[pid]) for pid in preprint_ids)
+        return {pid: outcome for pid, outcome in known if outcome is not None}
+
+    def any_published_in(self, session: Session, profile_ids: list[int]) -> bool:
+        """Whether any stored preprint was published in one of these profiles."""
+        if self._published_in is None:
+            self._published_in = profiles_with_outcomes(session)
+        return not self._published_in.isdisjoint(profile_ids)
 
     def profile_windows(
         self, session: Session, profiles: tuple[tuple[int, str, str], ...]
@@ -94,7 +123,7 @@ def load_digest(
             session, tuple((p.id, p.name, p.kind) for p in record.profiles)
         )
         count = cache.considered(session, start, end)
-        votes = votes_store.voted(session, record.id)
+        votes = cache.voted(session, record.id)
         while True:
             found, complete = cache.found(session, ids, start, end, limit)
             past = ledger.history(
@@ -105,14 +134,19 @@ def load_digest(
             )
             full = len(digest.entries) >= (rules.top or 0)
             if complete or full:
-                return _with_outcomes(session, digest, record)
+                return _with_outcomes(session, digest, record, cache)
             limit = None
 
 
-def _with_outcomes(session: Session, digest: Digest, record: SubscriptionRecord) -> Digest:
+def _with_outcomes(
+    session: Session, digest: Digest, record: SubscriptionRecord, cache: RunCache
+) -> Digest:
     """Label entries already published; add the "since March, 3 were published" line."""
-    entry_outcomes = outcomes_of(session, [e.preprint_id for e in digest.entries])
-    since, published = digest_outcomes(session, record.id, [p.id for p in record.profiles])
+    entry_outcomes = cache.outcomes(session, [e.preprint_id for e in digest.entries])
+    followed = [p.id for p in record.profiles]
+    if not cache.any_published_in(session, followed):  # no line to write
+        return with_outcomes(digest, entry_outcomes, None, [])
+    since, published = digest_outcomes(session, record.id, followed)
     return with_outcomes(digest, entry_outcomes, since, published)
 
 

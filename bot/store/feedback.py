@@ -58,6 +58,11 @@ def record_vote(
     return True
 
 
+def subscriptions_with_votes(session: Session) -> set[int]:
+    """Ids of the subscriptions anyone has voted on (the others need no vote query)."""
+    return set(session.scalars(select(Vote.subscription_id).distinct()))
+
+
 def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
     """The subscription's voted preprints, net of its voters, oldest vote first."""
     rows = session.execute(

@@ -114,6 +114,12 @@ def _outcome(row: OutcomeRow, name: str | None) -> Outcome:
     )
 
 
+def profiles_with_outcomes(session: Session) -> set[int]:
+    """Ids of the profiles any stored preprint was published in."""
+    query = select(OutcomeRow.profile_id).where(OutcomeRow.profile_id.is_not(None)).distinct()
+    return {pid for pid in session.scalars(query) if pid is not None}
+
+
 def outcomes_of(session: Session, preprint_ids: Sequence[str]) -> dict[str, Outcome]:
     """The outcome of each of these preprints that has one."""
     found: dict[str, Outcome] = {}
