@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,7 @@ class Row:
     digests: int
     seconds: float
     duplicates: int
+    cpu_seconds: float = 0.0  # user + system of the send-due processes (load-independent)
 
     @property
     def rate(self) -> float:
@@ -129,7 +131,10 @@ def seed(
     store.close()
 
 
-def send_due(url: str, data: Path, smtp: SmtpPeer, slack: SlackFake, processes: int) -> float:
+def send_due(
+    url: str, data: Path, smtp: SmtpPeer, slack: SlackFake, processes: int
+) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the send-due processes)."""
     env = {
         **os.environ, **smtp.env(), "RXRADAR_DATABASE_URL": url, "RXRADAR_DATA_DIR": str(data),
         "RXRADAR_SECRET_KEY": "bench-secret-key-at-least-32-bytes-long", "RXRADAR_PUBLIC_URL": "https://rxradar.bench.test",
@@ -137,6 +142,7 @@ def send_due(url: str, data: Path, smtp: SmtpPeer, slack: SlackFake, processes: 
         "RXRADAR_SMTP_TIMEOUT": "30",
     }  # fmt: skip
     command = [sys.executable, "-m", "bot", "send-due", "--now", NOW.isoformat(), "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     runs = [subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE) for _ in range(processes)]  # fmt: skip
@@ -144,7 +150,10 @@ def send_due(url: str, data: Path, smtp: SmtpPeer, slack: SlackFake, processes: 
         _, err = run.communicate()
         if run.returncode != 0:
             raise SystemExit(f"send-due failed: {err.decode()[-2000:]}")
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu
 
 
 def delivered(smtp: SmtpPeer, slack: SlackFake) -> tuple[int, int]:
@@ -176,11 +185,11 @@ def one_row(backend: str, url: str, processes: int, args: argparse.Namespace) ->
             SlackFake(TOKEN, min_interval=0) as slack:  # fmt: skip
         for n in range(SLACK_SHARE, args.subscriptions + 1, SLACK_SHARE):
             slack.add_channel(f"C{n:06d}")
-        seconds = send_due(url, Path(tmp), smtp, slack, processes)
-        digests, duplicates = delivered(smtp, slack)
+        seconds, cpu = send_due(url, Path(tmp), smtp, slack, processes)
+        digests, duplicates = delivered(smtp, slack)  # parsed now, after the clock stopped
     if digests != args.subscriptions:
         print(f"warning: {backend}×{processes} delivered {digests} of {args.subscriptions}")
-    return Row(backend, processes, digests, seconds, duplicates)
+    return Row(backend, processes, digests, seconds, duplicates, cpu)
 
 
 def main() -> None:
@@ -207,11 +216,12 @@ def main() -> None:
 def report(rows: list[Row], n: int) -> None:
     print(f"\nOne send-due, {n:,} weekly digests (email to aiosmtpd, Slack to the fake)")
     print(f"{'backend':<12}{'processes':>10}{'delivered':>11}{'seconds':>9}{'digests/s':>11}"
-          f"{'10k in':>9}{'duplicates':>12}")  # fmt: skip
+          f"{'10k in':>9}{'duplicates':>12}{'CPU ms/digest':>15}")  # fmt: skip
     for r in rows:
         ten_k = 10_000 / r.rate if r.rate else float("inf")
         print(f"{r.backend:<12}{r.processes:>10}{r.digests:>11,}{r.seconds:>9.1f}"
-              f"{r.rate:>11.1f}{ten_k:>8.0f}s{r.duplicates:>12}")  # fmt: skip
+              f"{r.rate:>11.1f}{ten_k:>8.0f}s{r.duplicates:>12}"
+              f"{r.cpu_seconds / max(r.digests, 1) * 1000:>15.1f}")  # fmt: skip
     pg = {r.processes: r for r in rows if r.backend == "PostgreSQL"}
     if 1 in pg and 2 in pg:
         print(f"two processes / one on PostgreSQL: {pg[2].rate / pg[1].rate:.2f}× (goal ≥ 1.6×)")

@@ -150,14 +150,14 @@ def main() -> None:
             wait_until_up(f"http://127.0.0.1:{port}/healthz", server)
             if args.while_sending:
                 wait_for_sending(smtp, server)
-                before = len(smtp.messages)
+                before = len(smtp.raw)
             url = f"http://127.0.0.1:{port}/slack/events"
             measure(url, fake, 50, args.concurrency, "warm")  # warm-up: imports, connections
             started = time.perf_counter()
             latencies = measure(url, fake, args.requests, args.concurrency)
             report(latencies, args.requests, args.concurrency, time.perf_counter() - started)
             if args.while_sending:
-                print(f"digests emailed while measuring: {len(smtp.messages) - before:,} "
+                print(f"digests emailed while measuring: {len(smtp.raw) - before:,} "
                       f"(of {args.while_sending:,} due)")  # fmt: skip
             deadline = time.monotonic() + 30
             while answered(fake, args.requests) < answered_target(args.requests):
@@ -190,7 +190,7 @@ def sending_world(data: Path, fake: SlackFake, smtp: SmtpPeer, n: int) -> dict[s
 
 def wait_for_sending(smtp: SmtpPeer, server: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 300
-    while len(smtp.messages) < 20:
+    while len(smtp.raw) < 20:
         if server.poll() is not None or time.monotonic() > deadline:
             raise SystemExit("rxradar run sent no digests; run it by hand to see why")
         time.sleep(0.2)

@@ -5,7 +5,8 @@
         smtp.fail_data = ["451 4.3.0 Try again later"]   # next DATA replies, in order
         smtp.hold_data = 30.0   # sit on each message (a crash window), then 451 it
         ... send ...
-        smtp.messages  # list[email.message.EmailMessage]
+        smtp.messages  # list[email.message.EmailMessage], parsed on first read
+        smtp.raw       # the same messages as bytes, as they arrived (cheap to count)
 
     SmtpPeer(security="starttls", cert=ca.issue_cert("127.0.0.1"), users={"ada": "pw"})
         offers (and requires) STARTTLS, or speaks TLS from the first byte with "ssl"; with
@@ -78,8 +79,8 @@ class _Handler:
             over_tls = transport is not None and transport.get_extra_info("ssl_object")
             if session.ssl is not None or over_tls:
                 self.peer.tls_sessions += 1
-            parsed = message_from_bytes(envelope.content, policy=policy.default)
-            self.peer.messages.append(parsed)
+            # parsed when a test reads `messages`, not here: the sender waits for this reply
+            self.peer.raw.append(envelope.content)
             self.peer.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 Message accepted for delivery"
 
@@ -93,7 +94,8 @@ class SmtpPeer:
     ) -> None:
         self.port = free_port()
         self.security = security
-        self.messages: list[EmailMessage] = []
+        self.raw: list[bytes] = []
+        self._parsed: list[EmailMessage] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self.refuse_rcpt: dict[str, str] = {}
         self.fail_data: list[str] = []
@@ -133,6 +135,14 @@ class SmtpPeer:
             with self.lock:
                 self.logins.append(user)
         return AuthResult(success=ok, handled=False)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Every accepted message, parsed (each once, on the first read after it came)."""
+        with self.lock:
+            for content in self.raw[len(self._parsed) :]:
+                self._parsed.append(message_from_bytes(content, policy=policy.default))
+            return list(self._parsed)
 
     def env(self) -> dict[str, str]:
         return {
