@@ -78,12 +78,15 @@ def test_stopping_early_on_a_singular_kernel_ranks_as_running_every_iteration() 
 
 
 def test_the_kernel_is_the_product_of_the_stacked_vectors() -> None:
-    docs = [v.terms for v in _votes(up=3, down=3, probability=0.05)] + CANDIDATES[:5]
-    stacked = model.stack(docs)
-    matrix = np.zeros((stacked.n, len(stacked.columns)))
-    matrix[stacked.row, stacked.at] = stacked.values
-    assert np.allclose(stacked.gram(), matrix @ matrix.T, atol=1e-12)
-    assert np.allclose(np.diag(stacked.gram()), 1.0)  # unit-length vectors
+    few = [v.terms for v in _votes(up=3, down=3, probability=0.05)] + CANDIDATES[:5]
+    # 80 preprints: the shared columns are multiplied in several blocks
+    many = few + [model.terms(f"{GUT} {CARDIAC} {n} extra{n % 7}", "") for n in range(69)]
+    for docs in (few, many, [model.terms("the and of", ""), *few]):  # one row with no words
+        stacked = model.stack(docs)
+        matrix = np.zeros((stacked.n, len(stacked.columns)))
+        matrix[stacked.row, stacked.at] = stacked.values
+        assert np.allclose(stacked.gram(), matrix @ matrix.T, atol=1e-12)
+    assert np.allclose(np.diag(model.stack(many).gram()), 1.0)  # unit-length vectors
 
 
 def test_a_batch_adjusts_each_preprint_as_it_would_alone() -> None:

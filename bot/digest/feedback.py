@@ -64,11 +64,12 @@ def _fitted(
     return model.fit(examples, params)
 
 
-def forget() -> None:
-    """Drop the memoised fits and candidate batches (a benchmark's first build after a
-    vote; votes changing need nothing: a new vote set is a new key)."""
+def forget(batches: bool = True) -> None:
+    """Drop the memoised fits (and candidate batches): a benchmark's first build after a
+    vote. Votes changing need nothing: a new vote set is a new key."""
     _fitted.cache_clear()
-    model.batch.cache_clear()
+    if batches:
+        model.batch.cache_clear()
 
 
 def select_with_feedback(

@@ -62,6 +62,7 @@ MAX_HALVINGS = 30  # of a Newton step that does not lower the loss
 
 CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
 HASH_MASK = (1 << 24) - 1
+GEMM_CELLS = 1 << 17  # multiply-adds per dense product (OpenBLAS threads from 1 << 18)
 BATCHES_KEPT = 64  # stacked candidate batches kept (about 60 kB each for 100 candidates)
 
 
@@ -133,20 +134,24 @@ class Stack:
     n: int
 
     def gram(self) -> np.ndarray:
-        """K = X Xᵀ from the pairs of entries that share a column. (A dense 21 × 900
-        product is big enough for OpenBLAS to start threads, and on a loaded 2-core machine
-        waking them costs milliseconds a call; this costs the number of such pairs.)"""
-        order = np.argsort(self.at, kind="stable")
-        _, start, size = np.unique(self.at[order], return_index=True, return_counts=True)
-        per_entry = np.repeat(size, size)  # each entry pairs with every entry of its column
-        first = np.repeat(np.repeat(start, size), per_entry)
-        offset = np.arange(per_entry.sum()) - np.repeat(np.cumsum(per_entry) - per_entry, per_entry)
-        left, right = np.repeat(order, per_entry), order[first + offset]
-        cells = self.row[left] * self.n + self.row[right]
-        products = self.values[left] * self.values[right]
-        return np.bincount(cells, weights=products, minlength=self.n * self.n).reshape(
-            self.n, self.n
-        )
+        """K = X Xᵀ. A column only one row has adds its square to that row's diagonal; the
+        columns rows share (a few hundred of the ~900 that 21 votes use) are multiplied as
+        dense blocks of at most `GEMM_CELLS` multiply-adds each: a bigger product makes
+        OpenBLAS wake its threads, which on a loaded 2-core machine cost milliseconds a
+        call. (Exact either way: the blocks' products are summed.)"""
+        counts = np.bincount(self.at, minlength=len(self.columns))
+        shared = counts[self.at] > 1
+        alone = ~shared
+        squares = np.bincount(self.row[alone], self.values[alone] ** 2, minlength=self.n)
+        kernel = np.diag(squares.astype(float))  # (bincount of nothing is an int array)
+        used, compact = np.unique(self.at[shared], return_inverse=True)
+        matrix = np.zeros((self.n, len(used)))
+        matrix[self.row[shared], compact.reshape(-1)] = self.values[shared]
+        width = max(1, GEMM_CELLS // (self.n * self.n))
+        for start in range(0, len(used), width):
+            block = matrix[:, start : start + width]
+            kernel += block @ block.T
+        return kernel
 
     def transposed_times(self, a: np.ndarray) -> np.ndarray:
         """Xᵀa over `columns` (a sum per column, no BLAS either)."""
@@ -294,21 +299,22 @@ def _newton(
     changing w: a test on them would not stop.)
     """
     n = len(y)
-    fit = _Fit(kernel, y, offset, params, 0.0, np.zeros(n), np.zeros(n))
     target = (y + 1.0) / 2.0
-    jitter = 1e-8 * np.eye(n)  # K is singular when two votes have the same text
+    # K is singular when two votes have the same text: the jitter keeps the system solvable
+    penalty = params.l2 * kernel + 1e-8 * np.eye(n)
+    hessian = np.empty((n + 1, n + 1))
+    grad = np.empty(n + 1)
+    b, a, ka = 0.0, np.zeros(n), np.zeros(n)
+    loss = _loss(y * (offset + ka), 0.0, 0.0, params)
     steps = 0
     while steps < params.max_iterations:
-        p = 1.0 / (1.0 + np.exp(-(fit.b + offset + fit.ka)))
+        p = 1.0 / (1.0 + np.exp(-(b + offset + ka)))
         d = p * (1.0 - p)
-        residual = p - target + params.l2 * fit.a
-        grad = np.empty(n + 1)
-        grad[0] = (p - target).sum() + params.l2_intercept * fit.b
-        grad[1:] = kernel @ residual
-        hessian = np.empty((n + 1, n + 1))
+        grad[0] = (p - target).sum() + params.l2_intercept * b
+        grad[1:] = kernel @ (p - target + params.l2 * a)
         hessian[0, 0] = d.sum() + params.l2_intercept
         hessian[0, 1:] = hessian[1:, 0] = kernel @ d
-        hessian[1:, 1:] = (kernel * d) @ kernel + params.l2 * kernel + jitter
+        hessian[1:, 1:] = (kernel * d) @ kernel + penalty
         try:
             step = np.linalg.solve(hessian, grad)
         except np.linalg.LinAlgError:
@@ -316,41 +322,23 @@ def _newton(
         k_step = kernel @ step[1:]
         if max(abs(step[0]), math.sqrt(max(float(step[1:] @ k_step), 0.0))) < params.tolerance:
             break
-        fit = fit.descend(step, k_step, float(grad @ step))
-        steps += 1
-    return fit.b, fit.a, steps
-
-
-@dataclass(frozen=True)
-class _Fit:
-    """A point of the Newton iteration: intercept b, coefficients a, K a, and its loss."""
-
-    kernel: np.ndarray
-    y: np.ndarray
-    offset: np.ndarray
-    params: PreferenceParams
-    b: float
-    a: np.ndarray
-    ka: np.ndarray
-    loss: float = math.inf
-
-    def moved(self, b: float, a: np.ndarray, ka: np.ndarray) -> _Fit:
-        margin = self.y * (b + self.offset + ka)
-        penalty = self.params.l2 / 2 * float(a @ ka) + self.params.l2_intercept / 2 * b * b
-        loss = float(np.logaddexp(0.0, -margin).sum()) + penalty
-        return _Fit(self.kernel, self.y, self.offset, self.params, b, a, ka, loss)
-
-    def descend(self, step: np.ndarray, k_step: np.ndarray, slope: float) -> _Fit:
-        """The longest of the steps 1, 1/2, 1/4, … along -step that lowers the loss by at
-        least a quarter of what its slope promises (the last one tried if none does)."""
-        here = self if math.isfinite(self.loss) else self.moved(self.b, self.a, self.ka)
-        t = 1.0
+        # backtracking: the longest of the steps 1, 1/2, 1/4, … that lowers the loss by at
+        # least a quarter of what its slope promises (the last one tried if none does)
+        slope, t = float(grad @ step), 1.0
         for _ in range(MAX_HALVINGS):
-            there = here.moved(here.b - t * step[0], here.a - t * step[1:], here.ka - t * k_step)
-            if there.loss <= here.loss - 0.25 * t * slope:
+            nb, na, nka = b - t * step[0], a - t * step[1:], ka - t * k_step
+            new = _loss(y * (nb + offset + nka), nb, float(na @ nka), params)
+            if new <= loss - 0.25 * t * slope:
                 break
             t /= 2
-        return there
+        b, a, ka, loss = nb, na, nka, new
+        steps += 1
+    return b, a, steps
+
+
+def _loss(margin: np.ndarray, b: float, a_k_a: float, params: PreferenceParams) -> float:
+    logistic = float(np.logaddexp(0.0, -margin).sum())
+    return logistic + params.l2 / 2 * a_k_a + params.l2_intercept / 2 * b * b
 
 
 def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Preference | None:
