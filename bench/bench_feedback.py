@@ -226,6 +226,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=16)
     parser.add_argument("--l2", default="", help="comma-separated ridge strengths to compare")
     parser.add_argument("--category-share", default="", help="comma-separated shares to compare")
+    parser.add_argument(
+        "--param", action="append", default=[],
+        help="NAME=V1,V2: any other PreferenceParams field to compare (repeatable)",
+    )  # fmt: skip
     parser.add_argument("--share", default="0.15,0.6", help="wanted share of plain digests")
     parser.add_argument(
         "--cost-only", action="store_true", help="skip the precision tables (the cost in ~1 min)"
@@ -255,6 +259,10 @@ def main() -> None:
         report(runs, f"build_digest, default parameters (l2 = {DEFAULT_PARAMS.l2})")
     variants = [("l2", float(x)) for x in args.l2.split(",") if x]
     variants += [("category_share", float(x)) for x in args.category_share.split(",") if x]
+    for spec in args.param:
+        name, _, values = spec.partition("=")
+        kind = type(getattr(DEFAULT_PARAMS, name))
+        variants += [(name, kind(x)) for x in values.split(",") if x]
     variants = [] if args.cost_only else variants
     for name, value in variants:
         params = replace(DEFAULT_PARAMS, **{name: value})  # type: ignore[arg-type]
