@@ -146,3 +146,35 @@ def test_a_build_lock_in_another_schema_of_the_same_database_does_not_skip_ours(
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{other}" CASCADE'))
         admin.dispose()
+
+
+def test_a_run_whose_read_overlaps_another_runs_read_still_sends(
+    store: Store, database_url: str, tmp_path: Path
+) -> None:
+    """The list of what to send used to be read FOR UPDATE SKIP LOCKED: a second process
+    reading it while the first one's read was still open found every row locked and sent
+    nothing (seen in bench_delivery: two processes slower than one)."""
+    if store.dialect == "sqlite":
+        pytest.skip("SQLite deployments run a single scheduler; concurrency is PostgreSQL's")
+    from bot.delivery.preparing import prepare_due
+
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
+    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+    for n in range(3):
+        subscribe(store, Target("email", f"user{n}@example.org"), ["Medical Image Analysis"],
+                  CREATED, rules=weekly)  # fmt: skip
+    with SmtpPeer() as smtp:
+        config: Settings = factories.settings(tmp_path, **smtp.env())
+        prepare_due(store, config.links().public_url, False, MONDAY)
+        first = Store.open(database_url, migrate=False)
+        try:
+            with first.session() as reading:  # the first process is reading its list
+                listed = ledger.sendable(reading, MONDAY, MONDAY - STALE)
+                results = factories.send_due(store, config, MONDAY)
+        finally:
+            first.close()
+
+        assert len(listed) == 3
+        assert sorted(r.status for r in results) == ["sent"] * 3
+        assert len(smtp.messages) == 3

@@ -284,17 +284,27 @@ def send_pending(
     Retries wait for a later run (each attempt moves `retry_at` past `now`). A digest left
     with a "started" attempt by a crashed run is retried once its lease has expired or its
     holder's heartbeat is stale. Leases are taken one digest at a time on a clock that
-    advances with the run.
+    advances with the run. When the list is done, the ledger is read again for digests
+    recorded meanwhile (another process still building): each digest is tried at most once
+    per run, so a failing channel does not loop.
     """
     instance = instance or Instance(delivery.tick)
     instance.beat(store, now, force=True)
-    with store.session() as session:
-        work = ledger.sendable(session, now, now - delivery.heartbeat_stale)
     results: list[DeliveryResult] = []
-    for kind in sorted({kind for _, kind in work}):
-        ids = [digest_id for digest_id, k in work if k == kind]
-        results.extend(_send_kind(store, delivery, links, registry, kind, ids, instance, now))
-    return results
+    seen: set[int] = set()
+    while True:
+        with store.session() as session:
+            work = [
+                (digest_id, kind)
+                for digest_id, kind in ledger.sendable(session, now, now - delivery.heartbeat_stale)
+                if digest_id not in seen
+            ]
+        if not work:
+            return results
+        seen.update(digest_id for digest_id, _ in work)
+        for kind in sorted({kind for _, kind in work}):
+            ids = [digest_id for digest_id, k in work if k == kind]
+            results.extend(_send_kind(store, delivery, links, registry, kind, ids, instance, now))
 
 
 def send_due(

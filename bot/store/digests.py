@@ -2,8 +2,9 @@
 
 Two processes never send the same digest: the (subscription, period) row is created with
 INSERT … ON CONFLICT DO NOTHING (whoever inserts, builds it), and sending takes a short
-lease with a conditional UPDATE (on PostgreSQL the candidate rows are first read with
-FOR UPDATE SKIP LOCKED so concurrent runs pass over each other's rows).
+lease with a conditional UPDATE, one digest at a time. The list of what to send is a plain
+read: locking it (FOR UPDATE SKIP LOCKED, as an earlier version did) made a second process
+whose read overlapped the first's find every row locked and send nothing at all.
 """
 
 from __future__ import annotations
@@ -258,7 +259,6 @@ def sendable(session: Session, now: datetime, stale_before: datetime) -> list[tu
         .where(or_(DigestRow.retry_at.is_(None), DigestRow.retry_at <= now))
         .where(lease_free(now, stale_before))
         .order_by(DigestRow.id)
-        .with_for_update(skip_locked=True, of=DigestRow)  # SQLite ignores this; leases decide
     )
     return [(digest_id, kind) for digest_id, kind in session.execute(query)]
 
