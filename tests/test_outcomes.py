@@ -215,3 +215,25 @@ def test_a_publication_without_a_usable_journal_does_not_stop_the_others(store: 
     with store.session() as session:
         assert set(outcomes_of(session, SENT)) == {SENT[1]}
     assert (counts.new, counts.not_stored) == (1, 1)
+
+
+def test_a_published_preprint_with_long_categories_joins_the_profile_with_what_fits(
+    store: Store,
+) -> None:
+    from bot.records.outcome import Publication
+    from bot.store.outcomes import RecordCounts, record_publications
+
+    listing = "; ".join(f"Physics Subject {n} (physics.s{n})" for n in range(8))  # 254
+    garbage = "x" * 300  # one category longer than the column: dropped, the paper kept
+    for doi, category in ((SENT[0], listing), (SENT[1], garbage)):
+        factories.preprint(store, doi, f"Title of {doi}", POSTED, categories=(category,))
+    counts = RecordCounts()
+    with store.session() as session:  # was (PostgreSQL): StringDataRightTruncation
+        record_publications(session, [
+            Publication(SENT[0], None, "Radiology", None, "crossref"),
+            Publication(SENT[1], None, "Radiology", None, "crossref"),
+        ], counts)  # fmt: skip
+    assert counts.papers_added == 2
+    with store.session() as session:
+        stored = set(session.scalars(select(ProfilePaper.category)))
+    assert stored == {None, "; ".join(listing.split("; ")[:6])}

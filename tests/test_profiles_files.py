@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.profiles.files import PaperFileError, read_papers
+from bot.records.paper import FIELD_MAX, fitted_categories
 from tests.conftest import shared_data
 
 
@@ -144,6 +145,49 @@ def test_the_shared_labelled_preprints_load_as_they_are() -> None:
     assert len(papers) == 4179
     assert sum(1 for p in papers if p.journal) == 2923
     assert all(p.id and p.id.startswith("10.1101/") for p in papers)
+
+
+def test_a_230_character_cross_listed_category_list_keeps_its_leading_categories(
+    tmp_path: Path,
+) -> None:
+    categories = (  # as arXiv lists a cross-listed paper's categories
+        "Mathematical Physics (math-ph); Mathematics - Mathematical Physics (math.MP); Quantum "
+        "Physics (quant-ph); High Energy Physics - Theory (hep-th); Exactly Solvable and "
+        "Integrable Systems (nlin.SI); Quantum Gases (cond-mat.quant-gas)"
+    )
+    assert len(categories) == 230
+    row = {"title": "Spin chains", "abstract": "Exactly solved.", "category": categories}
+    (paper,) = read_papers(_write_jsonl(tmp_path / "p.jsonl", [row]))  # was: PaperFileError
+    assert paper.category == "; ".join(categories.split("; ")[:5])
+
+
+def test_a_category_list_is_cut_only_between_whole_categories() -> None:
+    assert fitted_categories("q-bio.NC, " * 30) == ", ".join(["q-bio.NC"] * 20)
+    assert fitted_categories("hep-th math-ph cs.LG math " * 10) == " ".join(
+        ("hep-th math-ph cs.LG math " * 8).split()[:30]
+    )
+    assert fitted_categories(" cell biology ") == "cell biology"
+    assert fitted_categories("cell biology " * 20) is None  # spaces in words separate nothing
+    assert fitted_categories("x" * 201 + "; math-ph") is None  # the first one is garbage
+    assert fitted_categories("x" * 150, longest=100) is None
+
+
+def test_a_category_is_measured_as_written_not_as_a_journal_key(tmp_path: Path) -> None:
+    # "&" is "and" in a journal's key (235 characters here); a category has no key: 197 fit
+    category = " & ".join(["Ecology"] * 20)
+    assert len(category) == 197
+    row = {"title": "Niches", "abstract": "Of ecology.", "category": category}
+    (paper,) = read_papers(_write_jsonl(tmp_path / "p.jsonl", [row]))  # was: PaperFileError
+    assert paper.category == category
+
+
+def test_the_shared_arxiv_records_are_all_read_none_refused_for_its_categories() -> None:
+    path = shared_data("arxiv_journal_ref_samples/records.jsonl.gz")
+    problems: list[PaperFileError] = []
+    papers = list(read_papers(path, skip_bad_rows=True, problems=problems))
+    assert [p for p in problems if "category" in p.problem] == []  # were 7 cross-listings
+    assert len(papers) == 3280
+    assert all(len(p.category or "") <= FIELD_MAX["category"] for p in papers)
 
 
 def test_a_row_without_any_journal_field_is_refused_when_journals_are_required(

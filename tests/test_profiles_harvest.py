@@ -269,3 +269,20 @@ def test_a_long_retry_after_stops_the_harvest_with_a_resume_hint(
             harvest_pubs(store, _pubs_api(settings, sleep=lambda seconds: None), WINDOW)
     with store.session() as session:
         assert sum(s.n_papers for s in list_profiles(session)) == 100  # the first page stays
+
+
+def test_harvested_categories_longer_than_the_column_keep_what_fits() -> None:
+    from bot.profiles.crossref import paper_from_work
+    from bot.profiles.pubs import paper_from_pubs
+    from bot.records.paper import FIELD_MAX
+
+    listing = "; ".join(f"Physics Subject {n} (physics.s{n})" for n in range(8))  # 254
+    kept = "; ".join(listing.split("; ")[:6])
+    record = {"published_journal": "Cell", "preprint_title": "T", "preprint_abstract": "A."}
+    pubs = paper_from_pubs({**record, "preprint_category": listing}, "biorxiv")
+    assert pubs is not None and pubs.category == kept  # was: all 254, too wide to store
+    garbage = paper_from_pubs({**record, "preprint_category": "x" * 300}, "biorxiv")
+    assert garbage is not None and garbage.category is None  # the paper kept, not its garbage
+    work = paper_from_work({"title": ["T"], "abstract": "A.", "subject": [listing]})
+    assert work is not None and work.category == kept
+    assert len(kept) <= FIELD_MAX["category"] < len(listing)

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 
 from bot.profiles.text import strip_markup
-from bot.records.paper import Paper
+from bot.records.paper import Paper, fitted_categories
 
 _ISSN = re.compile(r"^(\d{4})-?(\d{3}[\dX])$")
 
@@ -58,7 +58,7 @@ def paper_from_work(item: Mapping[str, Any]) -> Paper | None:
         id=doi,
         doi=doi,
         published_doi=doi,
-        category=_first(item.get("subject")) or None,
+        category=fitted_categories(_first(item.get("subject"))) or None,
         posted_date=issued,
         extra={"issns": list(item.get("ISSN") or [])},
     )

@@ -21,7 +21,7 @@ from typing import IO, Any
 from bot.profiles.citations import CitationSyntaxError, read_bibtex_rows, read_ris_rows
 from bot.profiles.text import clean_flattened_markup, safe_text
 from bot.records.names import clean_name, journal_key
-from bot.records.paper import FIELD_MAX, Paper
+from bot.records.paper import FIELD_MAX, Paper, fitted_categories
 
 log = logging.getLogger(__name__)
 
@@ -233,8 +233,13 @@ def _safe_value(value: Any) -> Any:
 
 def _check_lengths(path: Path, row: RawRow, values: Mapping[str, str | None]) -> None:
     for name, value in values.items():
+        if not value:
+            continue
         longest = FIELD_MAX[name]
-        if value and max(len(value), len(journal_key(value))) > longest:
+        # A journal is stored under its key too (profiles.key), which can be the longer one
+        # ("&" is "and"); no other field has a key.
+        length = max(len(value), len(journal_key(value))) if name == "journal" else len(value)
+        if length > longest:
             raise PaperFileError(
                 path, row.line, f"{name} is {len(value):,} characters; at most {longest} fit"
             )
@@ -266,6 +271,9 @@ def paper_from_fields(path: Path, row: RawRow) -> Paper:
         )
     journal = _text(fields, "journal")
     short = {name: _text(fields, name) for name in ("doi", "published_doi", "category", "server")}
+    if short["category"]:
+        # A long cross-listing keeps its leading categories; one category that long is refused.
+        short["category"] = fitted_categories(short["category"]) or short["category"]
     _check_lengths(path, row, {"journal": journal, **short})
     extra = {
         safe_text(str(k)): _safe_value(v)

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.profiles.text import strip_markup
-from bot.records.paper import Paper
+from bot.records.paper import Paper, fitted_categories
 
 
 def _text(record: Mapping[str, Any], name: str) -> str:
@@ -46,7 +46,7 @@ def paper_from_pubs(record: Mapping[str, Any], server: str) -> Paper | None:
         id=doi,
         doi=doi,
         published_doi=_text(record, "published_doi") or None,
-        category=_text(record, "preprint_category") or None,
+        category=fitted_categories(_text(record, "preprint_category")) or None,
         server=_text(record, "server") or server,
         posted_date=_date(_text(record, "preprint_date")),
         extra={k: v for k, v in extra.items() if v},

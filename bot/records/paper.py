@@ -2,13 +2,51 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 # The longest value each short field of a paper may hold: the database columns are this
-# wide (bot.store.profile_models), and an import refuses a longer one with its file:line.
+# wide (bot.store.profile_models), and an import refuses a longer one with its file:line
+# (except a list of categories, which keeps what fits: see `fitted_categories`).
 FIELD_MAX = {"journal": 300, "doi": 300, "published_doi": 300, "category": 200, "server": 100}
+
+# What separates the categories of a list, tried in this order: "math-ph; math.MP; ..." and
+# "Quantum Physics (quant-ph); ..." (arXiv), "q-bio.NC, cs.LG", "a | b". A space separates
+# only arXiv codes ("hep-th math-ph cs.LG"): bioRxiv's "cell biology" is one category.
+_LIST_SEPARATORS = (";", ",", "|")
+_ARXIV_CODE = re.compile(r"[a-z]+-[a-z]+(?:\.[A-Za-z-]+)?|[a-z]+\.[A-Za-z-]+")
+_BARE_ARCHIVES = frozenset("cs econ eess math nlin physics stat".split())
+
+
+def _arxiv_codes(text: str) -> bool:
+    return all(_ARXIV_CODE.fullmatch(t) or t in _BARE_ARCHIVES for t in text.split())
+
+
+def fitted_categories(text: str, longest: int = FIELD_MAX["category"]) -> str | None:
+    """`text` when it fits `longest`; else its leading whole categories that fit, as written.
+
+    A cross-listed paper's list of categories can be longer than the column: its first
+    categories (the primary one comes first) are kept rather than the paper lost. None when
+    even the first category is longer than `longest`: that is no category but garbage.
+    """
+    text = text.strip()
+    if len(text) <= longest:
+        return text
+    separator = next((s for s in _LIST_SEPARATORS if s in text), None)
+    if separator is None:
+        if not _arxiv_codes(text):
+            return None
+        separator = " "
+    # Cut just before a separator: the longest prefix of whole categories that fits.
+    end = text.rfind(separator, 0, longest + 1)
+    while end > 0:
+        kept = text[:end].rstrip(separator + " ")
+        if kept and len(kept) <= longest:
+            return kept
+        end = text.rfind(separator, 0, end)
+    return None
 
 
 @dataclass(frozen=True)

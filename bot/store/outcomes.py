@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.records.outcome import Outcome, Publication
-from bot.records.paper import Paper
+from bot.records.paper import Paper, fitted_categories
 from bot.store.models import PreprintRow
 from bot.store.outcome_models import OutcomeRow
 from bot.store.profile_models import Profile
@@ -54,7 +54,7 @@ def _profile_paper(row: PreprintRow, publication: Publication) -> Paper:
         id=row.id,
         doi=row.doi or row.id,
         published_doi=publication.published_doi,
-        category=row.categories[0] if row.categories else None,
+        category=fitted_categories(row.categories[0]) or None if row.categories else None,
         server=row.server,
         posted_date=row.posted,
         extra={"published_date": published.isoformat()} if published else {},

@@ -10,9 +10,12 @@ import json
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+
 from bot.profiles.files import MAX_LINE_CHARS
 from bot.records.paper import FIELD_MAX
 from bot.store import Store
+from bot.store.profile_models import ProfilePaper
 from tests import factories
 from tests.e2e_world import rxradar
 
@@ -77,6 +80,36 @@ def test_a_600_character_journal_name_is_a_line_error(env: dict[str, str], tmp_p
     row = {**GOOD, "journal": "Journal of " + "x" * 600}
     problem = _refused(env, _jsonl(tmp_path, json.dumps(row)), 2)
     assert f"at most {FIELD_MAX['journal']}" in problem
+
+
+# A cross-listed arXiv paper's categories as the shared data spells them: 230 characters.
+CROSS_LISTED = (
+    "Mathematical Physics (math-ph); Mathematics - Mathematical Physics (math.MP); Quantum "
+    "Physics (quant-ph); High Energy Physics - Theory (hep-th); Exactly Solvable and "
+    "Integrable Systems (nlin.SI); Quantum Gases (cond-mat.quant-gas)"
+)
+
+
+def test_a_long_cross_listed_category_list_is_stored_with_its_leading_categories(
+    store: Store, env: dict[str, str], tmp_path: Path
+) -> None:
+    assert len(CROSS_LISTED) == 230
+    path = _jsonl(tmp_path, json.dumps({**GOOD, "title": "Spin chains", "category": CROSS_LISTED}))
+    result = rxradar(["profiles", "import", str(path), "--json"], env)
+    assert result.returncode == 0, result.stderr  # was: exit 2, "category is 230 characters"
+    assert json.loads(result.stdout)["added"] == 2
+    with store.session() as session:
+        stored = set(session.scalars(select(ProfilePaper.category)))
+    kept = CROSS_LISTED[: CROSS_LISTED.index("; Quantum Gases")]  # 195 characters
+    assert stored == {None, kept}
+
+
+def test_one_category_longer_than_the_column_is_a_line_error(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    row = {**GOOD, "category": "cell biology " + "x" * 300}
+    problem = _refused(env, _jsonl(tmp_path, json.dumps(row)), 2)
+    assert f"category is 313 characters; at most {FIELD_MAX['category']}" in problem
 
 
 def test_an_unterminated_csv_quote_is_an_error(env: dict[str, str], tmp_path: Path) -> None:
