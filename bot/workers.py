@@ -21,10 +21,11 @@ import os
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.config import Settings
@@ -64,11 +65,16 @@ def _child_ready() -> int:
     return os.getpid()
 
 
-def _child_run(body: JobBody, settings: Settings, now: datetime) -> dict[str, Any]:
+def _child_run(
+    body: JobBody, settings: Settings, now: datetime, handed_over: float
+) -> dict[str, Any]:
+    """Run `body` at `now` moved on by the time the hand-over took (the child's start: its
+    imports take seconds), so leases and heartbeats are not taken in the past."""
     global _store
     if _store is None:
         _store = Store.open(settings.database_url, migrate=False)  # the parent migrated
-    return body(settings, _store, now)
+    late = max(0.0, time.time() - handed_over)
+    return body(settings, _store, now + timedelta(seconds=late))
 
 
 class Workers:
@@ -100,7 +106,8 @@ class Workers:
     def run(self, name: str, body: JobBody, settings: Settings, now: datetime) -> dict[str, Any]:
         """Run `body` in `name`'s child and return its counts (or raise what it raised)."""
         try:
-            return self._pool(name).submit(_child_run, body, settings, now).result()
+            job = self._pool(name).submit(_child_run, body, settings, now, time.time())
+            return job.result()
         except BrokenProcessPool:
             with self._lock:  # the child died (OOM, a signal): the next run spawns a new one
                 self._pools.pop(name, None)

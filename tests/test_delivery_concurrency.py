@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot.channels.base import Channel, Message, Receipt
+from bot.channels.email import EmailChannel
+from bot.channels.registry import Registry
+from bot.channels.slack import SlackChannel, slack_target
 from bot.config import DeliverySettings, Settings
 from bot.delivery.results import DeliveryResult
 from bot.records.rules import Cadence, DigestRules
 from bot.records.target import Target
 from bot.store import Store, trust
 from bot.store import digests as ledger
+from bot.store.delivery_models import DigestRow
 from bot.subscribing import subscribe
 from tests import factories
 from tests.conftest import PG_URL
+from tests.peers.slack_fake import SlackFake
 from tests.peers.smtp import SmtpPeer
 
 CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
@@ -178,3 +185,54 @@ def test_a_run_whose_read_overlaps_another_runs_read_still_sends(
         assert len(listed) == 3
         assert sorted(r.status for r in results) == ["sent"] * 3
         assert len(smtp.messages) == 3
+
+
+class NotesLeases:
+    """Wraps the real email channel; notes each digest's lease when its send starts."""
+
+    def __init__(self, channel: Channel, store: Store, seen: list[tuple[datetime, float]]):
+        self.inner, self.kind, self.store, self.seen = channel, channel.kind, store, seen
+
+    def send(self, message: Message) -> Receipt:
+        with self.store.session() as session:
+            row = session.get_one(DigestRow, int(message.reference["digest"]))
+            assert row.claimed_until is not None
+            self.seen.append((row.claimed_until, time.monotonic()))
+        return self.inner.send(message)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_lease_runs_its_full_length_from_when_it_is_taken_late_in_a_long_run(
+    store: Store, tmp_path: Path
+) -> None:
+    """Leases were taken on a clock that restarted at each channel and ignored the time
+    spent building: late in a long run they ran out early, and another process could take
+    and send a digest that was still being sent (seen with two `rxradar run`s)."""
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
+    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+    for n in range(3):
+        subscribe(store, Target("email", f"user{n}@example.org"), ["Medical Image Analysis"],
+                  CREATED, rules=weekly)  # fmt: skip
+    subscribe(store, slack_target("T1", "C1"), ["Medical Image Analysis"], CREATED,
+              rules=weekly)  # fmt: skip  # sent after the emails: its lease is taken last
+    seen: list[tuple[datetime, float]] = []
+    with SmtpPeer() as smtp, SlackFake(token="xoxb-test", min_interval=0) as slack:
+        slack.add_channel("C1")
+        smtp.rcpt_delay = 0.6  # a slow server: the run goes on for seconds
+        config: Settings = factories.settings(
+            tmp_path, RXRADAR_SLACK_BOT_TOKEN="xoxb-test", RXRADAR_SLACK_API_URL=slack.url,
+            **smtp.env(),
+        )  # fmt: skip
+        noting = Registry({
+            "email": lambda: NotesLeases(EmailChannel(config.smtp), store, seen),
+            "slack": lambda: NotesLeases(SlackChannel(config.slack), store, seen),
+        })  # fmt: skip
+        started = time.monotonic()
+        results = factories.send_due(store, config, MONDAY, noting)
+
+    assert [r.status for r in results] == ["sent"] * 4 and len(seen) == 4
+    for claimed_until, at in seen:  # taken on the run's clock: MONDAY + time since it began
+        assert claimed_until >= MONDAY + LEASE + timedelta(seconds=at - started - 0.5)

@@ -23,6 +23,19 @@ log = logging.getLogger("rxradar.delivery")
 Settle = Callable[[Session, Receipt | DeliveryError], None]
 
 
+def begin(
+    session: Session, kind: str, purpose: str, message_id: str, now: datetime, *,
+    digest_id: int | None = None, subscriber_id: int | None = None, unfinished: bool = True,
+) -> int:  # fmt: skip
+    """Record an attempt as "started" (closing any a crashed run left open); its id.
+
+    The sender calls this in the transaction that leases the digest (one commit less per
+    digest); `attempt` calls it itself otherwise."""
+    if digest_id is not None and unfinished:
+        ledger.abandon_unfinished(session, digest_id, now)
+    return ledger.start_attempt(session, digest_id, subscriber_id, kind, purpose, message_id, now)
+
+
 def attempt(
     store: Store,
     channel: Channel,
@@ -33,22 +46,23 @@ def attempt(
     digest_id: int | None = None,
     subscriber_id: int | None = None,
     retry_at: datetime | None = None,
-    unfinished: bool = True,
+    started: int | None = None,
     settle: Settle | None = None,
 ) -> Receipt | DeliveryError:
     """Send through `channel` and record the attempt; returns the receipt or the error.
 
     `retry_at` is when a temporary failure will be tried again (stored with the attempt).
-    `unfinished=False` says the caller knows the digest has no attempt a crashed run left
-    open (nothing to close first). `settle` records what the outcome does to the digest,
-    in the transaction that records the outcome.
+    `started` is the id of the attempt `begin` already recorded (else it is recorded here).
+    `settle` records what the outcome does to the digest, in the transaction that records
+    the outcome.
     """
-    with store.session() as session:
-        if digest_id is not None and unfinished:
-            ledger.abandon_unfinished(session, digest_id, now)
-        attempt_id = ledger.start_attempt(
-            session, digest_id, subscriber_id, channel.kind, purpose, message.message_id, now
-        )
+    attempt_id = started
+    if attempt_id is None:
+        with store.session() as session:
+            attempt_id = begin(
+                session, channel.kind, purpose, message.message_id, now,
+                digest_id=digest_id, subscriber_id=subscriber_id,
+            )  # fmt: skip
     try:
         outcome: Receipt | DeliveryError = channel.send(message)
     except DeliveryError as error:

@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from bot.channels.base import Channel, DeliveryError, DigestBody, DigestLinks, Message, Receipt
 from bot.channels.registry import Registry
 from bot.config import DeliverySettings, LinkSettings
-from bot.delivery.attempts import attempt
+from bot.delivery.attempts import attempt, begin
 from bot.delivery.instances import Instance
 from bot.delivery.links import feedback_reset_url, unsubscribe_url, vote_url
 from bot.delivery.notices import notify_owner
@@ -154,9 +154,10 @@ def deliver(
     record: SubscriptionRecord,
     item: ledger.PendingDigest,
     now: datetime,
+    started: int | None = None,
 ) -> DeliveryResult:
     """Send one leased digest and record what happened (the attempt's outcome and the
-    digest's new state in one transaction)."""
+    digest's new state in one transaction); `started`: its attempt, already recorded."""
     digest = Digest.from_payload(item.payload)
     retried = item.attempts > 0 or item.unfinished_attempt
     message = digest_message(links, record, digest, now, item.message_id or "", item.id, retried)
@@ -167,8 +168,7 @@ def deliver(
 
     outcome = attempt(
         store, channel, message, now, purpose="digest", digest_id=item.id,
-        subscriber_id=record.subscriber_id, retry_at=retry_at,
-        unfinished=item.unfinished_attempt, settle=settle,
+        subscriber_id=record.subscriber_id, retry_at=retry_at, started=started, settle=settle,
     )  # fmt: skip
     decided = verdict(outcome, item, retry_at, now)
     if isinstance(outcome, DeliveryError):
@@ -182,10 +182,19 @@ def deliver(
     )
 
 
+@dataclass(frozen=True)
+class Taken:
+    record: SubscriptionRecord
+    item: ledger.PendingDigest
+    attempt_id: int | None  # recorded as started when the subscription may be sent to
+
+
 def _take(
-    store: Store, digest_id: int, instance: str, at: datetime, delivery: DeliverySettings
-) -> tuple[SubscriptionRecord, ledger.PendingDigest] | None:
-    """Lease one digest for this instance and load it (one transaction); None when a live
+    store: Store, digest_id: int, instance: str, at: datetime, delivery: DeliverySettings,
+    kind: str, now: datetime,
+) -> Taken | None:  # fmt: skip
+    """Lease one digest for this instance (on the run's advancing clock `at`), load it and
+    record its attempt as started at the run's `now` (one transaction); None when a live
     process has it."""
     stale_before = at - delivery.heartbeat_stale
     with store.session() as session:
@@ -193,7 +202,15 @@ def _take(
             return None
         item = ledger.pending(session, digest_id)
         record = subs.subscription(session, item.subscription_id)
-    return None if record is None else (record, item)
+        if record is None:
+            return None
+        attempt_id = None
+        if record.sendable:
+            attempt_id = begin(
+                session, kind, "digest", item.message_id or "", now, digest_id=item.id,
+                subscriber_id=record.subscriber_id, unfinished=item.unfinished_attempt,
+            )  # fmt: skip
+    return Taken(record, item, attempt_id)
 
 
 def _hold_reason(record: SubscriptionRecord) -> str:
@@ -242,26 +259,42 @@ def channel_worked(store: Store, kind: str) -> None:
         log.warning("%s channel works again; sending what waited for it", kind)
 
 
+class RunClock:
+    """The run's `now`, advancing with the run.
+
+    Leases and heartbeats are taken on it, so a lease runs for `lease` from the moment it
+    is taken however long the run has been building and sending before (an earlier clock
+    restarted at each channel: after 10 minutes of email, Slack leases were 10 minutes
+    shorter, and another process could take and send a digest still being sent)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self._started = time.monotonic()
+
+    def at(self) -> datetime:
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
+
+
 def _send_kind(
     store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
-    kind: str, ids: list[int], instance: Instance, now: datetime,
+    kind: str, ids: list[int], instance: Instance, clock: RunClock,
 ) -> list[DeliveryResult]:  # fmt: skip
     """Send one kind's digests through one channel; stop at the first operator failure."""
-    started = time.monotonic()
+    now = clock.now
     results: list[DeliveryResult] = []
     channel = registry.open(kind)
     try:
         for digest_id in ids:
-            at = now + timedelta(seconds=time.monotonic() - started)
+            at = clock.at()
             instance.beat(store, at)
-            taken = _take(store, digest_id, instance.id, at, delivery)
+            taken = _take(store, digest_id, instance.id, at, delivery, channel.kind, now)
             if taken is None:
                 continue  # another process has it
-            record, item = taken
-            if not record.sendable:
+            record, item = taken.record, taken.item
+            if taken.attempt_id is None:
                 results.append(_hold(store, record, item, now))
                 continue
-            result = deliver(store, links, channel, record, item, now)
+            result = deliver(store, links, channel, record, item, now, taken.attempt_id)
             results.append(result)
             if result.channel_failing:
                 channel_failed(store, kind, result.error or "", now)
@@ -277,7 +310,7 @@ def _send_kind(
 
 def send_pending(
     store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
-    now: datetime, instance: Instance | None = None,
+    now: datetime, instance: Instance | None = None, clock: RunClock | None = None,
 ) -> list[DeliveryResult]:  # fmt: skip
     """Send every recorded digest whose time has come, once each, one channel per kind.
 
@@ -289,7 +322,8 @@ def send_pending(
     per run, so a failing channel does not loop.
     """
     instance = instance or Instance(delivery.tick)
-    instance.beat(store, now, force=True)
+    clock = clock or RunClock(now)
+    instance.beat(store, clock.at(), force=True)
     results: list[DeliveryResult] = []
     seen: set[int] = set()
     while True:
@@ -304,7 +338,7 @@ def send_pending(
         seen.update(digest_id for digest_id, _ in work)
         for kind in sorted({kind for _, kind in work}):
             ids = [digest_id for digest_id, k in work if k == kind]
-            results.extend(_send_kind(store, delivery, links, registry, kind, ids, instance, now))
+            results.extend(_send_kind(store, delivery, links, registry, kind, ids, instance, clock))
 
 
 def send_due(
@@ -312,5 +346,6 @@ def send_due(
     now: datetime, instance: Instance | None = None,
 ) -> list[DeliveryResult]:  # fmt: skip
     """Everything due at `now`: new periods are claimed and built, then all pending sent."""
+    clock = RunClock(now)
     skipped = prepare_due(store, links.public_url, delivery.empty_digest_message, now)
-    return skipped + send_pending(store, delivery, links, registry, now, instance)
+    return skipped + send_pending(store, delivery, links, registry, now, instance, clock)
