@@ -122,17 +122,15 @@ def _check_port(host: str, port: int) -> None:
 
 
 def _start_web(config: Settings, store: Store, host: str, port: int) -> Any:
-    import uvicorn
-
     from bot.web.app import create_server_app
+    from bot.web.serving import web_server
 
     try:
         web = create_server_app(config, store)
     except ConfigError as exc:
         fail(str(exc))
-    server = uvicorn.Server(
-        uvicorn.Config(web, host=host, port=port, log_level="warning", lifespan="off")
-    )
+    # the same server as `rxradar serve` (it had no header timeout here)
+    server = web_server(web, host, port, log_level="warning", lifespan="off")
     threading.Thread(target=server.run, name="web", daemon=True).start()
     log.info("serving Slack and web endpoints on http://%s:%d", host, port)
     return server

@@ -21,10 +21,8 @@ def serve_command(
     port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
 ) -> None:
     """Serve /slack/events, /slack/install, /confirm, /unsubscribe and /healthz."""
-    import uvicorn
-
     from bot.web.app import create_server_app
-    from bot.web.slow_clients import HeadersTimeoutProtocol
+    from bot.web.serving import web_server
 
     config = settings()
     with open_store(config) as store:
@@ -33,7 +31,4 @@ def serve_command(
         except ConfigError as exc:
             fail(str(exc))
         log.info("serving on http://%s:%d (public URL %s)", host, port, config.public_url)
-        uvicorn.run(
-            web, host=host, port=port, log_config=None, proxy_headers=True,
-            http=HeadersTimeoutProtocol,
-        )  # fmt: skip
+        web_server(web, host, port, log_config=None).run()

@@ -11,6 +11,7 @@ Three ways to install, chosen from the settings:
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -90,6 +91,12 @@ def oauth_settings(settings: Settings, store: Store) -> OAuthSettings:
     )
 
 
+# Threads for the work after the ack (lazy listeners). Under the GIL more of them add no
+# throughput, only wait for the acks: with Bolt's default of 5, a burst of slow commands
+# pushed the ack p99 from ~60 ms to ~170 ms (bench/bench_slack_ack.py).
+LAZY_WORKERS = 2
+
+
 def create_app(settings: Settings, store: Store) -> App:
     """Build the Bolt app for the configured installation mode (no connection is opened
     except the token check Slack's `auth.test` does in single-workspace mode)."""
@@ -106,6 +113,7 @@ def create_app(settings: Settings, store: Store) -> App:
             signing_secret=signing,
             oauth_settings=oauth,
             process_before_response=True,
+            listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="slack-lazy"),
             # bot.web.slack_events checks signatures first (Bolt's check logs whole bodies)
             request_verification_enabled=False,
             user_facing_authorize_error_message=(

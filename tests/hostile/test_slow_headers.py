@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from bot.web.slow_clients import HEADERS_TIMEOUT
+from tests.e2e_world import start_rxradar, stop, wait_for
 from tests.test_web_serve import _free_port, _serve, _wait
 
 FDS = 128
@@ -53,3 +54,38 @@ def test_stalled_partial_requests_are_closed_and_healthz_answers(tmp_path: Path)
             client.close()
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_rxradar_run_closes_a_stalled_partial_request_too(tmp_path: Path) -> None:
+    """`run` serves Slack and the pages like `serve`; it used to build its own uvicorn
+    server without the header timeout, so a stalled client kept its descriptor forever."""
+    port = _free_port()
+    env = {
+        "RXRADAR_DATA_DIR": str(tmp_path / "data"),
+        "RXRADAR_DATABASE_URL": f"sqlite:///{tmp_path / 'run.db'}",
+        "RXRADAR_SECRET_KEY": "test-secret-key-not-for-production",
+        "RXRADAR_PUBLIC_URL": "http://rxradar.test",
+        "RXRADAR_FEEDS": "",
+        "RXRADAR_HOST_DELAY": "0",
+        "RXRADAR_BIORXIV_API_URL": "http://127.0.0.1:9/",  # never a real service
+        "RXRADAR_CROSSREF_API_URL": "http://127.0.0.1:9/",
+    }
+    run = start_rxradar(["run", "--port", str(port)], env, tmp_path / "run.log")
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 60, "run's /healthz")
+        client = socket.create_connection(("127.0.0.1", port), timeout=HEADERS_TIMEOUT + 5)
+        client.sendall(b"GET /healthz HT")  # and never the rest
+        started = time.monotonic()
+        assert client.recv(1) == b""  # the server hung up
+        assert time.monotonic() - started < HEADERS_TIMEOUT + 3
+        client.close()
+    finally:
+        stop(run)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code in (200, 503)
+    except httpx.HTTPError:
+        return False
