@@ -236,3 +236,50 @@ def test_a_lease_runs_its_full_length_from_when_it_is_taken_late_in_a_long_run(
     assert [r.status for r in results] == ["sent"] * 4 and len(seen) == 4
     for claimed_until, at in seen:  # taken on the run's clock: MONDAY + time since it began
         assert claimed_until >= MONDAY + LEASE + timedelta(seconds=at - started - 0.5)
+
+
+class AnotherProcessTakesTheNext:
+    """The real email channel; while the first digest is being sent, another live process
+    leases the next one (what a second `send-due` started at the same time does)."""
+
+    def __init__(self, channel: Channel, store: Store) -> None:
+        self.inner, self.kind, self.store, self.done = channel, channel.kind, store, False
+
+    def send(self, message: Message) -> Receipt:
+        if not self.done:
+            self.done = True
+            following = int(message.reference["digest"]) + 1
+            with self.store.session() as session:
+                trust.beat(session, "other-process", MONDAY)
+                assert ledger.take_lease(session, following, "other-process", MONDAY, LEASE,
+                                         MONDAY - STALE)  # fmt: skip
+        return self.inner.send(message)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def test_a_run_that_finds_a_digest_taken_sends_the_rest_from_the_other_end(
+    store: Store, tmp_path: Path
+) -> None:
+    """Two processes going through the same list in the same order collide on every
+    digest; once one finds a digest taken it goes from the other end, and they meet once."""
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
+    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+    for n in range(4):
+        subscribe(store, Target("email", f"user{n}@example.org"), ["Medical Image Analysis"],
+                  CREATED, rules=weekly)  # fmt: skip
+    with SmtpPeer() as smtp:
+        config: Settings = factories.settings(tmp_path, **smtp.env())
+        racing = Registry(
+            {"email": lambda: AnotherProcessTakesTheNext(EmailChannel(config.smtp), store)}
+        )
+        results = factories.send_due(store, config, MONDAY, racing)
+
+        assert [(r.subscription, r.status) for r in results] == [
+            (1, "sent"),
+            (4, "sent"),
+            (3, "sent"),
+        ]
+        assert [m["To"] for m in smtp.messages] == [f"user{n}@example.org" for n in (0, 3, 2)]

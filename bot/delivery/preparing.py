@@ -7,6 +7,7 @@ processes preparing at once share the work: each skips a subscription another is
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import datetime
 from typing import Any
 
@@ -157,45 +158,68 @@ def _prepare_one(
     due: tuple[SubscriptionRecord, Slot],
     now: datetime,
     cache: RunCache,
-) -> DeliveryResult | None:
+) -> tuple[DeliveryResult | None, bool]:
+    """(the skipped result of an empty digest, or None; False when another process had it)."""
     record, slot = due
     with store.session() as session:
         # claim first, build second, in one transaction: a process that loses the claim
         # builds nothing; one that finds the subscription being built by another process
         # (PostgreSQL: its lock is taken) moves on at once instead of waiting for it
         if not ledger.lock_for_building(session, record.id):
-            return None
+            return None, False
         digest_id = ledger.claim(session, record.id, slot, now)
         if digest_id is None:
-            return None
+            return None, False
         digest = load_digest(store, record, slot.period, now, cache)
         if digest.is_empty and not empty_message:
             ledger.mark_skipped(session, digest_id, (digest.window_start, digest.window_end))
-            return DeliveryResult(record.id, slot.period, record.target, "skipped", 0)
+            return DeliveryResult(record.id, slot.period, record.target, "skipped", 0), True
         # retries reuse this id: email's Message-ID, so a duplicate after a crash is recognisable
         message_id = new_message_id(public_url)
         ledger.record_digest(session, digest_id, record.subscriber_id, digest, message_id)
-    return None
+    return None, True
+
+
+def _unclaimed(
+    store: Store, due: list[tuple[SubscriptionRecord, Slot]]
+) -> list[tuple[SubscriptionRecord, Slot]]:
+    """What is due and nobody has claimed yet (a cheap pre-check in one query, by period:
+    a list of 10,000 ids would pass SQLite's bound on variables; the unique key in `claim`
+    is what really decides)."""
+    if not due:
+        return []
+    with store.session() as session:
+        claimed = subs.claimed_periods(session, periods={slot.period for _, slot in due})
+    return [(record, slot) for record, slot in due if (record.id, slot.period) not in claimed]
 
 
 def prepare_due(
     store: Store, public_url: str, empty_message: bool, now: datetime
 ) -> list[DeliveryResult]:
-    """Claim, build and record every digest due at `now`; report the empty (skipped) ones."""
+    """Claim, build and record every digest due at `now`; report the empty (skipped) ones.
+
+    Alone, a process goes through the subscriptions in order. Once it finds one another
+    process has (two `send-due`s, two `rxradar run`s), it takes the rest from the other
+    end, so the two meet once in the middle instead of trying every subscription each;
+    when they meet, what the other claimed meanwhile is read again and left out.
+    """
     due: list[tuple[SubscriptionRecord, Slot]] = []
     with store.session() as session:
         for record in subs.subscriptions(session):
             slot = due_slot(record.rules.cadence, record.created_at, now)
             if record.sendable and slot is not None:
                 due.append((record, slot))
-        # a cheap pre-check in one query; the unique key in `claim` is what really decides
-        claimed = subs.claimed_periods(session, periods={slot.period for _, slot in due})
+    order = deque(_unclaimed(store, due))
     results = []
     cache = RunCache()
-    for record, slot in due:
-        if (record.id, slot.period) in claimed:
-            continue
-        result = _prepare_one(store, public_url, empty_message, (record, slot), now, cache)
+    from_end = False
+    while order:
+        item = order.pop() if from_end else order.popleft()
+        result, won = _prepare_one(store, public_url, empty_message, item, now, cache)
         if result is not None:
             results.append(result)
+        if not won:
+            if from_end:  # met the other process
+                order = deque(_unclaimed(store, list(order)))
+            from_end = True
     return results

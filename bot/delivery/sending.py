@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -278,18 +279,28 @@ class RunClock:
 def _send_kind(
     store: Store, delivery: DeliverySettings, links: LinkSettings, registry: Registry,
     kind: str, ids: list[int], instance: Instance, clock: RunClock,
-) -> list[DeliveryResult]:  # fmt: skip
-    """Send one kind's digests through one channel; stop at the first operator failure."""
+) -> tuple[list[DeliveryResult], list[int], bool]:  # fmt: skip
+    """Send one kind's digests through one channel: (results, the ids tried, whether the
+    channel failed). Stops at the first operator failure, and when it meets another
+    process: alone it goes in order; once a digest turns out taken, it takes the rest from
+    the other end, and the second time (the two met) it leaves the rest to a fresh read."""
     now = clock.now
     results: list[DeliveryResult] = []
+    tried: list[int] = []
+    order, from_end = deque(ids), False
     channel = registry.open(kind)
     try:
-        for digest_id in ids:
+        while order:
+            digest_id = order.pop() if from_end else order.popleft()
+            tried.append(digest_id)
             at = clock.at()
             instance.beat(store, at)
             taken = _take(store, digest_id, instance.id, at, delivery, channel.kind, now)
-            if taken is None:
-                continue  # another process has it
+            if taken is None:  # another process has it
+                if from_end:
+                    break
+                from_end = True
+                continue
             record, item = taken.record, taken.item
             if taken.attempt_id is None:
                 results.append(_hold(store, record, item, now))
@@ -298,14 +309,14 @@ def _send_kind(
             results.append(result)
             if result.channel_failing:
                 channel_failed(store, kind, result.error or "", now)
-                break  # the rest waits untouched for the channel to work
+                return results, tried, True  # the rest waits untouched for the channel
             if result.status == "sent" and len(results) == 1:
                 channel_worked(store, kind)
             if result.status == "failed" and _newly_paused(store, record):
                 notify_owner(store, links, registry, record, result.error or "", now)
     finally:
         channel.close()
-    return results
+    return results, tried, False
 
 
 def send_pending(
@@ -316,29 +327,35 @@ def send_pending(
 
     Retries wait for a later run (each attempt moves `retry_at` past `now`). A digest left
     with a "started" attempt by a crashed run is retried once its lease has expired or its
-    holder's heartbeat is stale. Leases are taken one digest at a time on a clock that
-    advances with the run. When the list is done, the ledger is read again for digests
-    recorded meanwhile (another process still building): each digest is tried at most once
-    per run, so a failing channel does not loop.
+    holder's heartbeat is stale. Leases are taken one digest at a time on the run's clock.
+    The ledger is read again until nothing is left that this run has not tried: digests
+    another process recorded meanwhile, or left when the two met. Each digest is tried at
+    most once per run, and a channel that failed is not tried again in it.
     """
     instance = instance or Instance(delivery.tick)
     clock = clock or RunClock(now)
     instance.beat(store, clock.at(), force=True)
     results: list[DeliveryResult] = []
-    seen: set[int] = set()
+    tried: set[int] = set()
+    failing: set[str] = set()
     while True:
         with store.session() as session:
             work = [
                 (digest_id, kind)
                 for digest_id, kind in ledger.sendable(session, now, now - delivery.heartbeat_stale)
-                if digest_id not in seen
+                if digest_id not in tried and kind not in failing
             ]
         if not work:
             return results
-        seen.update(digest_id for digest_id, _ in work)
         for kind in sorted({kind for _, kind in work}):
             ids = [digest_id for digest_id, k in work if k == kind]
-            results.extend(_send_kind(store, delivery, links, registry, kind, ids, instance, clock))
+            sent, attempted, failed = _send_kind(
+                store, delivery, links, registry, kind, ids, instance, clock
+            )
+            results.extend(sent)
+            tried.update(attempted)
+            if failed:
+                failing.add(kind)
 
 
 def send_due(
