@@ -244,26 +244,29 @@ def report(runs_by_kind: dict[str, list[Run]], label: str) -> None:
 
 
 def summary_header() -> None:
-    print("\nweek-4 gain per kind, its change against the default setting on the same "
-          "subscribers (paired, ± s.e.), the mean of the two kinds' week-4 gains, all weeks' "
-          "gain (both kinds pooled) and worse subscriber-weeks:\n")  # fmt: skip
-    print(_row(["setting", *(f"{k}: week 4 (vs default)" for k in KINDS),
-                "mean of kinds, week 4", "all weeks", "worse weeks"]))  # fmt: skip
-    print(_row(["---"] * (len(KINDS) + 4)))
+    print("\nweek-4 and all weeks' gain per kind, each with its change against the default "
+          "setting on the same subscribers (paired, ± s.e.), the mean of the two kinds' "
+          "week-4 gains and worse subscriber-weeks (both kinds):\n")  # fmt: skip
+    print(_row(["setting", *(f"{k}: {w} (vs default)" for k in KINDS for w in ("week 4", "all")),
+                "mean of kinds, week 4", "worse weeks"]))  # fmt: skip
+    print(_row(["---"] * (2 * len(KINDS) + 3)))
 
 
 def summary(runs_by_kind: dict[str, list[Run]], default: dict[str, list[Run]], label: str) -> None:
     """One row for a setting (`--tune`'s grid): enough to choose on without 8-row tables."""
     cells, means = [label], []
     for kind in KINDS:
-        ours, base = _gains(runs_by_kind[kind], 3), _gains(default[kind], 3)
-        paired = [o - b for o, b in zip(ours, base, strict=True)]
-        means.append(statistics.mean(ours))
-        cells.append(f"{means[-1]:+.3f} ({statistics.mean(paired):+.3f} ± {_se(paired):.3f})")
+        for week in (3, None):
+            ours, base = _gains(runs_by_kind[kind], week), _gains(default[kind], week)
+            paired = [o - b for o, b in zip(ours, base, strict=True)]
+            if week is not None:
+                means.append(statistics.mean(ours))
+            change = f"{statistics.mean(paired):+.3f} ± {_se(paired):.3f}"
+            cells.append(f"{statistics.mean(ours):+.3f} ({change})")
     pooled = [r for rs in runs_by_kind.values() for r in rs]
     every = [o - p for r in pooled for o, p in zip(r[1], r[0], strict=True)]
     worse = sum(d < 0 for d in every) / len(every)
-    cells += [f"{statistics.mean(means):+.3f}", f"{statistics.mean(every):+.3f}", f"{worse:.0%}"]
+    cells += [f"{statistics.mean(means):+.3f}", f"{worse:.0%}"]
     print(_row(cells))
 
 

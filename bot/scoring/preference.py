@@ -34,7 +34,9 @@ class PreferenceParams:
     # share of a preprint's (unit-length) vector given to its subject category; the rest is
     # its words, so two preprints of one category are at least this similar
     category_share: float = 0.5
-    l2: float = 0.1  # ridge on term weights (per unit-length preprint vector)
+    # ridge on term weights (per unit-length preprint vector): chosen on the --tune
+    # subscribers of bench/bench_feedback.py, category and topic ones mixed (README)
+    l2: float = 0.03
     l2_intercept: float = 1.0
     # an entry counts as moved by feedback only when its adjustment is at least this (nats)
     marker_nats: float = 0.25
