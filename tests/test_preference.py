@@ -3,6 +3,9 @@ without changing what it ranks."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
@@ -122,3 +125,20 @@ def test_a_changed_vote_is_fitted_anew_and_not_served_from_the_cache() -> None:
         cardiac = [sum(c.preprint_id[-1] in "13579" for c, _ in run) for run in (plain, more, less)]
         assert cardiac[1] > cardiac[0] >= cardiac[2]
         assert all(m.direction == 1 for m in marks.values()) and marks
+
+
+def _columns_in_a_process(hash_seed: str) -> str:
+    code = (
+        "from bot.scoring import preference as m; "
+        f"print(m.terms({CARDIAC!r}, 'bioinformatics').columns.tolist())"
+    )
+    env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_a_words_column_is_the_same_in_every_process() -> None:
+    # Python salts str hashes per process: columns from hash() made which stems collide,
+    # and so a digest's order, depend on the process that built it
+    assert _columns_in_a_process("1") == _columns_in_a_process("2")

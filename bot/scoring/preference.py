@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -115,7 +116,9 @@ def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
         vector[CATEGORY + category.casefold()] = math.sqrt(share)
     merged: dict[int, tuple[float, str]] = {}  # two stems hashed alike share one column
     for stem, v in vector.items():
-        column = hash(stem) & HASH_MASK
+        # a stable hash: hash() is salted per process, so which stems collide (and with it
+        # a digest's order) would depend on the process that built the digest
+        column = zlib.crc32(stem.encode()) & HASH_MASK
         before, first = merged.get(column, (0.0, stem))
         merged[column] = (before + v, first)
     by_column = sorted(merged.items())
