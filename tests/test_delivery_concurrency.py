@@ -32,6 +32,18 @@ CREATED = datetime(2026, 10, 20, 12, tzinfo=UTC)
 MONDAY = datetime(2026, 10, 26, 8, 5, tzinfo=UTC)
 
 
+def _weekly_readers(store: Store, n: int) -> DigestRules:
+    """One scored preprint in one journal, and `n` email readers of its weekly digest
+    (user0@ … in order); returns their rules."""
+    mia = factories.journal(store, "Medical Image Analysis")
+    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
+    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
+    for k in range(n):
+        subscribe(store, Target("email", f"user{k}@example.org"), ["Medical Image Analysis"],
+                  CREATED, rules=weekly)  # fmt: skip
+    return weekly
+
+
 LEASE = DeliverySettings().lease
 STALE = DeliverySettings().heartbeat_stale
 
@@ -165,12 +177,7 @@ def test_a_run_whose_read_overlaps_another_runs_read_still_sends(
         pytest.skip("SQLite deployments run a single scheduler; concurrency is PostgreSQL's")
     from bot.delivery.preparing import prepare_due
 
-    mia = factories.journal(store, "Medical Image Analysis")
-    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
-    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
-    for n in range(3):
-        subscribe(store, Target("email", f"user{n}@example.org"), ["Medical Image Analysis"],
-                  CREATED, rules=weekly)  # fmt: skip
+    _weekly_readers(store, 3)
     with SmtpPeer() as smtp:
         config: Settings = factories.settings(tmp_path, **smtp.env())
         prepare_due(store, config.links().public_url, False, MONDAY)
@@ -210,12 +217,7 @@ def test_a_lease_runs_its_full_length_from_when_it_is_taken_late_in_a_long_run(
     """Leases were taken on a clock that restarted at each channel and ignored the time
     spent building: late in a long run they ran out early, and another process could take
     and send a digest that was still being sent (seen with two `rxradar run`s)."""
-    mia = factories.journal(store, "Medical Image Analysis")
-    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
-    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
-    for n in range(3):
-        subscribe(store, Target("email", f"user{n}@example.org"), ["Medical Image Analysis"],
-                  CREATED, rules=weekly)  # fmt: skip
+    weekly = _weekly_readers(store, 3)
     subscribe(store, slack_target("T1", "C1"), ["Medical Image Analysis"], CREATED,
               rules=weekly)  # fmt: skip  # sent after the emails: its lease is taken last
     seen: list[tuple[datetime, float]] = []
@@ -264,12 +266,7 @@ def test_a_run_that_finds_a_digest_taken_sends_the_rest_from_the_other_end(
 ) -> None:
     """Two processes going through the same list in the same order collide on every
     digest; once one finds a digest taken it goes from the other end, and they meet once."""
-    mia = factories.journal(store, "Medical Image Analysis")
-    factories.scored(store, mia, "10.1101/a", 0.5, date(2026, 10, 22))
-    weekly = DigestRules(cadence=Cadence("weekly", "mon", "08:00", "Europe/London"))
-    for n in range(4):
-        subscribe(store, Target("email", f"user{n}@example.org"), ["Medical Image Analysis"],
-                  CREATED, rules=weekly)  # fmt: skip
+    _weekly_readers(store, 4)
     with SmtpPeer() as smtp:
         config: Settings = factories.settings(tmp_path, **smtp.env())
         racing = Registry(

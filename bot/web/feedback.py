@@ -8,59 +8,28 @@ after a reset) it changes nothing. A damaged, forged, expired or wrong-purpose t
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
-
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from bot import subscribing
 from bot.delivery.links import FEEDBACK_RESET_PATH, VOTE_PATH
 from bot.store.subscriptions import SubscriptionRecord
 from bot.tokens import TokenError
-from bot.web.body import BodyTooLarge, read_body, too_large
 from bot.web.context import Site
-from bot.web.render import View, answer_form, message
+from bot.web.link_pages import damaged, link_endpoint
+from bot.web.render import View, message
 
-MAX_TOKEN = 1000
-BOTH = ["GET", "POST"]
-Handler = Callable[[Request], Awaitable[Response]]
-Act = Callable[[Site, str, bool], View]
 WORDS = {1: "👍 more like this", -1: "👎 less like this"}
 
 
 def routes(site: Site) -> list[Route]:
     return [
-        Route(f"{VOTE_PATH}{{token}}", _endpoint(site, vote_page), methods=["GET", "POST"]),
+        Route(f"{VOTE_PATH}{{token}}", link_endpoint(site, vote_page), methods=["GET", "POST"]),
         Route(
-            f"{FEEDBACK_RESET_PATH}{{token}}", _endpoint(site, reset_page), methods=["GET", "POST"]
+            f"{FEEDBACK_RESET_PATH}{{token}}",
+            link_endpoint(site, reset_page),
+            methods=["GET", "POST"],
         ),
     ]
-
-
-def _fields(body: bytes) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
-
-
-def _endpoint(site: Site, act: Act) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        post = request.method == "POST"
-        if post:
-            try:
-                body = await read_body(request, site.settings.web.max_body)
-            except BodyTooLarge as exc:
-                return too_large(exc)
-            if not site.csrf.valid(request, _fields(body).get("csrf", "")):
-                expired = message(403, "Form expired", "Reload this page and press the button "
-                                  "again (cookies must be enabled).")  # fmt: skip
-                return answer_form(site, request, expired)
-        token = request.path_params["token"]
-        view = await run_in_threadpool(act, site, token, post)
-        return answer_form(site, request, view)
-
-    return endpoint
 
 
 def _invalid(exc: TokenError) -> View:
@@ -72,8 +41,8 @@ def _digest_of(record: SubscriptionRecord) -> str:
 
 
 def vote_page(site: Site, token: str, post: bool) -> View:
-    if len(token) > MAX_TOKEN:
-        return message(400, "Link not valid", "This link is damaged; copy the whole link.")
+    if (bad := damaged(token)) is not None:
+        return bad
     try:
         link = subscribing.open_vote_link(site.store, site.links, token, site.now())
     except TokenError as exc:
@@ -97,8 +66,8 @@ def vote_page(site: Site, token: str, post: bool) -> View:
 
 
 def reset_page(site: Site, token: str, post: bool) -> View:
-    if len(token) > MAX_TOKEN:
-        return message(400, "Link not valid", "This link is damaged; copy the whole link.")
+    if (bad := damaged(token)) is not None:
+        return bad
     try:
         record = subscribing.open_reset_link(site.store, site.links, token, site.now())
     except TokenError as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,10 +26,10 @@ from bot.tokens import TokenError
 from bot.web import private
 from bot.web.body import BodyTooLarge, read_body, too_large
 from bot.web.context import Site, client_of
+from bot.web.link_pages import damaged, form_fields, link_endpoint
 from bot.web.render import View, answer_form, message
 
 _EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-MAX_TOKEN = 1000
 MAX_ADDRESS = 254
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -41,7 +40,11 @@ def routes(site: Site) -> list[Route]:
     return [
         Route("/journals/{slug}/subscribe", _post(site, _journal_signup), methods=["POST"]),
         Route("/profiles/{token}/subscribe", _post(site, _profile_signup), methods=["POST"]),
-        Route("/subscriptions/confirm/{token}", _confirm_endpoint(site), methods=["GET", "POST"]),
+        Route(
+            "/subscriptions/confirm/{token}",
+            link_endpoint(site, confirm_signup),
+            methods=["GET", "POST"],
+        ),
     ]
 
 
@@ -54,10 +57,6 @@ def _post(site: Site, act: Act) -> Handler:
         return await run_in_threadpool(act, site, request, body)
 
     return endpoint
-
-
-def _fields(body: bytes) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace")).items()}
 
 
 def _journal_signup(site: Site, request: Request, body: bytes) -> Response:
@@ -89,7 +88,7 @@ def _form_rules(fields: dict[str, str]) -> DigestRules | None:
 def _signup(
     site: Site, request: Request, body: bytes, profile: ProfileSummary, back: str
 ) -> Response:
-    fields = _fields(body)
+    fields = form_fields(body)
     view = _signup_view(site, request, fields, profile, (profile.name, back))
     return answer_form(site, request, view)
 
@@ -143,29 +142,10 @@ def _sign_up(site: Site, target: Target, profile: ProfileSummary, rules: DigestR
 # ---------------------------------------------------------------- the emailed link
 
 
-def _confirm_endpoint(site: Site) -> Handler:
-    async def endpoint(request: Request) -> Response:
-        post = request.method == "POST"
-        if post:
-            try:
-                body = await read_body(request, site.settings.web.max_body)
-            except BodyTooLarge as exc:
-                return too_large(exc)
-            if not site.csrf.valid(request, _fields(body).get("csrf", "")):
-                expired = message(403, "Form expired", "Reload this page and press the button "
-                                  "again (cookies must be enabled).")  # fmt: skip
-                return answer_form(site, request, expired)
-        token = request.path_params["token"]
-        view = await run_in_threadpool(confirm_signup, site, token, post)
-        return answer_form(site, request, view)
-
-    return endpoint
-
-
 def confirm_signup(site: Site, token: str, post: bool) -> View:
     """GET shows what the link would start (mail scanners follow links); POST starts it."""
-    if len(token) > MAX_TOKEN:
-        return message(400, "Link not valid", "This link is damaged; copy the whole link.")
+    if (bad := damaged(token)) is not None:
+        return bad
     try:
         record = subscribing.sign_up_by_token(site.store, site.links, token, site.now())
     except TokenError as exc:
