@@ -7,8 +7,10 @@ runs do not collide.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +27,43 @@ from tests.peers.http import LocalServer
 # (tests/hostile/test_private_urls.py sets it to false to check the guard)
 bot.config.ALLOW_PRIVATE_URLS_BY_DEFAULT = True
 os.environ.setdefault("RXRADAR_ALLOW_PRIVATE_URLS", "true")  # CLI subprocesses
+
+
+class LeftTheMachine(OSError):
+    """A test tried to open a connection to somewhere other than this machine."""
+
+
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+
+def _local_only(address: object) -> None:
+    if not isinstance(address, tuple):  # AF_UNIX paths (PostgreSQL's socket) stay local
+        return
+    host = str(address[0])
+    try:
+        loopback = ipaddress.ip_address(host.split("%")[0]).is_loopback
+    except ValueError:
+        loopback = host == "localhost"
+    if not loopback:
+        raise LeftTheMachine(
+            f"a test tried to connect to {host}: tests talk to local peers on 127.0.0.1 only "
+            "(serve recorded files from tests.peers.http.LocalServer)"
+        )
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _local_only(address)
+    _connect(self, address)  # type: ignore[arg-type]
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _local_only(address)
+    return _connect_ex(self, address)  # type: ignore[arg-type]
+
+
+# no test process opens a connection off this machine (CLI subprocesses get local URLs)
+socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 PG_URL = os.environ.get("RXRADAR_TEST_DATABASE_URL")
 

@@ -194,21 +194,35 @@ def test_a_run_whose_read_overlaps_another_runs_read_still_sends(
         assert len(smtp.messages) == 3
 
 
-class NotesLeases:
-    """Wraps the real email channel; notes each digest's lease when its send starts."""
+class BeforeEachSend:
+    """The real channel, with something happening (`before`) as each send starts."""
 
-    def __init__(self, channel: Channel, store: Store, seen: list[tuple[datetime, float]]):
-        self.inner, self.kind, self.store, self.seen = channel, channel.kind, store, seen
+    def __init__(self, channel: Channel, store: Store) -> None:
+        self.inner, self.kind, self.store = channel, channel.kind, store
+
+    def before(self, message: Message) -> None:
+        raise NotImplementedError
 
     def send(self, message: Message) -> Receipt:
-        with self.store.session() as session:
-            row = session.get_one(DigestRow, int(message.reference["digest"]))
-            assert row.claimed_until is not None
-            self.seen.append((row.claimed_until, time.monotonic()))
+        self.before(message)
         return self.inner.send(message)
 
     def close(self) -> None:
         self.inner.close()
+
+
+class NotesLeases(BeforeEachSend):
+    """Notes each digest's lease when its send starts."""
+
+    def __init__(self, channel: Channel, store: Store, seen: list[tuple[datetime, float]]):
+        super().__init__(channel, store)
+        self.seen = seen
+
+    def before(self, message: Message) -> None:
+        with self.store.session() as session:
+            row = session.get_one(DigestRow, int(message.reference["digest"]))
+            assert row.claimed_until is not None
+            self.seen.append((row.claimed_until, time.monotonic()))
 
 
 def test_a_lease_runs_its_full_length_from_when_it_is_taken_late_in_a_long_run(
@@ -240,25 +254,21 @@ def test_a_lease_runs_its_full_length_from_when_it_is_taken_late_in_a_long_run(
         assert claimed_until >= MONDAY + LEASE + timedelta(seconds=at - started - 0.5)
 
 
-class AnotherProcessTakesTheNext:
-    """The real email channel; while the first digest is being sent, another live process
-    leases the next one (what a second `send-due` started at the same time does)."""
+class AnotherProcessTakesTheNext(BeforeEachSend):
+    """While the first digest is being sent, another live process leases the next one
+    (what a second `send-due` started at the same time does)."""
 
-    def __init__(self, channel: Channel, store: Store) -> None:
-        self.inner, self.kind, self.store, self.done = channel, channel.kind, store, False
+    done = False
 
-    def send(self, message: Message) -> Receipt:
-        if not self.done:
-            self.done = True
-            following = int(message.reference["digest"]) + 1
-            with self.store.session() as session:
-                trust.beat(session, "other-process", MONDAY)
-                assert ledger.take_lease(session, following, "other-process", MONDAY, LEASE,
-                                         MONDAY - STALE)  # fmt: skip
-        return self.inner.send(message)
-
-    def close(self) -> None:
-        self.inner.close()
+    def before(self, message: Message) -> None:
+        if self.done:
+            return
+        self.done = True
+        following = int(message.reference["digest"]) + 1
+        with self.store.session() as session:
+            trust.beat(session, "other-process", MONDAY)
+            assert ledger.take_lease(session, following, "other-process", MONDAY, LEASE,
+                                     MONDAY - STALE)  # fmt: skip
 
 
 def test_a_run_that_finds_a_digest_taken_sends_the_rest_from_the_other_end(
