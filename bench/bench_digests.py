@@ -8,7 +8,12 @@ Prints one table: time per digest for the pure build, the full render (email HTM
 CSS inlining, email text, Slack blocks), and, for comparison, rendering one template (the
 email HTML, no inlining) with the same data; then a whole `send-due` on SQLite (claim,
 read, build, record; render and hand to a discarding channel, record the attempt).
-Synthetic data, fixed seed. Each preprint is scored against its top `--scores-per-preprint`
+With `--votes N` (default 21) it also builds every digest as a subscription with N votes
+would (a third of them 👍, on preprints of the journals it follows), alternating with the
+build without votes so both meet the same load, and prints the ratio: issue 16's cost.
+Every subscription has its own vote set, so each build fits its own preference model, as
+the weekly build after a vote does. Synthetic data, fixed seed. Each preprint is scored
+against its top `--scores-per-preprint`
 journals, as the scores table keeps top-K per preprint.
 """
 
@@ -20,15 +25,18 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from bot.channels.base import DigestBody, DigestLinks, Message
 from bot.channels.email import digest_context, render_email
 from bot.channels.slack import digest_posts
+from bot.delivery.preparing import first_read
 from bot.digest.build import build_digest
+from bot.digest.feedback import forget
 from bot.records.digest import Candidate, Digest, History, ProfileWindow
+from bot.records.feedback import DOWN, UP, VotedPreprint
 from bot.records.rules import DigestRules
 from bot.records.target import Target
 from bot.templating import render
@@ -124,10 +132,68 @@ def make_world(n_subs: int, n_journals: int, n_preprints: int, per_preprint: int
     return World(profiles, by_profile, rules)
 
 
-def build_one(world: World, sub: int, rules: DigestRules, followed: list[int]) -> Digest:
+def build_one(
+    world: World,
+    sub: int,
+    rules: DigestRules,
+    followed: list[int],
+    votes: tuple[VotedPreprint, ...] = (),
+) -> Digest:
     profiles = [world.profiles[j - 1] for j in followed]
     candidates = [c for j in followed for c in world.by_profile[j]]
-    return build_digest(sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000)
+    return build_digest(sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000, votes)
+
+
+def make_votes(world: World, n: int) -> dict[int, tuple[VotedPreprint, ...]]:
+    """Each subscription's n votes: preprints of the journals it follows, one in three 👍
+    (earlier weeks' digests: the votes are on other preprints than this week's top)."""
+    rng = random.Random(16)
+    votes = {}
+    for sub, _, followed in world.rules:
+        pool = [c for j in followed for c in world.by_profile[j]]
+        voted = rng.sample(pool, min(n, len(pool)))
+        votes[sub] = tuple(
+            VotedPreprint(
+                f"{c.preprint_id}v",  # voted in an earlier week: not among this week's
+                UP if k % 3 == 0 else DOWN,
+                c.title,
+                c.abstract,
+                c.probability,
+                c.category,
+            )
+            for k, c in enumerate(voted)
+        )
+    return votes
+
+
+def first_reads(world: World) -> World:
+    """The world as `send-due` reads it: each journal's best `first_read` candidates (read
+    once per run; a digest left short by its filters reads the rest, rarely)."""
+    limit = first_read(DigestRules()) or 0
+    return replace(world, by_profile={j: cs[:limit] for j, cs in world.by_profile.items()})
+
+
+def bench_votes(world: World, n: int, rounds: int = 3) -> list[tuple[str, int, float]]:
+    """Builds without and with votes, as `send-due` builds them (each journal's first read),
+    alternated `rounds` times; the fastest round of each (a round slowed by another process
+    is not the build's cost)."""
+    world = first_reads(world)
+    votes = make_votes(world, n)
+    plain: list[float] = []
+    voted: list[float] = []
+    for _ in range(rounds):
+        plain.append(_timed("", 0, lambda: [build_one(world, *rule) for rule in world.rules])[2])
+        forget()  # every fit and candidate batch from scratch, as after this week's votes
+        voted.append(
+            _timed(
+                "", 0, lambda: [build_one(world, *rule, votes[rule[0]]) for rule in world.rules]
+            )[2]
+        )
+    count = len(world.rules)
+    return [
+        ("build as send-due reads, without votes", count, min(plain)),
+        (f"build as send-due reads, {n} votes each", count, min(voted)),
+    ]
 
 
 def _message(digest: Digest) -> Message:
@@ -351,6 +417,9 @@ def main() -> None:
     parser.add_argument(
         "--db-sample", type=int, default=None, help="subscriptions for send-due (default: all)"
     )
+    parser.add_argument(
+        "--votes", type=int, default=21, help="votes per subscription for the cost row (0: none)"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     world = make_world(
@@ -361,6 +430,8 @@ def main() -> None:
     )
     setup = time.perf_counter() - started
     rows, digests = bench_pure(world)
+    vote_rows = bench_votes(world, args.votes) if args.votes else []
+    rows.extend(vote_rows)
     sample = args.subscriptions if args.db_sample is None else args.db_sample
     if sample:
         rows.extend(bench_store(world, sample))
@@ -374,6 +445,9 @@ def main() -> None:
     print(f"{'step':<48}{'digests':>9}{'total s':>10}{'ms/digest':>11}")
     for label, count, seconds in rows:
         print(f"{label:<48}{count:>9,}{seconds:>10.2f}{1000 * seconds / max(count, 1):>11.3f}")
+    if vote_rows:
+        (_, _, plain), (_, _, voted) = vote_rows
+        print(f"with {args.votes} votes / without: {voted / plain:.2f}x (goal <= 2x, issue 16)")
 
 
 if __name__ == "__main__":

@@ -4,17 +4,22 @@ without changing what it ranks."""
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 
 import numpy as np
+import pytest
 
 from bot.digest import feedback
-from bot.records.digest import Candidate
+from bot.digest.build import build_digest
+from bot.records.digest import Candidate, History, ProfileWindow
 from bot.records.feedback import VotedPreprint
+from bot.records.rules import DigestRules
 from bot.scoring import preference as model
 
 CARDIAC = "Cardiac MRI segmentation of the left ventricle with deep networks, study"
@@ -142,3 +147,100 @@ def test_a_words_column_is_the_same_in_every_process() -> None:
     # Python salts str hashes per process: columns from hash() made which stems collide,
     # and so a digest's order, depend on the process that built it
     assert _columns_in_a_process("1") == _columns_in_a_process("2")
+
+
+def _colliding_words() -> tuple[str, str]:
+    """Two words whose stems share a hashed column."""
+    seen: dict[int, str] = {}
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    rng = random.Random(3)
+    while True:
+        word = "".join(rng.choice(letters) for _ in range(6))
+        column = zlib.crc32(word.encode()) & model.HASH_MASK
+        if column in seen and seen[column] != word:
+            return seen[column], word
+        seen[column] = word
+
+
+def test_a_preprint_whose_words_share_a_column_still_has_unit_length() -> None:
+    # the digest skips candidates no adjustment could lift, which holds for unit vectors
+    first, second = _colliding_words()
+    doc = model.terms(f"{first} {first} {second} cardiac", "bioinformatics")
+    assert len(doc.columns) == 3 + 1 - 1  # three stems and the category, two on one column
+    assert abs(float(np.linalg.norm(doc.values)) - 1.0) < 1e-12
+
+
+WORDS = (
+    "cardiac mri segmentation ventricle gut microbiome antibiotic resistance infant neuron "
+    "cortex synapse protein folding kinase tumour genome assembly variant plant root"
+).split()
+
+
+def _world(rng: random.Random) -> tuple[list[ProfileWindow], list[Candidate]]:
+    """Three followed journals sharing some preprints, probabilities spread as a journal
+    model's are (most tiny, a few large)."""
+    profiles = [ProfileWindow(j, f"Journal {j}") for j in (1, 2, 3)]
+    day = date(2030, 1, 5)
+    candidates = []
+    for n in range(600):
+        text = " ".join(rng.choice(WORDS) for _ in range(12))
+        category = rng.choice(("bioinformatics", "neuroscience", "microbiology"))
+        for j in rng.sample((1, 2, 3), rng.choice((1, 1, 2))):
+            candidates.append(
+                Candidate(
+                    f"p{n}",
+                    j,
+                    rng.betavariate(0.3, 30),
+                    text,
+                    "",
+                    (),
+                    (category,),
+                    "bioRxiv",
+                    day,
+                    day,
+                )
+            )
+    return profiles, candidates
+
+
+def _votes_on(rng: random.Random, candidates: list[Candidate], n: int) -> list[VotedPreprint]:
+    voted = rng.sample(candidates, n)
+    return [
+        VotedPreprint(f"v{c.preprint_id}", rng.choice((1, -1)), c.title, "", c.probability,
+                      c.category)
+        for c in voted
+    ]  # fmt: skip
+
+
+def test_scoring_only_the_candidates_that_can_matter_builds_the_digest_scoring_all_would(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = datetime(2030, 1, 6, 8, tzinfo=UTC)
+    rng = random.Random(11)
+    sizes: list[int] = []
+    adjust = model.Preference.adjustments
+
+    def counted(self: model.Preference, docs: Sequence[model.Terms]) -> np.ndarray:
+        sizes.append(len(docs))
+        return adjust(self, docs)
+
+    monkeypatch.setattr(model.Preference, "adjustments", counted)
+    for trial in range(12):
+        profiles, candidates = _world(rng)
+        votes = _votes_on(rng, candidates, rng.choice((1, 3, 9, 21)))
+        rules = DigestRules(
+            top=rng.choice((3, 10)),
+            keywords=(rng.choice(WORDS),) if trial % 3 == 0 else (),
+            exclude=(rng.choice(WORDS),) if trial % 4 == 1 else (),
+        )
+        history = History({c.preprint_id: "old" for c in rng.sample(candidates, 20)})
+        built = {}
+        for first in (2, feedback.FIRST_SCORED, len(candidates)):
+            monkeypatch.setattr(feedback, "FIRST_SCORED", first)
+            feedback.forget()
+            built[first] = build_digest(
+                1, rules, profiles, candidates, history, now, "2030-01-06", 600, votes
+            )
+        assert built[2] == built[feedback.FIRST_SCORED] == built[len(candidates)]
+        assert any(entry.feedback for s in built[2].sections for entry in s.entries) or trial
+    assert min(sizes) < len(candidates) / 4  # most builds scored only a few of them

@@ -21,6 +21,7 @@ from bot.records.cadence import Slot, due_slot
 from bot.records.digest import Candidate, Digest, ProfileWindow
 from bot.records.feedback import VotedPreprint
 from bot.records.outcome import Outcome
+from bot.records.rules import DigestRules
 from bot.store import Store
 from bot.store import digests as ledger
 from bot.store import feedback as votes_store
@@ -101,6 +102,15 @@ class RunCache:
         return found, complete
 
 
+FIRST_READ = 100  # candidates per followed profile read first (at least; 10 per entry)
+
+
+def first_read(rules: DigestRules) -> int | None:
+    """How many of each followed profile's best candidates a digest reads first (None: all);
+    the whole window is read only when filters or history leave the digest short."""
+    return None if rules.top is None else max(FIRST_READ, 10 * rules.top)
+
+
 def load_digest(
     store: Store,
     record: SubscriptionRecord,
@@ -116,7 +126,7 @@ def load_digest(
     cache = cache or RunCache()
     rules = record.rules
     ids = [p.id for p in record.profiles]
-    limit = None if rules.top is None else max(100, 10 * rules.top)
+    limit = first_read(rules)
     with store.session() as session:
         last = ledger.history(session, record.subscriber_id, record.id, ())
         start, end = window(rules, last, now)

@@ -23,6 +23,7 @@ from bot.scoring import preference as model
 Chosen = list[tuple[Candidate, bool]]  # (candidate, updated), best first
 MARKERS = {1: "↑ from your feedback", -1: "↓ from your feedback"}
 FITS_KEPT = 256  # fitted preference models kept, one per distinct vote set
+FIRST_SCORED = 500  # candidates scored first (doubled until the digest cannot change)
 
 
 @dataclass(frozen=True)
@@ -78,29 +79,58 @@ def select_with_feedback(
     select: Callable[[Sequence[Candidate]], Chosen],
     params: model.PreferenceParams = model.DEFAULT_PARAMS,
 ) -> tuple[Chosen, dict[str, Mark]]:
-    """`select` over the candidates in the subscription's order, and what feedback moved."""
+    """`select` over the candidates in the subscription's order, and what feedback moved.
+
+    Only the journal's best candidates are vectorised and scored, as many as it takes: no
+    adjustment exceeds `reach`, so a candidate whose log-probability is more than `reach`
+    below an entry's score can never pass it. `select` must be greedy (whether it takes a
+    candidate depends only on the candidate and what it took before, as `_select` does):
+    then if every entry it takes scores above the best score an unscored candidate could
+    reach, ranking the rest exactly could not change the digest (tested against scoring
+    every candidate)."""
     by_probability = sorted(candidates, key=attrgetter("probability"), reverse=True)
     baseline = select(by_probability)
     preference = fit_preference(votes, candidates, params)
     if preference is None:
         return baseline, {}
-    docs = [_text(c, params) for c in by_probability]
-    adjustments = preference.adjustments(docs)
-    probabilities = np.array([c.probability for c in by_probability])
-    scores = np.log(np.maximum(probabilities, model.PROBABILITY_FLOOR)) + adjustments
-    order = np.argsort(-scores, kind="stable").tolist()  # ties keep the journal's order
-    chosen = select([by_probability[i] for i in order])
-    place = {c.preprint_id: i for i, c in enumerate(by_probability)}
+    logs = np.log(np.maximum([c.probability for c in by_probability], model.PROBABILITY_FLOOR))
+    scored = min(len(by_probability), FIRST_SCORED)
+    while True:
+        docs = [_text(c, params) for c in by_probability[:scored]]
+        adjustments = preference.adjustments(docs)
+        scores = logs[:scored] + adjustments
+        order = np.argsort(-scores, kind="stable").tolist()  # ties keep the journal's order
+        chosen = select([by_probability[i] for i in order] + by_probability[scored:])
+        place = {(c.preprint_id, c.profile_id): i for i, c in enumerate(by_probability[:scored])}
+        if scored == len(by_probability) or _settled(
+            chosen, place, scores, logs[scored], preference
+        ):
+            break
+        scored = min(len(by_probability), 2 * scored)
     before, after = _positions(baseline), _positions(chosen)
     moved = []
     for candidate, _ in chosen:
-        i = place[candidate.preprint_id]
+        i = place[candidate.preprint_id, candidate.profile_id]
         direction = _moved(preference, float(adjustments[i]), before, candidate, after)
         if direction:
             moved.append((candidate.preprint_id, i, direction))
     found = preference.shared_terms_of([docs[i] for _, i, _ in moved], [d for _, _, d in moved])
     marks = {pid: Mark(d, tuple(terms)) for (pid, _, d), terms in zip(moved, found, strict=True)}
     return chosen, marks
+
+
+def _settled(
+    chosen: Chosen, place: dict[tuple[str, int], int], scores: np.ndarray, best_unscored: float,
+    preference: model.Preference,
+) -> bool:  # fmt: skip
+    """Whether every entry was scored and beats any unscored candidate (whose best is its
+    log-probability plus `reach`)."""
+    ceiling = best_unscored + preference.reach
+    for candidate, _ in chosen:
+        i = place.get((candidate.preprint_id, candidate.profile_id))
+        if i is None or scores[i] <= ceiling:
+            return False
+    return True
 
 
 def _positions(chosen: Chosen) -> dict[str, int]:

@@ -20,7 +20,7 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
@@ -45,6 +45,15 @@ class PreferenceParams:
     max_iterations: int = 25  # Newton steps (4-6 on the bench's vote sets)
     # the fit stops once a Newton step would move no preprint's score by more than this
     tolerance: float = 1e-6  # nats
+
+    def __hash__(self) -> int:
+        return self._hash
+
+    @cached_property
+    def _hash(self) -> int:
+        """Hashed once: the memo of preprint vectors is keyed on the settings, and a digest
+        looks up every candidate's vector."""
+        return hash(astuple(self))
 
 
 DEFAULT_PARAMS = PreferenceParams()
@@ -124,6 +133,9 @@ def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
     by_column = sorted(merged.items())
     columns = np.array([c for c, _ in by_column], dtype=np.int64)
     values = np.array([v for _, (v, _) in by_column])
+    length = float(np.linalg.norm(values))
+    if length > 0:  # two stems on one column add up: unit length again, as `reach` assumes
+        values /= length
     return Terms(vector, words, columns, values, tuple(s for _, (_, s) in by_column))
 
 
@@ -197,6 +209,13 @@ class Preference:
     params: PreferenceParams = DEFAULT_PARAMS
     steps: int = 0  # Newton steps taken (max_iterations: it did not converge)
     stacked: Stack | None = None  # the votes' vectors stacked, if the fit has them already
+
+    @cached_property
+    def reach(self) -> float:
+        """‖w‖: since every preprint's vector has unit length, no preprint's adjustment is
+        larger than this in either direction (what lets a digest skip the candidates whose
+        journal probability is too low for any adjustment to lift them into it)."""
+        return float(np.linalg.norm(self._columns[1]))
 
     @cached_property
     def _columns(self) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
