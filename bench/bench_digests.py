@@ -34,11 +34,12 @@ from bot.channels.email import digest_context, render_email
 from bot.channels.slack import digest_posts
 from bot.delivery.preparing import first_read
 from bot.digest.build import build_digest
-from bot.digest.feedback import forget
+from bot.digest.feedback import fit_preference, forget
 from bot.records.digest import Candidate, Digest, History, ProfileWindow
 from bot.records.feedback import DOWN, UP, VotedPreprint
 from bot.records.rules import DigestRules
 from bot.records.target import Target
+from bot.scoring.preference import Fitted
 from bot.templating import render
 
 NOW = datetime(2026, 10, 26, 8, tzinfo=UTC)
@@ -138,10 +139,13 @@ def build_one(
     rules: DigestRules,
     followed: list[int],
     votes: tuple[VotedPreprint, ...] = (),
+    fitted: Fitted | None = None,
 ) -> Digest:
     profiles = [world.profiles[j - 1] for j in followed]
     candidates = [c for j in followed for c in world.by_profile[j]]
-    return build_digest(sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000, votes)
+    return build_digest(
+        sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000, votes, fitted
+    )
 
 
 def make_votes(world: World, n: int) -> dict[int, tuple[VotedPreprint, ...]]:
@@ -174,25 +178,36 @@ def first_reads(world: World) -> World:
 
 
 def bench_votes(world: World, n: int, rounds: int = 3) -> list[tuple[str, int, float]]:
-    """Builds without and with votes, as `send-due` builds them (each journal's first read),
-    alternated `rounds` times; the fastest round of each (a round slowed by another process
-    is not the build's cost)."""
+    """Builds without and with votes, as `send-due` builds them (each journal's first read,
+    the adjustment fitted when the votes changed and stored), alternated `rounds` times; the
+    fastest round of each (a round slowed by another process is not the build's cost). Also
+    what the fit costs once, when a vote changes it."""
     world = first_reads(world)
     votes = make_votes(world, n)
+    fits: dict[int, Fitted | None] = {}
+    started = time.perf_counter()
+    for sub, _, _ in world.rules:
+        fits[sub] = fit_preference(votes[sub])
+    fitting = time.perf_counter() - started
     plain: list[float] = []
     voted: list[float] = []
     for _ in range(rounds):
         plain.append(_timed("", 0, lambda: [build_one(world, *rule) for rule in world.rules])[2])
-        forget()  # every fit and candidate batch from scratch, as after this week's votes
+        forget()  # every candidate batch from scratch, as after this week's votes
         voted.append(
             _timed(
-                "", 0, lambda: [build_one(world, *rule, votes[rule[0]]) for rule in world.rules]
+                "",
+                0,
+                lambda: [
+                    build_one(world, *rule, votes[rule[0]], fits[rule[0]]) for rule in world.rules
+                ],
             )[2]
         )
     count = len(world.rules)
     return [
         ("build as send-due reads, without votes", count, min(plain)),
         (f"build as send-due reads, {n} votes each", count, min(voted)),
+        (f"fit when a vote changes ({n} votes)", count, fitting),
     ]
 
 
@@ -446,7 +461,7 @@ def main() -> None:
     for label, count, seconds in rows:
         print(f"{label:<48}{count:>9,}{seconds:>10.2f}{1000 * seconds / max(count, 1):>11.3f}")
     if vote_rows:
-        (_, _, plain), (_, _, voted) = vote_rows
+        (_, _, plain), (_, _, voted), _ = vote_rows
         print(f"with {args.votes} votes / without: {voted / plain:.2f}x (goal <= 2x, issue 16)")
 
 

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from bot.channels.registry import Registry, spec
 from bot.config import LinkSettings, Rate
 from bot.delivery.links import signup_url
 from bot.delivery.notices import send_confirmation
+from bot.digest.feedback import fit_preference
 from bot.records.cadence import due_slot, next_slot_after
 from bot.records.feedback import VALUES
 from bot.records.names import journal_key
@@ -125,6 +128,9 @@ def subscribe(
         for old in same:  # replaced by the new settings, keeping its votes
             feedback_store.move_votes(session, old.id, created)
             subs.unsubscribe(session, old.id, now)
+            refit(session, old.id)  # no votes left: its stored fit goes
+        if same:
+            refit(session, created)
         record = subs.subscription(session, created)
     assert record is not None
     return record
@@ -351,7 +357,17 @@ def record_vote(
         changed = feedback_store.record_vote(
             session, record.id, record.subscriber_id, preprint_id, voter, value, now
         )
+        if changed:
+            refit(session, record.id)
     return VoteResult(subscription_id, preprint_id, value, changed)
+
+
+def refit(session: Session, subscription_id: int) -> None:
+    """Fit the subscription's adjustment now that its votes changed, and store it: its
+    digests then rank with it instead of fitting it while they are built."""
+    session.flush()
+    votes = feedback_store.voted(session, subscription_id)
+    feedback_store.save_fit(session, subscription_id, fit_preference(votes))
 
 
 def reset_feedback(store: Store, subscription_id: int) -> int:
@@ -405,10 +421,11 @@ def use_vote_link(store: Store, link: VoteLink, token: str, now: datetime) -> bo
     with store.session() as session:
         if not feedback_store.spend_token(session, used, now, LIFETIMES[VOTE]):
             return False
-        feedback_store.record_vote(
+        if feedback_store.record_vote(
             session, record.id, record.subscriber_id, link.preprint_id,
             record.target.address, link.value, now,
-        )  # fmt: skip
+        ):  # fmt: skip
+            refit(session, record.id)
     return True
 
 

@@ -8,16 +8,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from bot import subscribing
 from bot.cli import app
 from bot.delivery.preparing import load_digest
+from bot.digest import feedback
 from bot.records.rules import DigestRules
 from bot.records.target import Target
+from bot.scoring import preference
+from bot.scoring.preference import DEFAULT_PARAMS
 from bot.store import Store
 from bot.store import feedback as votes_store
+from bot.store.delivery_models import PreferenceFit
 from bot.store.subscriptions import SubscriptionRecord
 from tests import factories
 
@@ -159,3 +164,40 @@ def test_the_cli_votes_explains_and_resets(env: dict[str, str], store: Store, jo
     code, _, err = _run(env, "feedback", "reset", str(record.id))
     assert code == 0 and "forgot 2 vote(s)" in err
     assert _run(env, "digest", str(record.id), "--why", *when)[1] == before
+
+
+def test_a_vote_stores_the_fit_and_the_digest_ranks_with_it_without_fitting(
+    store: Store, journal: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record = _subscribe(store, "C1")
+    for n, value in ((1, 1), (3, 1), (0, -1)):
+        subscribing.record_vote(store, record.id, _pid(n), "U1", value, NOW)
+    feedback.forget()
+    fresh = load_digest(store, record, "p", NOW)  # fits while building, or uses the row
+    with store.session() as session:
+        stored = votes_store.fit_of(session, record.id)
+        votes = votes_store.voted(session, record.id)
+    assert stored is not None and stored.key == feedback.vote_key(votes, DEFAULT_PARAMS)
+
+    def no_fit(*args: object) -> None:
+        raise AssertionError("the digest fitted although the votes' fit was stored")
+
+    feedback.forget()
+    monkeypatch.setattr(preference, "fit", no_fit)
+    assert load_digest(store, record, "p", NOW) == fresh
+    subscribing.reset_feedback(store, record.id)
+    with store.session() as session:
+        assert votes_store.fit_of(session, record.id) is None
+
+
+def test_a_stale_stored_fit_is_not_used(store: Store, journal: int) -> None:
+    record = _subscribe(store, "C1")
+    subscribing.record_vote(store, record.id, _pid(1), "U1", 1, NOW)
+    expected = load_digest(store, record, "p", NOW)
+    with store.session() as session:  # a fit of other votes (say, before a code change)
+        row = session.get(PreferenceFit, record.id)
+        assert row is not None
+        row.key = "0" * 64
+        row.weights = (np.frombuffer(row.weights, "<f8") * -50).astype("<f8").tobytes()
+    feedback.forget()
+    assert load_digest(store, record, "p", NOW) == expected

@@ -22,6 +22,7 @@ from bot.records.digest import Candidate, Digest, ProfileWindow
 from bot.records.feedback import VotedPreprint
 from bot.records.outcome import Outcome
 from bot.records.rules import DigestRules
+from bot.scoring.preference import Fitted
 from bot.store import Store
 from bot.store import digests as ledger
 from bot.store import feedback as votes_store
@@ -48,13 +49,18 @@ class RunCache:
         self._voted_on: set[int] | None = None
         self._published_in: set[int] | None = None
 
-    def voted(self, session: Session, subscription_id: int) -> list[VotedPreprint]:
-        """The subscription's votes; one query per run says which subscriptions have any."""
+    def voted(
+        self, session: Session, subscription_id: int
+    ) -> tuple[list[VotedPreprint], Fitted | None]:
+        """The subscription's votes and the adjustment stored when they last changed; one
+        query per run says which subscriptions have any."""
         if self._voted_on is None:
             self._voted_on = votes_store.subscriptions_with_votes(session)
         if subscription_id not in self._voted_on:
-            return []
-        return votes_store.voted(session, subscription_id)
+            return [], None
+        return votes_store.voted(session, subscription_id), votes_store.fit_of(
+            session, subscription_id
+        )
 
     def outcomes(self, session: Session, preprint_ids: list[str]) -> dict[str, Outcome]:
         """The outcomes of these preprints (digests of one journal share most entries)."""
@@ -134,14 +140,14 @@ def load_digest(
             session, tuple((p.id, p.name, p.kind) for p in record.profiles)
         )
         count = cache.considered(session, start, end)
-        votes = cache.voted(session, record.id)
+        votes, fitted = cache.voted(session, record.id)
         while True:
             found, complete = cache.found(session, ids, start, end, limit)
             past = ledger.history(
                 session, record.subscriber_id, record.id, {c.preprint_id for c in found}, last
             )
             digest = build_digest(
-                record.id, rules, profiles, found, past, now, period, count, votes=votes
+                record.id, rules, profiles, found, past, now, period, count, votes, fitted
             )
             full = len(digest.entries) >= (rules.top or 0)
             if complete or full:

@@ -9,8 +9,9 @@ Filters, cuts and history apply unchanged, and the probability shown stays the j
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass, replace
 from functools import lru_cache
 from operator import attrgetter
 
@@ -36,32 +37,44 @@ def _text(candidate: Candidate | VotedPreprint, params: model.PreferenceParams) 
     return model.terms_of(candidate.title, candidate.abstract, candidate.category, params)
 
 
+def vote_key(votes: Sequence[VotedPreprint], params: model.PreferenceParams) -> str:
+    """What a fit depends on, hashed: the net votes with their texts and offsets, the
+    settings and the fit's own version (a stored fit with another key is stale)."""
+    digest = hashlib.sha256(repr((model.FIT_VERSION, astuple(params))).encode())
+    for v in votes:  # fields joined by a separator no text holds (cheaper than JSON per build)
+        fields = (v.preprint_id, str(v.value), repr(v.probability), v.title, v.abstract, v.category)
+        digest.update("\x1f".join(fields).encode() + b"\x1e")
+    return digest.hexdigest()
+
+
 def fit_preference(
     votes: Sequence[VotedPreprint],
-    candidates: Sequence[Candidate],
     params: model.PreferenceParams = model.DEFAULT_PARAMS,
-) -> model.Preference | None:
-    """The subscription's adjustment; a vote's offset is the probability it was sent with
-    (or, if unknown, the journal's probability for it now, else the pool's lowest)."""
+    stored: model.Fitted | None = None,
+) -> model.Fitted | None:
+    """The subscription's adjustment: the stored one when it was fitted from these votes,
+    else fitted now (None without votes)."""
     if not votes:
         return None
-    now = {c.preprint_id: c.probability for c in candidates}
-    lowest = min(now.values(), default=model.PROBABILITY_FLOOR)
-    offsets = tuple(v.probability or now.get(v.preprint_id, lowest) for v in votes)
-    return _fitted(tuple(votes), offsets, params)
+    key = vote_key(votes, params)
+    if stored is not None and stored.key == key:  # the key covers the settings too
+        if stored.preference.params != params:
+            return model.Fitted(key, replace(stored.preference, params=params))
+        return stored
+    preference = _fitted(key, tuple(votes), params)
+    return None if preference is None else model.Fitted(key, preference)
 
 
 @lru_cache(maxsize=FITS_KEPT)
 def _fitted(
-    votes: tuple[VotedPreprint, ...],
-    probabilities: tuple[float, ...],
-    params: model.PreferenceParams,
+    key: str, votes: tuple[VotedPreprint, ...], params: model.PreferenceParams
 ) -> model.Preference | None:
-    """Memoised on the votes themselves (text included): a subscription's votes change
-    rarely, its digest is built and explained more often."""
-    examples = [
-        model.Vote(_text(v, params), v.value, p) for v, p in zip(votes, probabilities, strict=True)
-    ]
+    """Memoised on the key (the votes, texts included, hashed): a digest is explained more
+    often than its votes change. A vote's offset is the probability it was sent with (the
+    store gives the journal's score for one never sent), else the lowest of the others'."""
+    known = [v.probability for v in votes if v.probability]
+    lowest = min(known, default=model.PROBABILITY_FLOOR)
+    examples = [model.Vote(_text(v, params), v.value, v.probability or lowest) for v in votes]
     return model.fit(examples, params)
 
 
@@ -78,6 +91,7 @@ def select_with_feedback(
     candidates: Sequence[Candidate],
     select: Callable[[Sequence[Candidate]], Chosen],
     params: model.PreferenceParams = model.DEFAULT_PARAMS,
+    stored: model.Fitted | None = None,
 ) -> tuple[Chosen, dict[str, Mark]]:
     """`select` over the candidates in the subscription's order, and what feedback moved.
 
@@ -90,9 +104,10 @@ def select_with_feedback(
     every candidate)."""
     by_probability = sorted(candidates, key=attrgetter("probability"), reverse=True)
     baseline = select(by_probability)
-    preference = fit_preference(votes, candidates, params)
-    if preference is None:
+    fitted = fit_preference(votes, params, stored)
+    if fitted is None:
         return baseline, {}
+    preference = fitted.preference
     logs = np.log(np.maximum([c.probability for c in by_probability], model.PROBABILITY_FLOOR))
     scored = min(len(by_probability), FIRST_SCORED)
     while True:

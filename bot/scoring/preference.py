@@ -57,6 +57,7 @@ class PreferenceParams:
 
 
 DEFAULT_PARAMS = PreferenceParams()
+FIT_VERSION = 2  # of what a fit computes: a stored fit of another version is fitted again
 # words that say nothing about a topic in an abstract (on top of sklearn's English list)
 _GENERIC = frozenset(
     "using used use based results result show shows shown study studies data analysis "
@@ -200,38 +201,31 @@ class Vote:
     probability: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Preference:
-    """The fitted adjustment, w = Xᵀa: the voted preprints' rows and their coefficients."""
+    """The fitted adjustment as weights: w = Xᵀa over the voted preprints' (sorted) columns,
+    and the part of w the 👍 votes give and the part the 👎 votes give (for "why"). Plain
+    arrays, so a fit made when the votes changed can be stored and used by every later
+    digest without fitting again."""
 
-    coefficients: np.ndarray
-    votes: tuple[Vote, ...]
+    columns: np.ndarray  # sorted hashed columns (int64)
+    weights: np.ndarray  # w on them
+    up: np.ndarray  # the 👍 votes' part of w
+    down: np.ndarray  # the 👎 votes' part
     params: PreferenceParams = DEFAULT_PARAMS
     steps: int = 0  # Newton steps taken (max_iterations: it did not converge)
-    stacked: Stack | None = None  # the votes' vectors stacked, if the fit has them already
 
     @cached_property
     def reach(self) -> float:
         """‖w‖: since every preprint's vector has unit length, no preprint's adjustment is
         larger than this in either direction (what lets a digest skip the candidates whose
         journal probability is too low for any adjustment to lift them into it)."""
-        return float(np.linalg.norm(self._columns[1]))
-
-    @cached_property
-    def _columns(self) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
-        """w = Xᵀa as a dense vector over the voted preprints' (sorted) columns, and per
-        direction the part of w the preprints voted that way give."""
-        voted = self.stacked or stack([v.terms for v in self.votes])
-        signs = np.array([v.value for v in self.votes])
-        sides = {
-            d: voted.transposed_times(np.where(signs == d, self.coefficients, 0.0)) for d in (1, -1)
-        }
-        return voted.columns, voted.transposed_times(self.coefficients), sides
+        return float(np.linalg.norm(self.weights))
 
     def _hits(self, docs: Sequence[Terms]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The docs' entries (row, value) and, per entry, whether some voted preprint has its
         column and where in `columns` (one sorted search for all the docs)."""
-        columns = self._columns[0]
+        columns = self.columns
         found = np.concatenate([d.columns for d in docs])
         values = np.concatenate([d.values for d in docs])
         row = np.repeat(np.arange(len(docs)), [len(d.columns) for d in docs])
@@ -243,7 +237,7 @@ class Preference:
         if not docs:
             return np.zeros(0)
         stacked = batch(tuple(docs))
-        columns, weights, _ = self._columns
+        columns, weights = self.columns, self.weights
         # w over the batch's columns: one sorted search of the (few) voted columns
         at = np.minimum(np.searchsorted(columns, stacked.columns), len(columns) - 1)
         on_batch = np.where(columns[at] == stacked.columns, weights[at], 0.0)
@@ -264,9 +258,8 @@ class Preference:
         if not docs:
             return []
         row, values, at, hit = self._hits(docs)
-        sides = self._columns[2]
         way = np.asarray(directions, dtype=float)[row]
-        pushes = values * np.where(way > 0, sides[1][at], sides[-1][at]) * way * hit
+        pushes = values * np.where(way > 0, self.up[at], self.down[at]) * way * hit
         sizes = [len(d.columns) for d in docs]
         starts = np.cumsum([0, *sizes[:-1]])
         top = np.maximum.reduceat(pushes, starts) if all(sizes) else _tops(pushes, row, len(docs))
@@ -284,6 +277,16 @@ class Preference:
             [doc.words.get(s, s) for _, _, s in sorted(found, reverse=True)[:n]]
             for doc, found in zip(docs, best, strict=True)
         ]
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """A subscription's adjustment and what it was fitted from (a hash of its votes, their
+    texts and offsets, the settings and `FIT_VERSION`): fitted when the votes change and
+    stored, so that its digests need not fit again."""
+
+    key: str
+    preference: Preference
 
 
 def _leading(
@@ -373,7 +376,8 @@ def fit(votes: Sequence[Vote], params: PreferenceParams = DEFAULT_PARAMS) -> Pre
     offset = np.log([max(v.probability, PROBABILITY_FLOOR) for v in votes])
     voted = stack([v.terms for v in votes])
     _, a, steps = _newton(voted.gram(), y, offset, params)
-    return Preference(a, tuple(votes), params, steps, voted)
+    up, down = (voted.transposed_times(np.where(y == side, a, 0.0)) for side in (1.0, -1.0))
+    return Preference(voted.columns, voted.transposed_times(a), up, down, params, steps)
 
 
 def rank_score(probability: float, adjustment: float) -> float:

@@ -10,7 +10,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.store.base import Base, JSONType, UTCDateTime, utcnow
@@ -193,3 +203,22 @@ class UsedVoteToken(Base):
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex
     used_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class PreferenceFit(Base):
+    """A subscription's feedback adjustment, fitted when its votes changed (a cache: a
+    digest whose votes hash to another key fits its own and ignores this row)."""
+
+    __tablename__ = "preference_fits"
+
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64))  # sha-256 of what it was fitted from
+    # little-endian arrays: int64 columns, float64 weights and their 👍 and 👎 parts
+    columns: Mapped[bytes] = mapped_column(LargeBinary)
+    weights: Mapped[bytes] = mapped_column(LargeBinary)
+    up: Mapped[bytes] = mapped_column(LargeBinary)
+    down: Mapped[bytes] = mapped_column(LargeBinary)
+    steps: Mapped[int] = mapped_column(Integer)
+    fitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

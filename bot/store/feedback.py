@@ -6,12 +6,22 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+import numpy as np
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from bot.records.feedback import VotedPreprint
-from bot.store.delivery_models import DigestItem, DigestRow, UsedVoteToken, Vote
+from bot.scoring.preference import Fitted, Preference
+from bot.store.delivery_models import (
+    DigestItem,
+    DigestRow,
+    PreferenceFit,
+    SubscriptionProfile,
+    UsedVoteToken,
+    Vote,
+)
 from bot.store.models import PreprintRow
+from bot.store.profile_models import Score
 
 
 def _latest_item(session: Session, subscription_id: int, preprint_id: str) -> DigestItem | None:
@@ -87,13 +97,15 @@ def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
             ).where(PreprintRow.id.in_(wanted))
         )
     }
+    unsent = [pid for pid in wanted if probability[pid] is None]
+    scored = _best_scores(session, subscription_id, unsent) if unsent else {}
     return [
         VotedPreprint(
             pid,
             1 if net[pid] > 0 else -1,
             texts[pid][0],
             texts[pid][1],
-            probability[pid],
+            probability[pid] if probability[pid] is not None else scored.get(pid),
             texts[pid][2],
         )
         for pid in wanted
@@ -101,8 +113,53 @@ def voted(session: Session, subscription_id: int) -> list[VotedPreprint]:
     ]
 
 
+def _best_scores(
+    session: Session, subscription_id: int, preprint_ids: list[str]
+) -> dict[str, float]:
+    """For preprints voted on without being sent (`rxradar feedback`): their best score among
+    the subscription's followed profiles, the probability a digest would have shown."""
+    rows = session.execute(
+        select(Score.preprint_id, func.max(Score.probability))
+        .join(SubscriptionProfile, SubscriptionProfile.profile_id == Score.profile_id)
+        .where(SubscriptionProfile.subscription_id == subscription_id)
+        .where(Score.preprint_id.in_(preprint_ids))
+        .group_by(Score.preprint_id)
+    )
+    return {pid: float(best) for pid, best in rows}
+
+
+def save_fit(session: Session, subscription_id: int, fitted: Fitted | None) -> None:
+    """Store the subscription's adjustment (None: it has no votes left, drop it)."""
+    row = session.get(PreferenceFit, subscription_id)
+    if fitted is None:
+        if row is not None:
+            session.delete(row)
+        return
+    if row is None:
+        row = PreferenceFit(subscription_id=subscription_id)
+        session.add(row)
+    p = fitted.preference
+    row.key, row.steps = fitted.key, p.steps
+    row.columns = p.columns.astype("<i8").tobytes()
+    row.weights, row.up, row.down = (a.astype("<f8").tobytes() for a in (p.weights, p.up, p.down))
+
+
+def fit_of(session: Session, subscription_id: int) -> Fitted | None:
+    """The stored adjustment, as it was fitted (the caller checks its key)."""
+    row = session.get(PreferenceFit, subscription_id)
+    if row is None:
+        return None
+    weights, up, down = (
+        np.frombuffer(b, dtype="<f8").astype(float) for b in (row.weights, row.up, row.down)
+    )
+    columns = np.frombuffer(row.columns, dtype="<i8").astype(np.int64)
+    preference = Preference(columns, weights, up, down, steps=row.steps)
+    return Fitted(row.key, preference)
+
+
 def reset(session: Session, subscription_id: int) -> int:
     """Forget every vote of the subscription; how many there were."""
+    session.execute(delete(PreferenceFit).where(PreferenceFit.subscription_id == subscription_id))
     result = session.execute(delete(Vote).where(Vote.subscription_id == subscription_id))
     return int(getattr(result, "rowcount", 0) or 0)
 
