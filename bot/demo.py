@@ -23,7 +23,6 @@ from xml.sax.saxutils import escape
 
 from bot.config import Settings
 from bot.ingest.poll import poll_feeds
-from bot.matching.train import train_from_store
 from bot.records.paper import Paper
 from bot.records.progress import Say
 from bot.records.rules import DigestRules
@@ -286,6 +285,10 @@ def build_demo(settings: Settings, now: datetime, say: Say) -> DemoWorld:
             raise DemoError(f"the demo's local feed could not be read: {failed[0]}")
         n_preprints = sum(r.new for r in report.results)
         say(f"polled {len(urls)} local feeds of this week's preprints: {n_preprints} new")
+        # imported here: training brings scipy and sklearn (about 2 s), which no other
+        # command needs just to start
+        from bot.matching.train import train_from_store
+
         trained = train_from_store(store, demo.model, min_papers=MIN_PAPERS, today=now.date())
         say(f"trained model {trained.version}; scored {trained.n_rescored} preprints")
         followed = list(FIELDS)[:2]

@@ -24,7 +24,6 @@ from dataclasses import astuple, dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,17 @@ _GENERIC = frozenset(
     "between whether thus suggest suggests suggesting revealed reveal demonstrate "
     "demonstrated significant significantly potential number increased".split()
 )
-_STOP = frozenset(ENGLISH_STOP_WORDS) | _GENERIC
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    """sklearn's English list and `_GENERIC`. Imported on first use: importing sklearn takes
+    about 2 s, and every `rxradar` command imports this module (digests render "why")."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS) | _GENERIC
+
+
 _WORD = re.compile(r"[^\W\d_]{3,}")
 PROBABILITY_FLOOR = 1e-6  # log(0) has no rank
 MAX_HALVINGS = 30  # of a Newton step that does not lower the loss
@@ -111,8 +120,9 @@ def terms_of(
 def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
     counts: Counter[str] = Counter()
     words: dict[str, str] = {}
+    stop = _stop_words()
     for word in _WORD.findall(text.casefold()):
-        if word in _STOP:
+        if word in stop:
             continue
         stem = word[: params.stem_chars]
         counts[stem] += 1
