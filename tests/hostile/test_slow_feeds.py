@@ -26,14 +26,14 @@ TOTAL = 4.0  # RXRADAR_HTTP_TOTAL_TIMEOUT in these tests
 SLACK = 4.0  # a loaded, shared machine
 
 
-def _settings(tmp_path: Path, database_url: str) -> Settings:
+def _settings(tmp_path: Path, database_url: str, total: float = TOTAL) -> Settings:
     return load_settings(
         {
             "RXRADAR_DATA_DIR": str(tmp_path),
             "RXRADAR_DATABASE_URL": database_url,
             "RXRADAR_HOST_DELAY": "0",
             "RXRADAR_HTTP_TIMEOUT": "2",
-            "RXRADAR_HTTP_TOTAL_TIMEOUT": str(TOTAL),
+            "RXRADAR_HTTP_TOTAL_TIMEOUT": str(total),
         }
     )
 
@@ -74,8 +74,12 @@ def test_a_server_trickling_its_headers_is_cut_off_at_the_total_timeout(
 
 
 def test_good_feeds_are_stored_within_seconds_while_eight_feeds_trickle(
-    store: Store, settings: Settings, server: LocalServer
+    store: Store, tmp_path: Path, database_url: str, server: LocalServer
 ) -> None:
+    # the trickling feeds end at a longer bound here: on a loaded machine storing the good
+    # ones once took 4.3 s, as long as the 4 s bound, and then nothing told them apart
+    total = 2 * TOTAL
+    settings = _settings(tmp_path, database_url, total)
     feed_xml = (FIXTURES / "biorxiv_neuroscience.rdf").read_bytes()
     slow = [add_feed(store, server.url(f"/slow{n}")).id for n in range(8)]  # asked first
     good = [add_feed(store, server.url(f"/good{n}")).id for n in range(2)]
@@ -97,11 +101,12 @@ def test_good_feeds_are_stored_within_seconds_while_eight_feeds_trickle(
 
     worker = threading.Thread(target=poll, daemon=True)
     worker.start()
-    worker.join(TOTAL + SLACK + 4)
+    worker.join(total + SLACK + 4)
 
     # the first call is the poll's start, then one per stored feed: the good ones come first
+    # (a trickling feed cannot end before `total`)
     assert len(stored_at) >= 3, "the good feeds waited for the trickling ones"
-    assert stored_at[2] < SLACK, f"the good feeds were stored only after {stored_at[2]:.1f} s"
+    assert stored_at[2] < total, f"the good feeds were stored only after {stored_at[2]:.1f} s"
     assert not worker.is_alive(), "the poll did not end at the total timeout"
     assert len(stored_at) == 1 + 10
     [report] = reports
