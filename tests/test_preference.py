@@ -13,7 +13,6 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import numpy as np
-import pytest
 
 from bot.digest import feedback
 from bot.digest.build import build_digest
@@ -212,19 +211,13 @@ def _votes_on(rng: random.Random, candidates: list[Candidate], n: int) -> list[V
     ]  # fmt: skip
 
 
-def test_scoring_only_the_candidates_that_can_matter_builds_the_digest_scoring_all_would(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_kept_candidate_batches_rank_exactly_as_vectors_made_afresh() -> None:
+    """A profile's candidates are vectorised once per run and kept by the objects'
+    identity: a digest built from kept batches, one built from a new read of equal
+    candidates (new objects) and one built with nothing kept are the same digest, and each
+    section is ordered by log p + w · x of the candidate's own text."""
     now = datetime(2030, 1, 6, 8, tzinfo=UTC)
     rng = random.Random(11)
-    sizes: list[int] = []
-    adjust = model.Preference.adjustments
-
-    def counted(self: model.Preference, docs: Sequence[model.Terms]) -> np.ndarray:
-        sizes.append(len(docs))
-        return adjust(self, docs)
-
-    monkeypatch.setattr(model.Preference, "adjustments", counted)
     for trial in range(12):
         profiles, candidates = _world(rng)
         votes = _votes_on(rng, candidates, rng.choice((1, 3, 9, 21)))
@@ -234,13 +227,34 @@ def test_scoring_only_the_candidates_that_can_matter_builds_the_digest_scoring_a
             exclude=(rng.choice(WORDS),) if trial % 4 == 1 else (),
         )
         history = History({c.preprint_id: "old" for c in rng.sample(candidates, 20)})
-        built = {}
-        for first in (2, feedback.FIRST_SCORED, len(candidates)):
-            monkeypatch.setattr(feedback, "FIRST_SCORED", first)
-            feedback.forget()
-            built[first] = build_digest(
-                1, rules, profiles, candidates, history, now, "2030-01-06", 600, votes
-            )
-        assert built[2] == built[feedback.FIRST_SCORED] == built[len(candidates)]
-        assert any(entry.feedback for s in built[2].sections for entry in s.entries) or trial
-    assert min(sizes) < len(candidates) / 4  # most builds scored only a few of them
+
+        args = (history, now, "2030-01-06", 600, votes)
+        feedback.forget()
+        fresh = build_digest(1, rules, profiles, candidates, *args)
+        assert build_digest(1, rules, profiles, candidates, *args) == fresh  # batches kept
+        copies = [replace(c) for c in candidates]  # other objects, same texts
+        assert build_digest(1, rules, profiles, copies, *args) == fresh
+        fitted = feedback.fit_preference(votes)
+        assert fitted is not None
+        by_key = {(c.preprint_id, c.profile_id): c for c in candidates}
+        for section in fresh.sections:
+            texts = [by_key[e.preprint_id, e.profile_id] for e in section.entries]
+            scores = [
+                model.rank_score(
+                    c.probability,
+                    fitted.preference.adjustment(model.terms_of(c.title, c.abstract, c.category)),
+                )
+                for c in texts
+            ]
+            assert scores == sorted(scores, reverse=True)
+        assert any(entry.feedback for s in fresh.sections for entry in s.entries) or trial
+
+
+def test_the_kept_batches_are_bounded_by_candidates() -> None:
+    _, candidates = _world(random.Random(3))
+    batches = feedback._Batches(limit=250)
+    for start in range(0, 600, 100):
+        batches.of(candidates[start : start + 100], model.DEFAULT_PARAMS)
+    assert batches.size == 200 and len(batches.kept) == 2  # the oldest were dropped
+    kept = batches.of(candidates[500:600], model.DEFAULT_PARAMS)
+    assert batches.of(candidates[500:600], model.DEFAULT_PARAMS) is kept

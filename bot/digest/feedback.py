@@ -10,6 +10,7 @@ Filters, cuts and history apply unchanged, and the probability shown stays the j
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, replace
 from functools import lru_cache
@@ -24,7 +25,9 @@ from bot.scoring import preference as model
 Chosen = list[tuple[Candidate, bool]]  # (candidate, updated), best first
 MARKERS = {1: "↑ from your feedback", -1: "↓ from your feedback"}
 FITS_KEPT = 256  # fitted preference models kept, one per distinct vote set
-FIRST_SCORED = 500  # candidates scored first (doubled until the digest cannot change)
+# candidates whose vectors are kept stacked between digests (a run's first reads of 100
+# per followed journal; about 2.5 kB each)
+CANDIDATES_KEPT = 20_000
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,10 @@ def vote_key(votes: Sequence[VotedPreprint], params: model.PreferenceParams) -> 
     """What a fit depends on, hashed: the net votes with their texts and offsets, the
     settings and the fit's own version (a stored fit with another key is stale)."""
     digest = hashlib.sha256(repr((model.FIT_VERSION, astuple(params))).encode())
-    for v in votes:  # fields joined by a separator no text holds (cheaper than JSON per build)
-        fields = (v.preprint_id, str(v.value), repr(v.probability), v.title, v.abstract, v.category)
-        digest.update("\x1f".join(fields).encode() + b"\x1e")
+    # fields joined by separators no text holds (cheaper than JSON per build), one update
+    fields = ((v.preprint_id, str(v.value), repr(v.probability), v.title, v.abstract, v.category)
+              for v in votes)  # fmt: skip
+    digest.update("".join("\x1f".join(f) + "\x1e" for f in fields).encode())
     return digest.hexdigest()
 
 
@@ -83,7 +87,67 @@ def forget(batches: bool = True) -> None:
     vote. Votes changing need nothing: a new vote set is a new key."""
     _fitted.cache_clear()
     if batches:
-        model.batch.cache_clear()
+        _batches.clear()
+
+
+@dataclass(frozen=True, eq=False)
+class _Batch:
+    """One followed profile's candidates as the model sees them, stacked."""
+
+    candidates: tuple[Candidate, ...]  # held: while they live, no other object has their ids
+    docs: tuple[model.Terms, ...]
+    stacked: model.Stack
+
+
+class _Batches:
+    """Each profile's candidates vectorised and stacked once per run, not once per digest:
+    a run reads a profile's candidates once and builds the digest of every subscription
+    that follows it from the same objects, so they are kept by the objects' identity (a
+    new read is new objects: never a stale vector). Bounded by candidates kept."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: OrderedDict[tuple[model.PreferenceParams, tuple[int, ...]], _Batch] = (
+            OrderedDict()
+        )
+        self.size = 0
+
+    def of(self, group: Sequence[Candidate], params: model.PreferenceParams) -> _Batch:
+        key = (params, tuple(map(id, group)))
+        found = self.kept.get(key)
+        if found is not None:
+            self.kept.move_to_end(key)
+            return found
+        docs = tuple(_text(c, params) for c in group)
+        found = _Batch(tuple(group), docs, model.stack(docs))
+        self.kept[key] = found
+        self.size += len(group)
+        while self.size > self.limit and len(self.kept) > 1:
+            self.size -= len(self.kept.popitem(last=False)[1].candidates)
+        return found
+
+    def clear(self) -> None:
+        self.kept.clear()
+        self.size = 0
+
+
+_batches = _Batches(CANDIDATES_KEPT)
+
+
+def _adjustments(
+    candidates: Sequence[Candidate], preference: model.Preference
+) -> tuple[np.ndarray, dict[int, model.Terms]]:
+    """Each candidate's adjustment and vector, in the given order, a profile at a time."""
+    groups: dict[int, list[int]] = {}
+    for i, candidate in enumerate(candidates):
+        groups.setdefault(candidate.profile_id, []).append(i)
+    adjustments = np.zeros(len(candidates))
+    docs: dict[int, model.Terms] = {}
+    for places in groups.values():
+        found = _batches.of([candidates[i] for i in places], preference.params)
+        adjustments[places] = preference.adjustments_on(found.stacked)
+        docs.update(zip(places, found.docs, strict=True))
+    return adjustments, docs
 
 
 def select_with_feedback(
@@ -93,59 +157,29 @@ def select_with_feedback(
     params: model.PreferenceParams = model.DEFAULT_PARAMS,
     stored: model.Fitted | None = None,
 ) -> tuple[Chosen, dict[str, Mark]]:
-    """`select` over the candidates in the subscription's order, and what feedback moved.
-
-    Only the journal's best candidates are vectorised and scored, as many as it takes: no
-    adjustment exceeds `reach`, so a candidate whose log-probability is more than `reach`
-    below an entry's score can never pass it. `select` must be greedy (whether it takes a
-    candidate depends only on the candidate and what it took before, as `_select` does):
-    then if every entry it takes scores above the best score an unscored candidate could
-    reach, ranking the rest exactly could not change the digest (tested against scoring
-    every candidate)."""
+    """`select` over the candidates in the subscription's order, and what feedback moved
+    (compared with `select` over the journal's order)."""
     by_probability = sorted(candidates, key=attrgetter("probability"), reverse=True)
     baseline = select(by_probability)
     fitted = fit_preference(votes, params, stored)
     if fitted is None:
         return baseline, {}
     preference = fitted.preference
+    adjustments, docs = _adjustments(by_probability, preference)
     logs = np.log(np.maximum([c.probability for c in by_probability], model.PROBABILITY_FLOOR))
-    scored = min(len(by_probability), FIRST_SCORED)
-    while True:
-        docs = [_text(c, params) for c in by_probability[:scored]]
-        adjustments = preference.adjustments(docs)
-        scores = logs[:scored] + adjustments
-        order = np.argsort(-scores, kind="stable").tolist()  # ties keep the journal's order
-        chosen = select([by_probability[i] for i in order] + by_probability[scored:])
-        place = {(c.preprint_id, c.profile_id): i for i, c in enumerate(by_probability[:scored])}
-        if scored == len(by_probability) or _settled(
-            chosen, place, scores, logs[scored], preference
-        ):
-            break
-        scored = min(len(by_probability), 2 * scored)
+    order = np.argsort(-(logs + adjustments), kind="stable").tolist()  # ties: journal's order
+    chosen = select([by_probability[i] for i in order])
+    place = dict(zip(map(id, by_probability), range(len(by_probability)), strict=True))
     before, after = _positions(baseline), _positions(chosen)
     moved = []
     for candidate, _ in chosen:
-        i = place[candidate.preprint_id, candidate.profile_id]
+        i = place[id(candidate)]
         direction = _moved(preference, float(adjustments[i]), before, candidate, after)
         if direction:
             moved.append((candidate.preprint_id, i, direction))
     found = preference.shared_terms_of([docs[i] for _, i, _ in moved], [d for _, _, d in moved])
     marks = {pid: Mark(d, tuple(terms)) for (pid, _, d), terms in zip(moved, found, strict=True)}
     return chosen, marks
-
-
-def _settled(
-    chosen: Chosen, place: dict[tuple[str, int], int], scores: np.ndarray, best_unscored: float,
-    preference: model.Preference,
-) -> bool:  # fmt: skip
-    """Whether every entry was scored and beats any unscored candidate (whose best is its
-    log-probability plus `reach`)."""
-    ceiling = best_unscored + preference.reach
-    for candidate, _ in chosen:
-        i = place.get((candidate.preprint_id, candidate.profile_id))
-        if i is None or scores[i] <= ceiling:
-            return False
-    return True
 
 
 def _positions(chosen: Chosen) -> dict[str, int]:

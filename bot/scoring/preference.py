@@ -85,7 +85,6 @@ MAX_HALVINGS = 30  # of a Newton step that does not lower the loss
 CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
 HASH_MASK = (1 << 24) - 1
 GEMM_CELLS = 1 << 17  # multiply-adds per dense product (OpenBLAS threads from 1 << 18)
-BATCHES_KEPT = 64  # stacked candidate batches kept (about 60 kB each for 100 candidates)
 
 
 @dataclass(frozen=True, eq=False)
@@ -145,7 +144,7 @@ def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
     columns = np.array([c for c, _ in by_column], dtype=np.int64)
     values = np.array([v for _, (v, _) in by_column])
     length = float(np.linalg.norm(values))
-    if length > 0:  # two stems on one column add up: unit length again, as `reach` assumes
+    if length > 0:  # two stems on one column add up: unit length again (|w · x| ≤ ‖w‖)
         values /= length
     return Terms(vector, words, columns, values, tuple(s for _, (_, s) in by_column))
 
@@ -187,13 +186,6 @@ class Stack:
         return np.bincount(self.at, weights=weights, minlength=len(self.columns))
 
 
-@lru_cache(maxsize=BATCHES_KEPT)
-def batch(docs: tuple[Terms, ...]) -> Stack:
-    """`stack` memoised on the preprints (by identity): a journal's candidates are ranked
-    for each subscription that follows it, so they are stacked and sorted once."""
-    return stack(docs)
-
-
 def stack(docs: Sequence[Terms]) -> Stack:
     found = np.concatenate([d.columns for d in docs])
     columns, at = np.unique(found, return_inverse=True)
@@ -225,13 +217,6 @@ class Preference:
     params: PreferenceParams = DEFAULT_PARAMS
     steps: int = 0  # Newton steps taken (max_iterations: it did not converge)
 
-    @cached_property
-    def reach(self) -> float:
-        """‖w‖: since every preprint's vector has unit length, no preprint's adjustment is
-        larger than this in either direction (what lets a digest skip the candidates whose
-        journal probability is too low for any adjustment to lift them into it)."""
-        return float(np.linalg.norm(self.weights))
-
     def _hits(self, docs: Sequence[Terms]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The docs' entries (row, value) and, per entry, whether some voted preprint has its
         column and where in `columns` (one sorted search for all the docs)."""
@@ -244,9 +229,13 @@ class Preference:
 
     def adjustments(self, docs: Sequence[Terms]) -> np.ndarray:
         """w · x for each preprint: only the columns some voted preprint has count."""
-        if not docs:
+        return self.adjustments_on(stack(docs)) if docs else np.zeros(0)
+
+    def adjustments_on(self, stacked: Stack) -> np.ndarray:
+        """`adjustments` of preprints stacked already (a journal's candidates are stacked
+        once and ranked for every subscription that follows it)."""
+        if not stacked.n:
             return np.zeros(0)
-        stacked = batch(tuple(docs))
         columns, weights = self.columns, self.weights
         # w over the batch's columns: one sorted search of the (few) voted columns
         at = np.minimum(np.searchsorted(columns, stacked.columns), len(columns) - 1)
