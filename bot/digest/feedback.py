@@ -14,6 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, replace
 from functools import lru_cache
+from itertools import groupby
 from operator import attrgetter
 
 import numpy as np
@@ -95,7 +96,6 @@ class _Batch:
     """One followed profile's candidates as the model sees them, stacked."""
 
     candidates: tuple[Candidate, ...]  # held: while they live, no other object has their ids
-    docs: tuple[model.Terms, ...]
     stacked: model.Stack
 
 
@@ -118,8 +118,7 @@ class _Batches:
         if found is not None:
             self.kept.move_to_end(key)
             return found
-        docs = tuple(_text(c, params) for c in group)
-        found = _Batch(tuple(group), docs, model.stack(docs))
+        found = _Batch(tuple(group), model.stack([_text(c, params) for c in group]))
         self.kept[key] = found
         self.size += len(group)
         while self.size > self.limit and len(self.kept) > 1:
@@ -134,20 +133,17 @@ class _Batches:
 _batches = _Batches(CANDIDATES_KEPT)
 
 
-def _adjustments(
-    candidates: Sequence[Candidate], preference: model.Preference
-) -> tuple[np.ndarray, dict[int, model.Terms]]:
-    """Each candidate's adjustment and vector, in the given order, a profile at a time."""
-    groups: dict[int, list[int]] = {}
-    for i, candidate in enumerate(candidates):
-        groups.setdefault(candidate.profile_id, []).append(i)
-    adjustments = np.zeros(len(candidates))
-    docs: dict[int, model.Terms] = {}
-    for places in groups.values():
-        found = _batches.of([candidates[i] for i in places], preference.params)
-        adjustments[places] = preference.adjustments_on(found.stacked)
-        docs.update(zip(places, found.docs, strict=True))
-    return adjustments, docs
+def _adjustments(candidates: Sequence[Candidate], preference: model.Preference) -> np.ndarray:
+    """Each candidate's adjustment, in the given order: a run of one profile's candidates
+    (as the store reads them) at a time, each run vectorised once per run of `send-due`."""
+    parts = []
+    start = 0
+    for _, run in groupby(candidates, attrgetter("profile_id")):
+        end = start + sum(1 for _ in run)
+        found = _batches.of(candidates[start:end], preference.params)
+        parts.append(preference.adjustments_on(found.stacked))
+        start = end
+    return np.concatenate(parts) if parts else np.zeros(0)
 
 
 def select_with_feedback(
@@ -165,20 +161,25 @@ def select_with_feedback(
     if fitted is None:
         return baseline, {}
     preference = fitted.preference
-    adjustments, docs = _adjustments(by_probability, preference)
-    logs = np.log(np.maximum([c.probability for c in by_probability], model.PROBABILITY_FLOOR))
+    probabilities = np.array([c.probability for c in candidates], dtype=float)
+    journal_order = np.argsort(-probabilities, kind="stable")  # = by_probability (stable too)
+    adjustments = _adjustments(candidates, preference)[journal_order]
+    logs = np.log(np.maximum(probabilities[journal_order], model.PROBABILITY_FLOOR))
     order = np.argsort(-(logs + adjustments), kind="stable").tolist()  # ties: journal's order
     chosen = select([by_probability[i] for i in order])
     place = dict(zip(map(id, by_probability), range(len(by_probability)), strict=True))
     before, after = _positions(baseline), _positions(chosen)
     moved = []
     for candidate, _ in chosen:
-        i = place[id(candidate)]
-        direction = _moved(preference, float(adjustments[i]), before, candidate, after)
+        adjustment = float(adjustments[place[id(candidate)]])
+        direction = _moved(preference, adjustment, before, candidate, after)
         if direction:
-            moved.append((candidate.preprint_id, i, direction))
-    found = preference.shared_terms_of([docs[i] for _, i, _ in moved], [d for _, _, d in moved])
-    marks = {pid: Mark(d, tuple(terms)) for (pid, _, d), terms in zip(moved, found, strict=True)}
+            moved.append((candidate, direction))
+    docs = [_text(candidate, params) for candidate, _ in moved]
+    found = preference.shared_terms_of(docs, [d for _, d in moved])
+    marks = {
+        c.preprint_id: Mark(d, tuple(terms)) for (c, d), terms in zip(moved, found, strict=True)
+    }
     return chosen, marks
 
 
