@@ -7,6 +7,7 @@ import os
 import random
 import subprocess
 import sys
+import threading
 import zlib
 from collections.abc import Sequence
 from dataclasses import replace
@@ -258,3 +259,34 @@ def test_the_kept_batches_are_bounded_by_candidates() -> None:
     assert batches.size == 200 and len(batches.kept) == 2  # the oldest were dropped
     kept = batches.of(candidates[500:600], model.DEFAULT_PARAMS)
     assert batches.of(candidates[500:600], model.DEFAULT_PARAMS) is kept
+
+
+def test_the_kept_batches_can_be_shared_by_threads() -> None:
+    """`serve` builds digests in Slack's listener threads while the scheduler's jobs run:
+    two threads keeping and dropping batches at once must both get their batch."""
+    _, candidates = _world(random.Random(5))
+    groups = [candidates[start : start + 20] for start in range(0, 600, 20)]
+    batches = feedback._Batches(limit=60)  # three groups: every call keeps or drops one
+    errors: list[BaseException] = []
+
+    def work(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for _ in range(3000):
+                group = rng.choice(groups)
+                assert batches.of(group, model.DEFAULT_PARAMS).candidates == tuple(group)
+        except BaseException as exc:  # reported below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(seed,)) for seed in range(8)]
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(previous)
+    assert not errors, errors[0]
+    assert batches.size == sum(len(b.candidates) for b in batches.kept.values()) <= 60

@@ -10,6 +10,7 @@ Filters, cuts and history apply unchanged, and the probability shown stays the j
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import astuple, dataclass, replace
@@ -111,23 +112,30 @@ class _Batches:
             OrderedDict()
         )
         self.size = 0
+        # `serve` builds digests in Slack's listener threads while the scheduler's jobs run
+        self._lock = threading.Lock()
 
     def of(self, group: Sequence[Candidate], params: model.PreferenceParams) -> _Batch:
         key = (params, tuple(map(id, group)))
-        found = self.kept.get(key)
-        if found is not None:
-            self.kept.move_to_end(key)
-            return found
-        found = _Batch(tuple(group), model.stack([_text(c, params) for c in group]))
-        self.kept[key] = found
-        self.size += len(group)
-        while self.size > self.limit and len(self.kept) > 1:
-            self.size -= len(self.kept.popitem(last=False)[1].candidates)
+        with self._lock:
+            found = self.kept.get(key)
+            if found is not None:
+                self.kept.move_to_end(key)
+                return found
+        # stacked outside the lock: two threads may both stack one group, and one is kept
+        made = _Batch(tuple(group), model.stack([_text(c, params) for c in group]))
+        with self._lock:
+            found = self.kept.setdefault(key, made)
+            if found is made:
+                self.size += len(group)
+                while self.size > self.limit and len(self.kept) > 1:
+                    self.size -= len(self.kept.popitem(last=False)[1].candidates)
         return found
 
     def clear(self) -> None:
-        self.kept.clear()
-        self.size = 0
+        with self._lock:
+            self.kept.clear()
+            self.size = 0
 
 
 _batches = _Batches(CANDIDATES_KEPT)
