@@ -1,6 +1,7 @@
 """Every `rxradar` command starts without importing the training stack: scipy and sklearn
 cost about 2 s of a 4 s start on this machine, and only training, evaluation and
-vectorising a digest's candidates need them (`python -X importtime -m bot.cli` shows it)."""
+vectorising a digest's candidates need them (`python -X importtime -c "import bot.cli"`
+shows it)."""
 
 from __future__ import annotations
 
