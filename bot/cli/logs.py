@@ -65,7 +65,7 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
-class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg, unused-ignore]
     """Writes to whatever sys.stderr is at the time of the record, not at set-up.
 
     Background threads (SMTP, HTTP servers) may log after a caller swapped stderr for a

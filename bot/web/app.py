@@ -72,7 +72,7 @@ def create_server_app(settings: Settings, store: Store) -> Starlette:
         return create_web_app(settings, store)
     slack = create_app(settings, store)
     if installation_mode(settings) == "socket":
-        socket_mode_handler(slack, settings).connect()  # type: ignore[no-untyped-call]
+        socket_mode_handler(slack, settings).connect()  # type: ignore[no-untyped-call, unused-ignore]
         log.info("Slack: connected in Socket Mode")
         return create_web_app(settings, store)
     return create_web_app(settings, store, slack)
