@@ -25,6 +25,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -39,7 +40,8 @@ from bot.records.digest import Candidate, Digest, History, ProfileWindow
 from bot.records.feedback import DOWN, UP, VotedPreprint
 from bot.records.rules import DigestRules
 from bot.records.target import Target
-from bot.scoring.preference import Fitted
+from bot.scoring.preference import Fitted, semantic_space
+from bot.scoring.semantics import Semantics
 from bot.templating import render
 
 NOW = datetime(2026, 10, 26, 8, tzinfo=UTC)
@@ -140,12 +142,14 @@ def build_one(
     followed: list[int],
     votes: tuple[VotedPreprint, ...] = (),
     fitted: Fitted | None = None,
+    semantics: Semantics | None = None,
 ) -> Digest:
     profiles = [world.profiles[j - 1] for j in followed]
     candidates = [c for j in followed for c in world.by_profile[j]]
     return build_digest(
-        sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000, votes, fitted
-    )
+        sub, rules, profiles, candidates, History(), NOW, "2026-10-26", 5000, votes, fitted,
+        semantics,
+    )  # fmt: skip
 
 
 def make_votes(world: World, n: int) -> dict[int, tuple[VotedPreprint, ...]]:
@@ -182,33 +186,40 @@ def bench_votes(world: World, n: int, rounds: int = 3) -> list[tuple[str, int, f
     the adjustment fitted when the votes changed and stored), alternated `rounds` times; the
     fastest round of each (a round slowed by another process is not the build's cost). Also
     what the fit costs once, when a vote changes it."""
+    texts = [f"{c.title}. {c.abstract}" for cs in world.by_profile.values() for c in cs]
+    space = semantic_space(texts)  # as `rxradar train` fits it on the training papers
     world = first_reads(world)
     votes = make_votes(world, n)
-    fits: dict[int, Fitted | None] = {}
-    started = time.perf_counter()
-    for sub, _, _ in world.rules:
-        fits[sub] = fit_preference(votes[sub])
-    fitting = time.perf_counter() - started
+    fits: dict[tuple[int, bool], Fitted | None] = {}
+    fitting = {}
+    for semantic in (False, True):
+        started = time.perf_counter()
+        for sub, _, _ in world.rules:
+            fits[sub, semantic] = fit_preference(votes[sub], semantics=space if semantic else None)
+        fitting[semantic] = time.perf_counter() - started
+
+    def voted_builds(semantic: bool) -> list[Digest]:
+        forget()  # every candidate batch from scratch, as after this week's votes
+        within = space if semantic else None
+        return [build_one(world, *rule, votes[rule[0]], fits[rule[0], semantic], within)
+                for rule in world.rules]  # fmt: skip
+
     plain: list[float] = []
-    voted: list[float] = []
+    voted: dict[bool, list[float]] = {False: [], True: []}
     for _ in range(rounds):
         plain.append(_timed("", 0, lambda: [build_one(world, *rule) for rule in world.rules])[2])
-        forget()  # every candidate batch from scratch, as after this week's votes
-        voted.append(
-            _timed(
-                "",
-                0,
-                lambda: [
-                    build_one(world, *rule, votes[rule[0]], fits[rule[0]]) for rule in world.rules
-                ],
-            )[2]
-        )
+        for semantic in (False, True):
+            voted[semantic].append(_timed("", 0, partial(voted_builds, semantic))[2])
     count = len(world.rules)
     return [
         ("build as send-due reads, without votes", count, min(plain)),
-        (f"build as send-due reads, {n} votes each", count, min(voted)),
-        (f"fit when a vote changes ({n} votes)", count, fitting),
-    ]
+        (f"build as send-due reads, {n} votes each (words and categories)", count,
+         min(voted[False])),
+        (f"build as send-due reads, {n} votes each, in the semantic space", count,
+         min(voted[True])),
+        (f"fit when a vote changes ({n} votes, words and categories)", count, fitting[False]),
+        (f"fit when a vote changes ({n} votes, in the semantic space)", count, fitting[True]),
+    ]  # fmt: skip
 
 
 def _message(digest: Digest) -> Message:
@@ -457,12 +468,13 @@ def main() -> None:
         f"scores · data set-up {setup:.1f}s · entries per digest: median "
         f"{statistics.median(sizes):.0f}, max {max(sizes)}"
     )
-    print(f"{'step':<48}{'digests':>9}{'total s':>10}{'ms/digest':>11}")
+    print(f"{'step':<66}{'digests':>9}{'total s':>10}{'ms/digest':>11}")
     for label, count, seconds in rows:
-        print(f"{label:<48}{count:>9,}{seconds:>10.2f}{1000 * seconds / max(count, 1):>11.3f}")
+        print(f"{label:<66}{count:>9,}{seconds:>10.2f}{1000 * seconds / max(count, 1):>11.3f}")
     if vote_rows:
-        (_, _, plain), (_, _, voted), _ = vote_rows
-        print(f"with {args.votes} votes / without: {voted / plain:.2f}x (goal <= 2x, issue 16)")
+        (_, _, plain), (_, _, words), (_, _, semantic), *_ = vote_rows
+        print(f"with {args.votes} votes / without: {words / plain:.2f}x on words and categories, "
+              f"{semantic / plain:.2f}x in the semantic space (goal <= 2x, issue 16)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ from bot.records.paper import Paper
 from bot.records.rules import DigestRules
 from bot.scoring.evaluate import is_dev_test
 from bot.scoring.model import train_model
-from bot.scoring.preference import DEFAULT_PARAMS, PreferenceParams
+from bot.scoring.preference import DEFAULT_PARAMS, PreferenceParams, semantic_space
+from bot.scoring.semantics import Semantics
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/biorxiv_2013_2016_journal_labels"
 NOW = datetime(2016, 12, 5, 8, tzinfo=UTC)
@@ -164,9 +165,12 @@ def subscribers(
     return chosen
 
 
-def _digest(candidates: list[Candidate], votes: Sequence[VotedPreprint]) -> Digest:
+def _digest(
+    candidates: list[Candidate], votes: Sequence[VotedPreprint], semantics: Semantics | None
+) -> Digest:
     profile = ProfileWindow(1, "J")
-    return build_digest(1, RULES, [profile], candidates, History(), NOW, "w", 0, votes=votes)
+    return build_digest(1, RULES, [profile], candidates, History(), NOW, "w", 0, votes=votes,
+                        semantics=semantics)  # fmt: skip
 
 
 def _top(ordered: Sequence[Candidate]) -> list[tuple[Candidate, bool]]:
@@ -174,17 +178,18 @@ def _top(ordered: Sequence[Candidate]) -> list[tuple[Candidate, bool]]:
 
 
 def shown_ids(
-    candidates: list[Candidate], votes: Sequence[VotedPreprint], params: PreferenceParams | None
-) -> list[str]:
+    candidates: list[Candidate], votes: Sequence[VotedPreprint], params: PreferenceParams | None,
+    semantics: Semantics | None,
+) -> list[str]:  # fmt: skip
     if params is None:  # the real path: build_digest with the default parameters
-        return [e.preprint_id for e in _digest(candidates, votes).entries]
-    chosen, _ = feedback.select_with_feedback(votes, candidates, _top, params)
+        return [e.preprint_id for e in _digest(candidates, votes, semantics).entries]
+    chosen, _ = feedback.select_with_feedback(votes, candidates, _top, params, semantics=semantics)
     return [c.preprint_id for c, _ in chosen]
 
 
 def simulate(
     sub: Subscriber, weeks: list[list[Candidate]], rate: int, seed: int,
-    params: PreferenceParams | None,
+    params: PreferenceParams | None, semantics: Semantics | None,
 ) -> tuple[list[float], list[float]]:  # fmt: skip
     """Precision@10 per week without and with feedback."""
     rng = random.Random(f"{seed}:{sub.name}:{sub.label}")
@@ -193,8 +198,8 @@ def simulate(
     for candidates in weeks:
         wanted = {c.preprint_id for c in candidates} & sub.wanted
         by_id = {c.preprint_id: c for c in candidates}
-        base = shown_ids(candidates, (), params)
-        ours = shown_ids(candidates, votes, params)
+        base = shown_ids(candidates, (), params, semantics)
+        ours = shown_ids(candidates, votes, params, semantics)
         plain.append(len(wanted.intersection(base)) / max(len(base), 1))
         with_feedback.append(len(wanted.intersection(ours)) / max(len(ours), 1))
         for pid in rng.sample(ours, min(rate, len(ours))):
@@ -271,8 +276,9 @@ def summary(runs_by_kind: dict[str, list[Run]], default: dict[str, list[Run]], l
 
 
 def cost(
-    weeks_by_sub: list[list[list[Candidate]]], results_votes: list[list[VotedPreprint]]
-) -> None:
+    weeks_by_sub: list[list[list[Candidate]]], results_votes: list[list[VotedPreprint]],
+    semantics: Semantics | None,
+) -> None:  # fmt: skip
     """Build time of one digest with vs without votes (same candidates, same run): per
     digest the fastest of 5 builds (a build preempted by another process is not its cost),
     averaged over subscribers. With votes three times: the first build after the votes
@@ -287,7 +293,7 @@ def cost(
                 if fresh:
                     feedback.forget(batches=fresh == "all")
                 started = time.perf_counter()
-                _digest(weeks[-1], votes)
+                _digest(weeks[-1], votes, semantics)
                 best[i] = min(best[i], time.perf_counter() - started)
         return statistics.mean(best)
 
@@ -325,6 +331,10 @@ def main() -> None:
     parser.add_argument(
         "--grid", action="store_true", help="compare every combination of the listed values"
     )
+    parser.add_argument(
+        "--no-semantics", action="store_true",
+        help="without the semantic space (a model trained before it): words and categories",
+    )  # fmt: skip
     parser.add_argument("--share", default="0.15,0.6", help="wanted share of plain digests")
     parser.add_argument(
         "--cost-only", action="store_true", help="skip the precision tables (the cost in ~1 min)"
@@ -344,6 +354,8 @@ def main() -> None:
     model = train_model([p for p, _ in pairs], [k for _, k in pairs])
     probabilities = model.predict_proba(stream)
     clusters = topics([p for p, _ in pairs], [k for _, k in pairs], model.journals, stream)
+    # the feedback's semantic space, as `rxradar train` saves it with the model
+    semantics = None if args.no_semantics else semantic_space(p.text for p, _ in pairs)
     subs = subscribers(model.journals, stream, probabilities, clusters, lo, hi)
     counts = ", ".join(f"{sum(s.kind == k for s in subs)} {k}" for k in KINDS)
     print(f"trained on {len(pairs):,} papers ({len(model.journals)} journals), "
@@ -352,7 +364,7 @@ def main() -> None:
     weeks_by_sub = [weekly_candidates(stream, probabilities, s.journal) for s in subs]
 
     def run(params: PreferenceParams | None) -> dict[str, list[Run]]:
-        runs = [simulate(s, w, args.votes_per_week, args.seed, params)
+        runs = [simulate(s, w, args.votes_per_week, args.seed, params, semantics)
                 for s, w in zip(subs, weeks_by_sub, strict=True)]  # fmt: skip
         return {k: [r for r, s in zip(runs, subs, strict=True) if s.kind == k] for k in KINDS}
 
@@ -368,9 +380,9 @@ def main() -> None:
             params = replace(DEFAULT_PARAMS, **dict(setting))  # type: ignore[arg-type]
             label = ", ".join(f"{name} = {value}" for name, value in setting)
             summary(run(params), default, label)
-    final_votes = [_votes_after(s, w, args.votes_per_week, args.seed) for s, w in
+    final_votes = [_votes_after(s, w, args.votes_per_week, args.seed, semantics) for s, w in
                    zip(subs, weeks_by_sub, strict=True)]  # fmt: skip
-    cost(weeks_by_sub, final_votes)
+    cost(weeks_by_sub, final_votes, semantics)
 
 
 def _variants(args: argparse.Namespace) -> list[tuple[tuple[str, object], ...]]:
@@ -389,15 +401,16 @@ def _variants(args: argparse.Namespace) -> list[tuple[tuple[str, object], ...]]:
 
 
 def _votes_after(
-    sub: Subscriber, weeks: list[list[Candidate]], rate: int, seed: int
-) -> list[VotedPreprint]:
+    sub: Subscriber, weeks: list[list[Candidate]], rate: int, seed: int,
+    semantics: Semantics | None,
+) -> list[VotedPreprint]:  # fmt: skip
     """The votes a subscriber has given after 7 weeks (what week 8's digest is built with)."""
     rng = random.Random(f"{seed}:{sub.name}:{sub.label}")
     votes: list[VotedPreprint] = []
     for candidates in weeks[:-1]:
         by_id = {c.preprint_id: c for c in candidates}
-        shown_ids(candidates, (), None)
-        ours = shown_ids(candidates, votes, None)
+        shown_ids(candidates, (), None, semantics)
+        ours = shown_ids(candidates, votes, None, semantics)
         for pid in rng.sample(ours, min(rate, len(ours))):
             c = by_id[pid]
             value = 1 if pid in sub.wanted else -1

@@ -20,7 +20,7 @@ from bot.channels.registry import Registry, spec
 from bot.config import LinkSettings, Rate
 from bot.delivery.links import signup_url
 from bot.delivery.notices import send_confirmation
-from bot.digest.feedback import fit_preference
+from bot.digest.feedback import active_semantics, fit_preference
 from bot.records.cadence import due_slot, next_slot_after
 from bot.records.feedback import VALUES
 from bot.records.names import journal_key
@@ -367,7 +367,8 @@ def refit(session: Session, subscription_id: int) -> None:
     digests then rank with it instead of fitting it while they are built."""
     session.flush()
     votes = feedback_store.voted(session, subscription_id)
-    feedback_store.save_fit(session, subscription_id, fit_preference(votes))
+    fitted = fit_preference(votes, semantics=active_semantics(session))
+    feedback_store.save_fit(session, subscription_id, fitted)
 
 
 def reset_feedback(store: Store, subscription_id: int) -> int:

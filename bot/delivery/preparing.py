@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from bot.channels.base import new_message_id
 from bot.delivery.results import DeliveryResult
+from bot.digest import feedback
 from bot.digest.build import build_digest, window
 from bot.digest.outcomes import with_outcomes
 from bot.records.cadence import Slot, due_slot
@@ -141,13 +142,24 @@ def load_digest(
         )
         count = cache.considered(session, start, end)
         votes, fitted = cache.voted(session, record.id)
+        semantics = feedback.active_semantics(session) if votes else None
         while True:
             found, complete = cache.found(session, ids, start, end, limit)
             past = ledger.history(
                 session, record.subscriber_id, record.id, {c.preprint_id for c in found}, last
             )
             digest = build_digest(
-                record.id, rules, profiles, found, past, now, period, count, votes, fitted
+                record.id,
+                rules,
+                profiles,
+                found,
+                past,
+                now,
+                period,
+                count,
+                votes,
+                fitted,
+                semantics,
             )
             full = len(digest.entries) >= (rules.top or 0)
             if complete or full:

@@ -12,6 +12,7 @@ from bot.records.digest import Candidate, Digest, Entry, History, ProfileWindow,
 from bot.records.feedback import VotedPreprint
 from bot.records.rules import DigestRules
 from bot.scoring.preference import Fitted
+from bot.scoring.semantics import Semantics
 
 # Items can reach the database a little after their posted date (feeds lag, polls fail),
 # so each window reaches back this far before the previous digest's end; the "not yet
@@ -193,11 +194,13 @@ def build_digest(
     considered: int,
     votes: Sequence[VotedPreprint] = (),
     fitted: Fitted | None = None,
+    semantics: Semantics | None = None,
 ) -> Digest:
     """The digest due at `now`: one section per followed profile, in the given order, each
     ranked by probability (adjusted by the subscription's votes, when it has any) and
     numbered from 1 (sections may be empty). `fitted` is the adjustment stored when the
-    votes last changed (fitted here if it is missing or stale)."""
+    votes last changed (fitted here if it is missing or stale); `semantics` the active
+    model's semantic space, which the votes are fitted in (`bot.scoring.semantics`)."""
     start, end = window(rules, history, now)
     by_id = {profile.id: profile for profile in profiles}
     # stable sorts: ties keep the store's order (probability, then id)
@@ -206,6 +209,7 @@ def build_digest(
         list(candidates),
         lambda ordered: _select(rules, by_id, ordered, history, start, end),
         stored=fitted,
+        semantics=semantics,
     )
     sections = tuple(_section(profile, chosen, marks) for profile in profiles)
     return Digest(subscription_id, period, start, end, considered, sections)

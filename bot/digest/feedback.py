@@ -10,6 +10,7 @@ Filters, cuts and history apply unchanged, and the probability shown stays the j
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -17,12 +18,18 @@ from dataclasses import astuple, dataclass, replace
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
+from pathlib import Path
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from bot.records.digest import Candidate, Digest, Entry
 from bot.records.feedback import VotedPreprint
 from bot.scoring import preference as model
+from bot.scoring.semantics import Semantics, SemanticsError, load_semantics
+from bot.store.scores import active_model_version
+
+log = logging.getLogger(__name__)
 
 Chosen = list[tuple[Candidate, bool]]  # (candidate, updated), best first
 MARKERS = {1: "↑ from your feedback", -1: "↓ from your feedback"}
@@ -38,14 +45,43 @@ class Mark:
     terms: tuple[str, ...]
 
 
-def _text(candidate: Candidate | VotedPreprint, params: model.PreferenceParams) -> model.Terms:
-    return model.terms_of(candidate.title, candidate.abstract, candidate.category, params)
+def _text(
+    candidate: Candidate | VotedPreprint,
+    params: model.PreferenceParams,
+    semantics: Semantics | None,
+) -> model.Terms:
+    return model.terms_of(
+        candidate.title, candidate.abstract, candidate.category, params, semantics
+    )
 
 
-def vote_key(votes: Sequence[VotedPreprint], params: model.PreferenceParams) -> str:
+def active_semantics(session: Session) -> Semantics | None:
+    """The active model's semantic space (None before training, or for a model trained
+    before there was one: votes then move preprints by their words and categories)."""
+    info = active_model_version(session)
+    return None if info is None else _semantics_at(info.path)
+
+
+@lru_cache(maxsize=2)
+def _semantics_at(path: str) -> Semantics | None:
+    """Loaded once per model version (a version's files never change once written)."""
+    try:
+        return load_semantics(Path(path))
+    except SemanticsError as exc:
+        log.warning("feedback ranks by words and categories only: %s", exc)
+        return None
+
+
+def vote_key(
+    votes: Sequence[VotedPreprint],
+    params: model.PreferenceParams,
+    semantics: Semantics | None = None,
+) -> str:
     """What a fit depends on, hashed: the net votes with their texts and offsets, the
-    settings and the fit's own version (a stored fit with another key is stale)."""
-    digest = hashlib.sha256(repr((model.FIT_VERSION, astuple(params))).encode())
+    settings, the semantic space (a retrained model has another) and the fit's own version
+    (a stored fit with another key is stale)."""
+    space = semantics.key if semantics is not None else ""
+    digest = hashlib.sha256(repr((model.FIT_VERSION, astuple(params), space)).encode())
     # fields joined by separators no text holds (cheaper than JSON per build), one update
     fields = ((v.preprint_id, str(v.value), repr(v.probability), v.title, v.abstract, v.category)
               for v in votes)  # fmt: skip
@@ -57,30 +93,36 @@ def fit_preference(
     votes: Sequence[VotedPreprint],
     params: model.PreferenceParams = model.DEFAULT_PARAMS,
     stored: model.Fitted | None = None,
+    semantics: Semantics | None = None,
 ) -> model.Fitted | None:
-    """The subscription's adjustment: the stored one when it was fitted from these votes,
-    else fitted now (None without votes)."""
+    """The subscription's adjustment: the stored one when it was fitted from these votes
+    in this space, else fitted now (None without votes)."""
     if not votes:
         return None
-    key = vote_key(votes, params)
+    key = vote_key(votes, params, semantics)
     if stored is not None and stored.key == key:  # the key covers the settings too
         if stored.preference.params != params:
             return model.Fitted(key, replace(stored.preference, params=params))
         return stored
-    preference = _fitted(key, tuple(votes), params)
+    preference = _fitted(key, tuple(votes), params, semantics)
     return None if preference is None else model.Fitted(key, preference)
 
 
 @lru_cache(maxsize=FITS_KEPT)
 def _fitted(
-    key: str, votes: tuple[VotedPreprint, ...], params: model.PreferenceParams
+    key: str,
+    votes: tuple[VotedPreprint, ...],
+    params: model.PreferenceParams,
+    semantics: Semantics | None,
 ) -> model.Preference | None:
     """Memoised on the key (the votes, texts included, hashed): a digest is explained more
     often than its votes change. A vote's offset is the probability it was sent with (the
     store gives the journal's score for one never sent), else the lowest of the others'."""
     known = [v.probability for v in votes if v.probability]
     lowest = min(known, default=model.PROBABILITY_FLOOR)
-    examples = [model.Vote(_text(v, params), v.value, v.probability or lowest) for v in votes]
+    examples = [
+        model.Vote(_text(v, params, semantics), v.value, v.probability or lowest) for v in votes
+    ]
     return model.fit(examples, params)
 
 
@@ -100,6 +142,9 @@ class _Batch:
     stacked: model.Stack
 
 
+_BatchKey = tuple[model.PreferenceParams, Semantics | None, tuple[int, ...]]
+
+
 class _Batches:
     """Each profile's candidates vectorised and stacked once per run, not once per digest:
     a run reads a profile's candidates once and builds the digest of every subscription
@@ -108,22 +153,25 @@ class _Batches:
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
-        self.kept: OrderedDict[tuple[model.PreferenceParams, tuple[int, ...]], _Batch] = (
-            OrderedDict()
-        )
+        self.kept: OrderedDict[_BatchKey, _Batch] = OrderedDict()
         self.size = 0
         # `serve` builds digests in Slack's listener threads while the scheduler's jobs run
         self._lock = threading.Lock()
 
-    def of(self, group: Sequence[Candidate], params: model.PreferenceParams) -> _Batch:
-        key = (params, tuple(map(id, group)))
+    def of(
+        self,
+        group: Sequence[Candidate],
+        params: model.PreferenceParams,
+        semantics: Semantics | None = None,
+    ) -> _Batch:
+        key = (params, semantics, tuple(map(id, group)))
         with self._lock:
             found = self.kept.get(key)
             if found is not None:
                 self.kept.move_to_end(key)
                 return found
         # stacked outside the lock: two threads may both stack one group, and one is kept
-        made = _Batch(tuple(group), model.stack([_text(c, params) for c in group]))
+        made = _Batch(tuple(group), model.stack([_text(c, params, semantics) for c in group]))
         with self._lock:
             found = self.kept.setdefault(key, made)
             if found is made:
@@ -141,14 +189,16 @@ class _Batches:
 _batches = _Batches(CANDIDATES_KEPT)
 
 
-def _adjustments(candidates: Sequence[Candidate], preference: model.Preference) -> np.ndarray:
+def _adjustments(
+    candidates: Sequence[Candidate], preference: model.Preference, semantics: Semantics | None
+) -> np.ndarray:
     """Each candidate's adjustment, in the given order: a run of one profile's candidates
     (as the store reads them) at a time, each run vectorised once per run of `send-due`."""
     parts = []
     start = 0
     for _, run in groupby(candidates, attrgetter("profile_id")):
         end = start + sum(1 for _ in run)
-        found = _batches.of(candidates[start:end], preference.params)
+        found = _batches.of(candidates[start:end], preference.params, semantics)
         parts.append(preference.adjustments_on(found.stacked))
         start = end
     return np.concatenate(parts) if parts else np.zeros(0)
@@ -160,18 +210,20 @@ def select_with_feedback(
     select: Callable[[Sequence[Candidate]], Chosen],
     params: model.PreferenceParams = model.DEFAULT_PARAMS,
     stored: model.Fitted | None = None,
+    semantics: Semantics | None = None,
 ) -> tuple[Chosen, dict[str, Mark]]:
     """`select` over the candidates in the subscription's order, and what feedback moved
-    (compared with `select` over the journal's order)."""
+    (compared with `select` over the journal's order). `semantics`: the active model's
+    semantic space (None: words and categories only)."""
     by_probability = sorted(candidates, key=attrgetter("probability"), reverse=True)
     baseline = select(by_probability)
-    fitted = fit_preference(votes, params, stored)
+    fitted = fit_preference(votes, params, stored, semantics)
     if fitted is None:
         return baseline, {}
     preference = fitted.preference
     probabilities = np.array([c.probability for c in candidates], dtype=float)
     journal_order = np.argsort(-probabilities, kind="stable")  # = by_probability (stable too)
-    adjustments = _adjustments(candidates, preference)[journal_order]
+    adjustments = _adjustments(candidates, preference, semantics)[journal_order]
     logs = np.log(np.maximum(probabilities[journal_order], model.PROBABILITY_FLOOR))
     order = np.argsort(-(logs + adjustments), kind="stable").tolist()  # ties: journal's order
     chosen = select([by_probability[i] for i in order])
@@ -183,7 +235,7 @@ def select_with_feedback(
         direction = _moved(preference, adjustment, before, candidate, after)
         if direction:
             moved.append((candidate, direction))
-    docs = [_text(candidate, params) for candidate, _ in moved]
+    docs = [_text(candidate, params, semantics) for candidate, _ in moved]
     found = preference.shared_terms_of(docs, [d for _, d in moved])
     marks = {
         c.preprint_id: Mark(d, tuple(terms)) for (c, d), terms in zip(moved, found, strict=True)

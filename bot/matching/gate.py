@@ -40,6 +40,7 @@ from bot.scoring.errors import EmbeddingError
 from bot.scoring.metrics import expected_calibration_error
 from bot.scoring.model import JournalModel, ModelParams, load_model, train_model
 from bot.scoring.params import GateParams
+from bot.scoring.preference import semantic_space
 from bot.store.db import Store
 from bot.store.profiles import list_profiles, training_papers
 from bot.store.scores import activate_model_version, add_model_version, model_versions
@@ -216,7 +217,8 @@ def retrain_with_gate(
         "compared_with": current.version if current else None, "params": gate.to_json(),
     }  # fmt: skip
     directory = models.models_dir / version
-    _write_artefact(candidate_model, directory, manifest)
+    trained = (papers[i].text for i in train_idx)
+    _write_artefact(candidate_model, directory, manifest, semantic_space(trained))
     with store.session() as session:
         add_model_version(session, version, str(directory), manifest)
     n_rescored = activate_version(store, models, version, today) if activated else 0

@@ -23,6 +23,8 @@ from bot.records.progress import Say
 from bot.records.wording import counted, plural
 from bot.scoring.errors import EmbeddingError
 from bot.scoring.model import JournalModel, ModelParams, save_model, train_model
+from bot.scoring.preference import semantic_space
+from bot.scoring.semantics import Semantics, save_semantics
 from bot.store.db import Store
 from bot.store.profiles import list_profiles, training_papers
 from bot.store.scores import activate_model_version, add_model_version, model_versions
@@ -85,12 +87,17 @@ def _manifest(
     }
 
 
-def _write_artefact(model: JournalModel, directory: Path, manifest: dict[str, Any]) -> None:
-    """Write next to the target and rename, so a crash never leaves a half-written version."""
+def _write_artefact(
+    model: JournalModel, directory: Path, manifest: dict[str, Any], semantics: Semantics | None
+) -> None:
+    """Write next to the target and rename, so a crash never leaves a half-written version.
+    `semantics`: the feedback's space of the same training papers (`semantic_space`)."""
     staging = directory.with_name(f".{directory.name}.partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
     save_model(model, staging, manifest)
+    if semantics is not None:
+        save_semantics(semantics, staging)
     staging.rename(directory)
 
 
@@ -175,7 +182,7 @@ def train_from_store(
     names = {k: p.name for k, p in journals.items()}
     manifest = _manifest(version, model, names, min_papers, seconds)
     directory = models.models_dir / version
-    _write_artefact(model, directory, manifest)
+    _write_artefact(model, directory, manifest, semantic_space(p.text for p in papers))
     active = ActiveModel(version=version, model=model, path=directory)
     n_rescored = _activate(store, models, active, manifest, today)
     log.info("model %s active: %d journals, %d papers", version, len(model.journals), len(papers))

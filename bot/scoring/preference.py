@@ -19,11 +19,13 @@ import math
 import re
 import zlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import astuple, dataclass, field
 from functools import cached_property, lru_cache
 
 import numpy as np
+
+from bot.scoring.semantics import MAX_DIMENSIONS, Semantics, fit_semantics
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,14 @@ class PreferenceParams:
     # share of a preprint's (unit-length) vector given to its subject category; the rest is
     # its words, so two preprints of one category are at least this similar
     category_share: float = 0.5
-    # ridge on term weights (per unit-length preprint vector): chosen on the --tune
-    # subscribers of bench/bench_feedback.py, category and topic ones mixed (README)
-    l2: float = 0.03
+    # share of the vector given to the semantic coordinates (`bot.scoring.semantics`),
+    # when the active model has them: words and category keep their proportions in the rest
+    semantic_share: float = 0.3
+    semantic_dims: int = 16  # the first this many of the space's coordinates
+    # ridge on term weights (per unit-length preprint vector). This, the shares and the
+    # dimensions were chosen on the --tune subscribers of bench/bench_feedback.py,
+    # category and topic ones mixed, three vote seeds (bench/README)
+    l2: float = 0.01
     l2_intercept: float = 1.0
     # an entry counts as moved by feedback only when its adjustment is at least this (nats)
     marker_nats: float = 0.25
@@ -83,7 +90,9 @@ MAX_HALVINGS = 30  # of a Newton step that does not lower the loss
 
 
 CATEGORY = "\x00category:"  # the category's coordinate (never a word stem)
+SEMANTIC = "\x00semantic:"  # a semantic coordinate's (never a word stem)
 HASH_MASK = (1 << 24) - 1
+SEMANTIC_COLUMN = HASH_MASK + 1  # the first semantic coordinate's column
 GEMM_CELLS = 1 << 17  # multiply-adds per dense product (OpenBLAS threads from 1 << 18)
 
 
@@ -102,37 +111,56 @@ class Terms:
 
 
 @lru_cache(maxsize=50_000)
-def terms(text: str, category: str = "", params: PreferenceParams = DEFAULT_PARAMS) -> Terms:
+def terms(
+    text: str,
+    category: str = "",
+    params: PreferenceParams = DEFAULT_PARAMS,
+    semantics: Semantics | None = None,
+) -> Terms:
     """The vector of a title + abstract (memoised: one preprint ranks for many subscribers)."""
-    return _vectorise(text, category, params)
+    return _vectorise(text, category, params, semantics)
 
 
 @lru_cache(maxsize=50_000)
 def terms_of(
-    title: str, abstract: str, category: str = "", params: PreferenceParams = DEFAULT_PARAMS
+    title: str,
+    abstract: str,
+    category: str = "",
+    params: PreferenceParams = DEFAULT_PARAMS,
+    semantics: Semantics | None = None,
 ) -> Terms:
     """`terms` of f"{title} {abstract}", memoised on the (already hashed) strings themselves,
     so a cache hit neither joins nor re-hashes an abstract."""
-    return _vectorise(f"{title} {abstract}", category, params)
+    return _vectorise(f"{title} {abstract}", category, params, semantics)
 
 
-def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
+def stem_counts(text: str, stem_chars: int) -> tuple[Counter[str], dict[str, str]]:
+    """A text's word stems (stop words dropped) with their counts, and a word for each."""
     counts: Counter[str] = Counter()
     words: dict[str, str] = {}
     stop = _stop_words()
     for word in _WORD.findall(text.casefold()):
         if word in stop:
             continue
-        stem = word[: params.stem_chars]
+        stem = word[:stem_chars]
         counts[stem] += 1
         words.setdefault(stem, word)
+    return counts, words
+
+
+def _vectorise(
+    text: str, category: str, params: PreferenceParams, semantics: Semantics | None
+) -> Terms:
+    counts, words = stem_counts(text, params.stem_chars)
     weights = {stem: 1.0 + math.log(n) for stem, n in counts.items()}
     norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+    dense = _semantic(text, weights, params, semantics)
+    kept = math.sqrt(1.0 - params.semantic_share) if dense is not None else 1.0
     share = params.category_share if category else 0.0
-    scale = math.sqrt(1.0 - share) / norm
+    scale = math.sqrt(1.0 - share) / norm * kept
     vector = {stem: v * scale for stem, v in weights.items()}
     if category:
-        vector[CATEGORY + category.casefold()] = math.sqrt(share)
+        vector[CATEGORY + category.casefold()] = math.sqrt(share) * kept
     merged: dict[int, tuple[float, str]] = {}  # two stems hashed alike share one column
     for stem, v in vector.items():
         # a stable hash: hash() is salted per process, so which stems collide (and with it
@@ -141,12 +169,40 @@ def _vectorise(text: str, category: str, params: PreferenceParams) -> Terms:
         before, first = merged.get(column, (0.0, stem))
         merged[column] = (before + v, first)
     by_column = sorted(merged.items())
+    if dense is not None:  # after every hashed column: the order stays sorted
+        share = math.sqrt(params.semantic_share)
+        by_column += [(SEMANTIC_COLUMN + i, (float(v) * share, f"{SEMANTIC}{i}"))
+                      for i, v in enumerate(dense)]  # fmt: skip
     columns = np.array([c for c, _ in by_column], dtype=np.int64)
     values = np.array([v for _, (v, _) in by_column])
     length = float(np.linalg.norm(values))
     if length > 0:  # two stems on one column add up: unit length again (|w · x| ≤ ‖w‖)
         values /= length
     return Terms(vector, words, columns, values, tuple(s for _, (_, s) in by_column))
+
+
+def semantic_space(
+    texts: Iterable[str],
+    params: PreferenceParams = DEFAULT_PARAMS,
+    dimensions: int = MAX_DIMENSIONS,
+) -> Semantics | None:
+    """The semantic space of a journal model's training texts, in this model's stems."""
+    counted = (stem_counts(text, params.stem_chars)[0] for text in texts)
+    return fit_semantics(counted, params.stem_chars, dimensions)
+
+
+def _semantic(
+    text: str, weights: dict[str, float], params: PreferenceParams, semantics: Semantics | None
+) -> np.ndarray | None:
+    """The text's semantic coordinates, or None when there are none to give (no space, a
+    zero share, or no stem of the text known to it)."""
+    if semantics is None or params.semantic_share <= 0 or params.semantic_dims <= 0:
+        return None
+    if semantics.stem_chars != params.stem_chars:  # the space's own stems
+        counts, _ = stem_counts(text, semantics.stem_chars)
+        weights = {stem: 1.0 + math.log(n) for stem, n in counts.items()}
+    z = semantics.embed(weights, min(params.semantic_dims, semantics.dimensions))
+    return z if z.any() else None
 
 
 @dataclass(frozen=True)
@@ -269,7 +325,7 @@ class Preference:
         kept = (keep - starts[row[keep]]).tolist(), row[keep].tolist(), rounded.tolist()
         for i, doc, push, value in zip(*kept, values[keep].tolist(), strict=True):
             stem = docs[doc].stems[i]
-            if not stem.startswith(CATEGORY):
+            if not stem.startswith("\x00"):  # a word, not the category or semantics
                 best[doc].append((push, value, stem))
         n = self.params.why_terms
         return [
