@@ -25,9 +25,9 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
-from functools import partial
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 from bot.channels.base import DigestBody, DigestLinks, Message
