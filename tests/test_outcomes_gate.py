@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 from typer.testing import CliRunner
 
@@ -14,6 +15,7 @@ from bot.matching.gate import retrain_with_gate, split_holdout
 from bot.matching.train import train_from_store
 from bot.records.paper import Paper
 from bot.scoring.params import GateParams
+from bot.scoring.semantics import load_semantics
 from bot.scoring.synthetic import synthetic_corpus
 from bot.store import Store
 from bot.store.profiles import import_papers
@@ -64,6 +66,10 @@ def test_the_gate_activates_a_better_candidate(store: Store, env: dict[str, str]
     assert report.candidate.mrr > report.active.mrr + 0.2
     assert report.n_holdout == 75  # 15% of the 500 dated pairs
     assert _active(store) == report.version != old
+    # the candidate's feedback space comes with it (fitted on its own training papers)
+    with store.session() as session:
+        info = active_model_version(session)
+    assert info is not None and load_semantics(Path(info.path)) is not None
 
 
 def test_the_gate_refuses_a_worse_candidate_and_keeps_the_active_model(

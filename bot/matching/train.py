@@ -182,6 +182,8 @@ def train_from_store(
     names = {k: p.name for k, p in journals.items()}
     manifest = _manifest(version, model, names, min_papers, seconds)
     directory = models.models_dir / version
+    if progress is not None:
+        progress("semantic space for 👍/👎 feedback")
     _write_artefact(model, directory, manifest, semantic_space(p.text for p in papers))
     active = ActiveModel(version=version, model=model, path=directory)
     n_rescored = _activate(store, models, active, manifest, today)
