@@ -8,8 +8,10 @@ intended change, regenerate them and read the diff:
 
 from __future__ import annotations
 
+import html
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -192,6 +194,30 @@ def test_a_liked_topic_moves_its_preprint_up_with_a_marker_and_the_journals_numb
 
 def test_feedback_email_text_matches_the_golden_file() -> None:
     _golden("digest_feedback_email.txt", render_email(_email(feedback_digest())).text)
+
+
+def near_digest() -> Digest:
+    """The feedback digest as it reads when the moved entry shares no named word with the
+    liked preprint (its topic or category moved it): "why" names the nearest one."""
+    digest = feedback_digest()
+    entries = tuple(
+        replace(e, feedback_terms="", feedback_like="Electrocardiogram arrhythmia "
+                "classification for rare beats") if e.feedback else e
+        for e in digest.sections[0].entries
+    )  # fmt: skip
+    return replace(digest, sections=(replace(digest.sections[0], entries=entries),))
+
+
+def test_an_entry_moved_by_its_topic_names_the_nearest_liked_preprint_in_every_channel() -> None:
+    line = (
+        "↑ from your feedback: close to “Electrocardiogram arrhythmia classification for rare "
+        "beats”, which you liked"
+    )
+    email = render_email(_email(near_digest()))
+    _golden("digest_feedback_near_email.txt", email.text)
+    assert line in " ".join(email.text.split()) and html.escape(line, quote=False) in email.html
+    blocks = json.dumps([list(p.blocks) for p in digest_posts(near_digest())], ensure_ascii=False)
+    assert line in blocks
 
 
 def test_feedback_slack_blocks_match_the_golden_file() -> None:

@@ -168,7 +168,11 @@ def test_the_active_models_space_reranks_the_stored_digest(
     # the stored fit (words only) is stale in the new space: the digest fits in the space
     digest = load_digest(store, record, "p", NOW)
     assert [e.preprint_id for e in digest.entries][:2] == [_pid(0), _pid(4)]
-    assert next(e for e in digest.entries if e.preprint_id == _pid(4)).feedback == 1
+    moved = next(e for e in digest.entries if e.preprint_id == _pid(4))
+    assert moved.feedback == 1 and not moved.feedback_terms  # no word shared: its topic
+    assert feedback.why(moved, "MIA").endswith(
+        "moved up by your feedback: close to “Part 0”, which you liked."
+    )
     subscribing.record_vote(store, record.id, _pid(1), "U1", -1, NOW)  # refitted in the space
     with store.session() as session:
         stored = votes_store.fit_of(session, record.id)

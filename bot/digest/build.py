@@ -116,6 +116,7 @@ def _entry(
         rank=rank,
         feedback=mark.direction if mark else 0,
         feedback_terms=", ".join(mark.terms) if mark else "",
+        feedback_like=mark.like if mark else "",
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import textwrap
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -37,12 +38,16 @@ FITS_KEPT = 256  # fitted preference models kept, one per distinct vote set
 # candidates whose vectors are kept stacked between digests (a run's first reads of 100
 # per followed journal; about 2.5 kB each)
 CANDIDATES_KEPT = 20_000
+LIKE_CHARS = 80  # of a voted preprint's title, when "why" names it
 
 
 @dataclass(frozen=True)
 class Mark:
     direction: int  # +1 up, -1 down
     terms: tuple[str, ...]
+    # when it shares no named word with them: the title of the preprint voted so that is
+    # nearest to it (its topic or subject category moved it)
+    like: str = ""
 
 
 def _text(
@@ -237,10 +242,28 @@ def select_with_feedback(
             moved.append((candidate, direction))
     docs = [_text(candidate, params, semantics) for candidate, _ in moved]
     found = preference.shared_terms_of(docs, [d for _, d in moved])
-    marks = {
-        c.preprint_id: Mark(d, tuple(terms)) for (c, d), terms in zip(moved, found, strict=True)
-    }
+    voted = [(v, _text(v, params, semantics)) for v in votes]
+    marks = {}
+    for (c, d), doc, terms in zip(moved, docs, found, strict=True):
+        like = "" if terms else _nearest_voted(c.preprint_id, doc, d, voted)
+        marks[c.preprint_id] = Mark(d, tuple(terms), like)
     return chosen, marks
+
+
+def _nearest_voted(
+    preprint_id: str, doc: model.Terms, direction: int,
+    voted: Sequence[tuple[VotedPreprint, model.Terms]],
+) -> str:  # fmt: skip
+    """The shortened title of the preprint voted in `direction` most similar to `doc` in
+    the model's own space (words, category and semantic coordinates), "" when none is."""
+    best, title = 0.0, ""
+    for vote, terms in voted:
+        if vote.value != direction or vote.preprint_id == preprint_id:
+            continue
+        similarity = model.similarity(doc, terms)
+        if similarity > best:
+            best, title = similarity, vote.title
+    return textwrap.shorten(title, LIKE_CHARS, placeholder="…") if title else ""
 
 
 def _positions(chosen: Chosen) -> dict[str, int]:
@@ -275,14 +298,22 @@ def _voted(direction: int) -> str:
     return "preprints you liked" if direction > 0 else "preprints you marked less like this"
 
 
+def _near(entry: Entry) -> str:
+    """ "close to “Title”, which you liked" for an entry moved by no word it shares."""
+    voted = "which you liked" if entry.feedback > 0 else "which you marked less like this"
+    return f"close to “{entry.feedback_like}”, {voted}"
+
+
 def feedback_line(entry: Entry) -> str:
     """ "↑ from your feedback: shares cardiac, mri with preprints you liked" ("" if unmoved):
     the line email and Slack show under the numbers."""
     if not entry.feedback:
         return ""
-    if not entry.feedback_terms:
-        return marker(entry)
-    return f"{marker(entry)}: shares {entry.feedback_terms} with {_voted(entry.feedback)}"
+    if entry.feedback_terms:
+        return f"{marker(entry)}: shares {entry.feedback_terms} with {_voted(entry.feedback)}"
+    if entry.feedback_like:
+        return f"{marker(entry)}: {_near(entry)}"
+    return marker(entry)
 
 
 def why(entry: Entry, journal: str) -> str:
@@ -295,6 +326,8 @@ def why(entry: Entry, journal: str) -> str:
     moved = "moved up" if entry.feedback > 0 else "moved down"
     if entry.feedback_terms:
         return f"{line}; {moved} by your feedback: shares {entry.feedback_terms} with {voted}."
+    if entry.feedback_like:
+        return f"{line}; {moved} by your feedback: {_near(entry)}."
     return f"{line}; {moved} by your feedback."
 
 

@@ -82,6 +82,8 @@ class Entry:
     # +1 when the subscription's votes moved it up (or into the digest), -1 down, 0 not
     feedback: int = 0
     feedback_terms: str = ""  # "segmentation, cardiac": shared with the preprints voted so
+    # else the (shortened) title of the preprint voted so that is nearest to it
+    feedback_like: str = ""
 
 
 @dataclass(frozen=True)

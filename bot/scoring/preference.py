@@ -242,6 +242,12 @@ class Stack:
         return np.bincount(self.at, weights=weights, minlength=len(self.columns))
 
 
+def similarity(a: Terms, b: Terms) -> float:
+    """x_a · x_b: how alike two preprints are to the model (1 for one text)."""
+    _, at_a, at_b = np.intersect1d(a.columns, b.columns, assume_unique=True, return_indices=True)
+    return float(a.values[at_a] @ b.values[at_b])
+
+
 def stack(docs: Sequence[Terms]) -> Stack:
     found = np.concatenate([d.columns for d in docs])
     columns, at = np.unique(found, return_inverse=True)
