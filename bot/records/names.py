@@ -171,3 +171,89 @@ def merge_abbreviations(names: Iterable[str]) -> dict[str, str]:
         ]
         out[name] = longer[0] if len(longer) == 1 else key
     return out
+
+
+# A published version's DOI names its journal for many physics publishers: the registrant's
+# own code (APS "PhysRevD", Elsevier "j.physletb", OUP "mnras", EPJ "epjc") or the journal's
+# ISSN (IOP, AAS, EDP, World Scientific, Elsevier before 2000). Each pattern's groups, joined,
+# are the journal's code; a known code reads as the journal-ref spelling, so a label from a DOI
+# and one from a journal-ref agree. AIP's "10.1063/1.2779138" and Chicago's "10.1086/518646"
+# name no journal: None.
+_DOI_JOURNAL = [
+    re.compile(p)
+    for p in (
+        r"^10\.1103/(physrev[a-z]*|revmodphys|prx[a-z]*)\.",
+        r"^10\.1016/(j\.[a-z]+)\.",
+        r"^10\.1016/(s\d{4}-\d{3}[\dx])\(",
+        r"^10\.(1088|3847|1051|1209)/(\d{4}-\d{3}[\dx])[/.-]",
+        r"^10\.(1093)/([a-z]+)/",
+        r"^10\.1007/(jhep)\d",
+        r"^10\.1007/(s\d{5})-",
+        r"^10\.1140/(epj[a-z]+)/",
+        r"^10\.(1142|1017)/(s\d{7}[\dx])",
+        r"^10\.1111/(j\.\d{4}-\d{3}[\dx])\.",
+        r"^10\.1038/(s41\d{3})-",
+        r"^10\.1038/(nature|nphys|ncomms|nphoton|nmat|nnano)\d",
+        r"^10\.1143/([a-z]+)\.",
+        r"^10\.1364/([a-z]+)\.",
+        r"^10\.22331/(q)-",
+        r"^10\.21468/(scipost[a-z]+)\.",
+    )
+]
+_DOI_NAMES = {
+    **{f"physrev{s}": f"Phys. Rev. {s.upper()}" for s in "abcdex"},
+    "physrevlett": "Phys. Rev. Lett.",
+    "physrevresearch": "Phys. Rev. Research",
+    "physrevapplied": "Phys. Rev. Applied",
+    "revmodphys": "Rev. Mod. Phys.",
+    "prxquantum": "PRX Quantum",
+    "j.physletb": "Phys. Lett. B", "s0370-2693": "Phys. Lett. B",
+    "j.physleta": "Phys. Lett. A", "s0375-9601": "Phys. Lett. A",
+    "j.nuclphysb": "Nucl. Phys. B", "s0550-3213": "Nucl. Phys. B",
+    "j.nuclphysa": "Nucl. Phys. A",
+    "j.physa": "Physica A",
+    "j.aop": "Annals Phys.",
+    "j.physrep": "Phys. Rept.",
+    "jhep": "JHEP", "1088 1126-6708": "JHEP",
+    "epjc": "Eur. Phys. J. C",
+    "1051 0004-6361": "Astron. Astrophys.",
+    "1093 mnras": "Mon. Not. Roy. Astron. Soc.", "j.1365-2966": "Mon. Not. Roy. Astron. Soc.",
+    "3847 1538-4357": "Astrophys. J.", "1088 0004-637x": "Astrophys. J.",
+    "3847 2041-8205": "Astrophys. J. Lett.", "3847 2041-8213": "Astrophys. J. Lett.",
+    "1088 2041-8205": "Astrophys. J. Lett.",
+    "3847 1538-3881": "Astron. J.", "1088 0004-6256": "Astron. J.",
+    "3847 0067-0049": "Astrophys. J. Suppl.", "1088 0067-0049": "Astrophys. J. Suppl.",
+    "1088 1475-7516": "JCAP",
+    "1088 1367-2630": "New J. Phys.",
+    "1088 1751-8113": "J. Phys. A", "1088 1751-8121": "J. Phys. A",
+    "1088 0305-4470": "J. Phys. A",
+    "1088 0264-9381": "Class. Quant. Grav.", "1088 1361-6382": "Class. Quant. Grav.",
+    "1088 0953-8984": "J. Phys. Condens. Matter", "1088 1361-648x": "J. Phys. Condens. Matter",
+    "1088 0953-4075": "J. Phys. B", "1088 1361-6455": "J. Phys. B",
+    "1088 1742-6596": "J. Phys. Conf. Ser.",
+    "1209 0295-5075": "Europhys. Lett.",
+    "s0217751x": "Int. J. Mod. Phys. A", "s02177323": "Mod. Phys. Lett. A",
+    "s00220": "Commun. Math. Phys.", "s10773": "Int. J. Theor. Phys.",
+    "ptp": "Prog. Theor. Phys.",
+    "nature": "Nature", "s41586": "Nature", "nphys": "Nature Phys.", "s41567": "Nature Phys.",
+    "ncomms": "Nature Commun.", "s41467": "Nature Commun.",
+    "q": "Quantum", "scipostphys": "SciPost Phys.",
+}  # fmt: skip
+
+
+def journal_from_doi(doi: str) -> str | None:
+    """The journal a published version's DOI names, spelled as journal-refs spell it (a
+    publisher's code when it is not among the known ones), or None when the DOI does not say.
+
+    >>> journal_from_doi("doi:10.1103/PhysRevD.76.052005")
+    'Phys. Rev. D'
+    >>> journal_from_doi("10.1063/1.2779138") is None
+    True
+    """
+    text = doi.strip().casefold().removeprefix("https://doi.org/").removeprefix("doi:")
+    for pattern in _DOI_JOURNAL:
+        found = pattern.match(text)
+        if found:
+            code = " ".join(found.groups())
+            return _DOI_NAMES.get(code) or _DOI_NAMES.get(found.groups()[-1]) or f"doi {code}"
+    return None
