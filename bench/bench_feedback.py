@@ -19,6 +19,10 @@ two kinds (the issue's two examples):
   the training papers only; a stream preprint belongs to the cluster whose centroid is
   nearest (cosine) among J's four, and the subscriber wants those of one cluster.
 
+The feedback's semantic space (`bot.scoring.semantics`) is fitted on the journal model's
+training papers, as `rxradar train` fits it (`--no-semantics`: words and categories only, as
+for a model trained before there was one).
+
 Every pair (J, C) or (J, cluster) whose plain top-10 digests over the 8 weeks hold between
 15% and 60% of what it wants is a subscriber. Each week the digest is J's top 10 of the
 week's batch (the best 100 by J's probability are the candidates, as `load_digest`
