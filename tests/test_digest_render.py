@@ -215,7 +215,8 @@ def test_an_entry_moved_by_its_topic_names_the_nearest_liked_preprint_in_every_c
     )
     email = render_email(_email(near_digest()))
     _golden("digest_feedback_near_email.txt", email.text)
-    assert line in " ".join(email.text.split()) and html.escape(line, quote=False) in email.html
+    assert line in " ".join(email.text.split())
+    assert email.html is not None and html.escape(line, quote=False) in email.html
     blocks = json.dumps([list(p.blocks) for p in digest_posts(near_digest())], ensure_ascii=False)
     assert line in blocks
 
