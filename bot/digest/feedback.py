@@ -242,28 +242,43 @@ def select_with_feedback(
             moved.append((candidate, direction))
     docs = [_text(candidate, params, semantics) for candidate, _ in moved]
     found = preference.shared_terms_of(docs, [d for _, d in moved])
-    voted = [(v, _text(v, params, semantics)) for v in votes]
-    marks = {}
-    for (c, d), doc, terms in zip(moved, docs, found, strict=True):
-        like = "" if terms else _nearest_voted(c.preprint_id, doc, d, voted)
-        marks[c.preprint_id] = Mark(d, tuple(terms), like)
+    likes = _nearest_voted(moved, docs, found, votes, preference, semantics)
+    marks = {
+        c.preprint_id: Mark(d, tuple(terms), like)
+        for (c, d), terms, like in zip(moved, found, likes, strict=True)
+    }
     return chosen, marks
 
 
 def _nearest_voted(
-    preprint_id: str, doc: model.Terms, direction: int,
-    voted: Sequence[tuple[VotedPreprint, model.Terms]],
-) -> str:  # fmt: skip
-    """The shortened title of the preprint voted in `direction` most similar to `doc` in
-    the model's own space (words, category and semantic coordinates), "" when none is."""
-    best, title = 0.0, ""
-    for vote, terms in voted:
-        if vote.value != direction or vote.preprint_id == preprint_id:
-            continue
-        similarity = model.similarity(doc, terms)
-        if similarity > best:
-            best, title = similarity, vote.title
-    return textwrap.shorten(title, LIKE_CHARS, placeholder="…") if title else ""
+    moved: Sequence[tuple[Candidate, int]], docs: Sequence[model.Terms],
+    found: Sequence[Sequence[str]], votes: Sequence[VotedPreprint],
+    preference: model.Preference, semantics: Semantics | None,
+) -> list[str]:  # fmt: skip
+    """For each moved entry that shares no named word with the preprints voted its way, the
+    shortened title of the one of them most similar to it in the model's own space (words,
+    category and semantic coordinates); "" for the others, or when none is similar."""
+    likes = [""] * len(moved)
+    unnamed = [i for i, terms in enumerate(found) if not terms]
+    if not unnamed or not votes:
+        return likes
+    voted = [_text(v, preference.params, semantics) for v in votes]
+    similar = model.similarities([docs[i] for i in unnamed], voted, preference.columns)
+    values = np.array([v.value for v in votes])
+    for row, i in enumerate(unnamed):
+        candidate, direction = moved[i]
+        scores = np.where(values == direction, similar[row], 0.0)
+        for j in np.flatnonzero(scores > 0)[np.argsort(-scores[scores > 0], kind="stable")]:
+            if votes[j].preprint_id != candidate.preprint_id:  # not itself, voted before
+                likes[i] = _short_title(votes[j].title)
+                break
+    return likes
+
+
+@lru_cache(maxsize=4096)
+def _short_title(title: str) -> str:
+    """A title cut at a word to `LIKE_CHARS` (memoised: a vote is named in many digests)."""
+    return textwrap.shorten(title, LIKE_CHARS, placeholder="…")
 
 
 def _positions(chosen: Chosen) -> dict[str, int]:

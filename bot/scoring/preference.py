@@ -242,10 +242,32 @@ class Stack:
         return np.bincount(self.at, weights=weights, minlength=len(self.columns))
 
 
-def similarity(a: Terms, b: Terms) -> float:
-    """x_a · x_b: how alike two preprints are to the model (1 for one text)."""
-    _, at_a, at_b = np.intersect1d(a.columns, b.columns, assume_unique=True, return_indices=True)
-    return float(a.values[at_a] @ b.values[at_b])
+def similarities(docs: Sequence[Terms], others: Sequence[Terms], columns: np.ndarray) -> np.ndarray:
+    """x_d · x_o for every doc and other (1 for one text). `columns`: sorted, holding every
+    column of the others (a fit's `Preference.columns` for its votes). Only the columns
+    some doc shares with some other are laid out: a doc's other columns count nothing."""
+    if not docs or not others:
+        return np.zeros((len(docs), len(others)))
+    doc_rows, doc_at, doc_values = _placed(docs, columns)
+    used, doc_at = np.unique(doc_at, return_inverse=True)
+    if not len(used):
+        return np.zeros((len(docs), len(others)))
+    other_rows, other_at, other_values = _placed(others, columns)
+    place = np.minimum(np.searchsorted(used, other_at), len(used) - 1)
+    shared = used[place] == other_at
+    left, right = np.zeros((len(docs), len(used))), np.zeros((len(others), len(used)))
+    left[doc_rows, doc_at.reshape(-1)] = doc_values
+    right[other_rows[shared], place[shared]] = other_values[shared]
+    return left @ right.T
+
+
+def _placed(docs: Sequence[Terms], columns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """The docs' entries on `columns` (row, place in `columns`, value); the rest dropped."""
+    found = np.concatenate([t.columns for t in docs])
+    at = np.minimum(np.searchsorted(columns, found), len(columns) - 1)
+    hit = columns[at] == found
+    row = np.repeat(np.arange(len(docs)), [len(t.columns) for t in docs])
+    return row[hit], at[hit], np.concatenate([t.values for t in docs])[hit]
 
 
 def stack(docs: Sequence[Terms]) -> Stack:
