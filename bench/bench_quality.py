@@ -19,15 +19,13 @@ Last, the calibration on each set's training part by 5-fold CV of the whole pipe
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from bot.profiles.files import read_papers
-from bot.records.names import journal_from_doi
-from bot.records.paper import Paper
+from bot.records.paper import Paper, with_published_journal
 from bot.scoring.evaluate import (
     BASELINES,
     MODEL,
@@ -71,13 +69,8 @@ def read_set(name: str) -> tuple[list[Paper], list[Paper]] | None:
         return None
     papers = list(read_papers(path, skip_bad_rows=True))
     if name in DOI_LABELLED:
-        papers = [_doi_labelled(p) for p in papers]
+        papers = [with_published_journal(p) for p in papers]
     return dev_split(papers)
-
-
-def _doi_labelled(paper: Paper) -> Paper:
-    named = journal_from_doi(paper.published_doi) if paper.published_doi else None
-    return replace(paper, journal=named) if named else paper
 
 
 def evaluate_set(name: str, baselines: list[str]) -> Evaluation | None:

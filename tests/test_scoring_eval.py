@@ -108,6 +108,38 @@ def test_the_dev_split_option_splits_one_file_by_the_protocol(tmp_path: Path) ->
     assert "{" not in err  # progress only, on stderr
 
 
+APS = ("PhysRevA", "PhysRevB", "PhysRevC", "PhysRevD", "PhysRevE", "PhysRevLett", "PhysRevX",
+       "RevModPhys")  # fmt: skip
+
+
+def test_journal_from_doi_labels_papers_by_their_published_doi(tmp_path: Path) -> None:
+    """A set whose journal field is a placeholder ("arXiv", as a preprint without a
+    journal-ref) but whose published DOIs name the journals: by the field it is one journal,
+    by the DOI the eight; a paper without a DOI keeps its field."""
+    corpus = synthetic_corpus(1500, 8, seed=3)
+    journals = sorted({p.journal or "" for p in corpus.papers})
+    path = tmp_path / "all.jsonl"
+    with path.open("w", encoding="utf-8") as handle:
+        for i, paper in enumerate(corpus.papers[:900]):
+            row = {"id": paper.id, "title": paper.title, "abstract": paper.abstract}
+            aps = APS[journals.index(paper.journal or "")]
+            row["journal"] = "arXiv"
+            if i % 9:
+                row["published_doi"] = f"10.1103/{aps}.{i}"
+            handle.write(json.dumps(row) + "\n")
+    code, out, err = _eval("--train", str(path), "--split", "dev", "--journal-from", "doi",
+                           "--json", "--baselines", "prior", "--min-papers", "5")  # fmt: skip
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["n_journals"] == 9  # the eight, and "arXiv": the 100 rows without a DOI
+    assert result["model"]["mrr"] > result["baselines"]["prior"]["mrr"] + 0.2
+    said = "all.jsonl: journal from the published DOI: 800 papers relabelled, of 800 with a"
+    assert said in " ".join(err.split())
+    code, out, err = _eval("--train", str(path), "--split", "dev", "--json", "--baselines", "prior")
+    assert code == 2  # by the field: one journal, nothing to rank
+    assert "only 1 journal(s) have at least 10 training papers" in err
+
+
 def test_the_human_output_is_a_table_with_model_and_baselines(tmp_path: Path) -> None:
     data = _write(tmp_path / "all.jsonl", 0, 600)
     code, out, _ = _eval("--train", str(data), "--split", "dev", "--baselines", "all")

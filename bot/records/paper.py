@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
+
+from bot.records.names import journal_from_doi
 
 # The longest value each short field of a paper may hold: the database columns are this
 # wide (bot.store.profile_models), and an import refuses a longer one with its file:line
@@ -68,3 +70,12 @@ class Paper:
     def text(self) -> str:
         """What the model reads: title and abstract."""
         return f"{self.title}. {self.abstract}".strip()
+
+
+def with_published_journal(paper: Paper) -> Paper:
+    """The paper labelled by the journal its published version's DOI names
+    (`journal_from_doi`: `10.1103/PhysRevD…` is Phys. Rev. D), or as it is when it has no such
+    DOI or the DOI names no journal. For sets whose journal field is sparse or misspelt (the
+    arXiv journal-ref: "Rhysical Review A"), while the DOI is exact."""
+    named = journal_from_doi(paper.published_doi) if paper.published_doi else None
+    return replace(paper, journal=named) if named and named != paper.journal else paper
