@@ -11,11 +11,21 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot import subscribing
+from bot.delivery.links import feedback_reset_url, profile_edit_url, vote_url
+from bot.delivery.preparing import load_digest
+from bot.records.paper import Paper
+from bot.records.rules import DigestRules
+from bot.records.target import Target
+from bot.store import feedback as votes_store
+from bot.store.profiles import Suggestions, find_profile, import_papers
+from bot.store.subscriptions import SubscriptionRecord
 from tests.peers.smtp import part_text
 from tests.web_support import Web
 
@@ -32,6 +42,7 @@ ARGS = [
     "--no-first-run",
 ]
 MIA = "/journals/medical-image-analysis"
+NOW = datetime.now(UTC)
 PAGES = ("/", MIA, "/match", "PREPRINT", "/?q=genome", "/journals/journal-of-rare-observations")
 
 
@@ -229,4 +240,73 @@ def test_home_and_preprint_pages(reader: Reader) -> None:
         "Medical Image Analysis"
     )
     _screenshot(page, "preprint")
+    assert reader.errors == []
+
+
+def _voter(web: Web, name: str) -> tuple[SubscriptionRecord, str]:
+    """An email subscription of its own, and the preprint its digest shows first."""
+    target = Target("email", f"{name}@example.org")
+    rules = DigestRules(top=5, lookback_days=90)
+    record = subscribing.subscribe(web.store, target, ["Medical Image Analysis"], NOW, rules=rules)
+    first = load_digest(web.store, record, "p", NOW).entries[0].preprint_id
+    return record, first
+
+
+def _votes(web: Web, record: SubscriptionRecord) -> list[tuple[str, int]]:
+    with web.store.session() as session:
+        return [(v.preprint_id, v.value) for v in votes_store.voted(session, record.id)]
+
+
+def test_an_emailed_vote_link_asks_first_and_its_button_records_the_vote(reader: Reader) -> None:
+    web = reader.web
+    record, first = _voter(web, "browser-voter")
+    link = web.local(vote_url(web.settings.links(), record, first, "up", NOW))
+    page = reader.page
+    page.goto(link)
+    assert page.locator("h1").inner_text() == "Your feedback"
+    assert "Record 👍 more like this for “" in page.locator("main").inner_text()
+    assert _votes(web, record) == []  # opening the link (or a mail scanner) changes nothing
+    _screenshot(page, "vote")
+    page.get_by_role("button", name="Yes: 👍 more like this").click()
+    page.wait_for_selector("h1:has-text('Thanks')")
+    assert "will rank similar preprints accordingly" in page.locator("main").inner_text()
+    assert _votes(web, record) == [(first, 1)]
+    page.goto(web.local(feedback_reset_url(web.settings.links(), record, NOW)))
+    assert page.locator("h1").inner_text() == "Reset your feedback"
+    _screenshot(page, "feedback_reset")
+    page.get_by_role("button", name="Yes, reset my feedback").click()
+    page.wait_for_selector("h1:has-text('Feedback reset')")
+    assert "Forgot 1 vote:" in page.locator("main").inner_text()
+    assert _votes(web, record) == []
+    assert reader.errors == []
+
+
+def test_a_vote_page_fits_a_phone_screen(browser: Any, sqlite_web: Web) -> None:
+    record, first = _voter(sqlite_web, "phone-voter")
+    phone = Reader(browser, sqlite_web, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = phone.page
+        page.goto(
+            sqlite_web.local(vote_url(sqlite_web.settings.links(), record, first, "down", NOW))
+        )
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the vote page is {width}px wide"
+        assert page.get_by_role("button", name="Yes: 👎 less like this").is_visible()
+        assert phone.errors == []
+    finally:
+        phone.close()
+
+
+def test_a_custom_profiles_edit_link_shows_its_form(reader: Reader) -> None:
+    web = reader.web
+    papers = [Paper(title=f"Lab paper {i}", abstract=f"fin regrowth study {i}") for i in range(2)]
+    import_papers(web.store, papers, source="test", custom_profile="Browser lab")
+    profile = find_profile(web.store, "Browser lab")
+    assert not isinstance(profile, Suggestions)
+    page = reader.page
+    page.goto(web.local(profile_edit_url(web.settings.links(), profile, NOW)))
+    assert page.locator("h1").inner_text() == "Browser lab"
+    assert page.get_by_label("DOIs, arXiv ids, an ORCID iD, or BibTeX/RIS text").is_visible()
+    assert "it needs at least 5" in page.locator("main").inner_text()
+    _screenshot(page, "profile_edit")
     assert reader.errors == []
