@@ -13,7 +13,7 @@ preprint was seen in training. The stream is cut into 8 weekly batches (by a has
 id, fixed). A simulated subscriber follows journal J but wants only part of it, of one of
 two kinds (the issue's two examples):
 
-- category: the preprints of one bioRxiv subject category C;
+- category: the preprints of one bioRxiv subject category C (however it is capitalised);
 - topic: the preprints nearest one topic cluster of J. J's training papers (the journal
   model's, never the stream) are clustered by k-means (k = 4) on TF-IDF vectors fitted on
   the training papers only; a stream preprint belongs to the cluster whose centroid is
@@ -153,14 +153,16 @@ def subscribers(
     names: Sequence[str], stream: Sequence[Paper], probabilities: np.ndarray,
     clusters: Sequence[Sequence[frozenset[str]]], lo: float, hi: float,
 ) -> list[Subscriber]:  # fmt: skip
+    # one subject however it is capitalised: bioRxiv's older records spell "Genomics", its
+    # newer ones "genomics" (rxradar's ingest lower-cases them; the labelled file does not)
     by_category: dict[str, set[str]] = defaultdict(set)
     for p in stream:
-        by_category[p.category or ""].add(p.id or "")
+        by_category[(p.category or "").casefold()].add(p.id or "")
     chosen = []
     for column, name in enumerate(names):
         shown = [c for week in weekly_candidates(stream, probabilities, column) for c in week[:TOP]]
         parts = [("category", c, frozenset(by_category[c]))
-                 for c in sorted({c.categories[0] for c in shown})]  # fmt: skip
+                 for c in sorted({c.categories[0].casefold() for c in shown})]  # fmt: skip
         parts += [("topic", f"topic {i + 1}", ids) for i, ids in enumerate(clusters[column])]
         for kind, label, wanted in parts:
             share = sum(c.preprint_id in wanted for c in shown) / len(shown)
