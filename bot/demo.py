@@ -238,7 +238,9 @@ def demo_settings(settings: Settings) -> Settings:
             embeddings_dir=home / "embeddings",
             embedding_model="",  # offline: no encoder to download
         ),
-        http=replace(settings.http, host_delay=0),
+        # its feeds are its own server on 127.0.0.1, which the fetch guard refuses unless
+        # private hosts are allowed; the demo fetches nothing else (no configured feeds)
+        http=replace(settings.http, host_delay=0, allow_private_urls=True),
         sources=replace(settings.sources, feeds=()),
     )
 
