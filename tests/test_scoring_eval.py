@@ -171,6 +171,27 @@ def test_a_missing_test_file_tells_the_user_what_to_do(tmp_path: Path) -> None:
     assert "--test" in err
 
 
+def test_the_same_file_as_train_and_test_without_a_split_is_refused(tmp_path: Path) -> None:
+    """Every test paper would be a training paper: the numbers would look far better than
+    any new preprint gets (on bioRxiv, MRR 0.88 instead of 0.43)."""
+    data = _write(tmp_path / "all.jsonl", 0, 300)
+    code, out, err = _eval("--train", str(data), "--test", str(tmp_path / "." / "all.jsonl"))
+    assert code == 2 and out == ""
+    assert "--train and --test are the same file" in " ".join(err.split())
+    assert "add --split dev" in " ".join(err.split())
+
+
+def test_a_test_file_without_journals_says_what_it_lacks(tmp_path: Path) -> None:
+    train = _write(tmp_path / "train.jsonl", 0, 300)
+    test = tmp_path / "unlabelled.jsonl"
+    rows = [{"id": f"u{i}", "title": "t", "abstract": "a"} for i in range(5)]
+    test.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, _, err = _eval("--train", str(train), "--test", str(test), "--baselines", "prior")
+    said = " ".join(err.split())
+    assert code == 2 and "none of the 5 test papers names a journal" in said
+    assert "--journal-from doi" in said
+
+
 def test_the_dev_rule_matches_evaluation_md() -> None:
     assert is_dev_test(" 10.1101/015578 ") == is_dev_test("10.1101/015578")
 

@@ -63,6 +63,13 @@ def _relabelled(papers: list[Paper], journal_from: JournalFrom, name: str) -> li
     return labelled
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:  # a missing file: reading it says so
+        return False
+
+
 def _inputs(
     train: Path, test: Path | None, split: Split, journal_from: JournalFrom
 ) -> tuple[list[Paper], list[Paper]]:
@@ -72,6 +79,10 @@ def _inputs(
     if split is Split.none:
         if test is None:
             fail("--test FILE is required (or use --split dev to split --train by the protocol)")
+        if _same_file(train, test):
+            fail(f"--train and --test are the same file ({test}), so every test paper would "
+                 "be one the model trained on; add --split dev to hold out the protocol's "
+                 "test side, or give another --test file")  # fmt: skip
         return read(train), read(test)
     from bot.scoring.evaluate import dev_split
 

@@ -184,6 +184,11 @@ def run_evaluation(
     train = [(p, k) for p, k in all_train if k in column]
     all_test = labelled(test_papers, names)
     test = [(p, k) for p, k in all_test if k in column]
+    if not all_test:
+        raise ValueError(
+            f"none of the {len(test_papers):,} test papers names a journal: each row needs a "
+            "`journal` (arXiv records with a published DOI: add --journal-from doi)"
+        )
     if not test:
         raise ValueError("no test paper belongs to a trained journal; check the test file")
     say(f"training on {len(train):,} papers, {len(keys)} journals")
