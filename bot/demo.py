@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from bot.config import Settings
+from bot.config import Settings, make_private_dir
 from bot.ingest.poll import poll_feeds
 from bot.records.paper import Paper
 from bot.records.progress import Say
@@ -265,7 +265,8 @@ def _fresh(home: Path) -> None:
             shutil.rmtree(path)
         elif path.exists():
             path.unlink()
-    home.mkdir(parents=True, exist_ok=True)
+    make_private_dir(home.parent)  # the data directory, when the demo is the first use
+    make_private_dir(home)  # it holds the demo's database and signing key
 
 
 def build_demo(settings: Settings, now: datetime, say: Say) -> DemoWorld:

@@ -66,6 +66,8 @@ def test_read_only_commands_refuse_a_database_that_does_not_exist(
     assert result.returncode == 2, result.stdout
     assert not typo.exists()
     assert f"there is no database at {typo}" in result.stderr
+    said = " ".join(result.stderr.split())  # a new user: how to get one
+    assert "`rxradar demo` to try rxradar out" in said and "`rxradar train`" in said
     assert "Traceback" not in result.stderr
 
 

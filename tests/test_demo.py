@@ -43,6 +43,9 @@ def test_the_quick_start_reaches_a_first_digest_in_at_most_three_commands(
     assert "Next:" in err and "rxradar top 'Journal of Neural Circuits'" in err
     with store.session() as session:
         assert list_profiles(session) == []  # the configured database is never touched
+    data = Path(env["RXRADAR_DATA_DIR"])
+    for private in (data, data / "demo"):  # it holds a database and a signing key
+        assert private.stat().st_mode & 0o777 == 0o700, private
 
 
 def test_the_demo_can_be_run_again_and_shows_other_renderings(env: dict[str, str]) -> None:

@@ -93,7 +93,9 @@ def test_serve_refuses_a_half_configured_slack_app(tmp_path: Path) -> None:
     assert "RXRADAR_SLACK_SIGNING_SECRET is not set" in result.stderr
 
 
-def test_without_slack_settings_only_the_links_and_healthz_are_served(tmp_path: Path) -> None:
+def test_without_slack_settings_everything_but_slack_is_served(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     from bot.config import load_settings
     from bot.store import Store
     from bot.web.app import create_server_app
@@ -106,5 +108,8 @@ def test_without_slack_settings_only_the_links_and_healthz_are_served(tmp_path: 
             assert httpx.get(server.url("/healthz")).status_code == 200
             assert httpx.post(server.url("/slack/events"), content=b"x").status_code == 404
             assert httpx.get(server.url("/unsubscribe/garbage")).status_code == 400
+            assert httpx.get(server.url("/")).status_code == 200  # the site too
     finally:
         store.close()
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "serving the web site, the email links and /healthz, without Slack" in said

@@ -20,7 +20,9 @@ def serve_command(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8080, "--port", min=1, max=65535, help="Port to listen on."),
 ) -> None:
-    """Serve /slack/events, /slack/install, /confirm, /unsubscribe and /healthz."""
+    """Serve the web site (journal pages, feeds, the match form, the API), the email links
+    (confirm, unsubscribe, votes), /healthz and, when configured, Slack (/slack/events,
+    /slack/install)."""
     from bot.web.app import create_server_app
     from bot.web.serving import web_server
 

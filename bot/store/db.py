@@ -71,8 +71,9 @@ def refuse_missing_sqlite(url: str) -> None:
     path = Path(parsed.database).expanduser()
     if not path.exists():
         raise DatabaseUnavailable(
-            f"there is no database at {path}: check RXRADAR_DATABASE_URL (or RXRADAR_DATA_DIR), "
-            "or create it with `rxradar db upgrade`"
+            f"there is no database at {path}: check RXRADAR_DATABASE_URL (or RXRADAR_DATA_DIR). "
+            "To start one: `rxradar demo` to try rxradar out, or `rxradar profiles import FILE` "
+            "and `rxradar train` for your journals (`rxradar db upgrade` creates it empty)"
         )
 
 

@@ -61,14 +61,17 @@ def create_server_app(settings: Settings, store: Store) -> Starlette:
     """What `rxradar serve` (and `run`) host: the web app plus Slack in the configured mode.
 
     In Socket Mode the websocket is opened here (in the background) and /slack/events is not
-    served; without any RXRADAR_SLACK_* setting only the links and /healthz are. A
+    served; without any RXRADAR_SLACK_* setting, everything but Slack is. A
     half-configured Slack app raises ConfigError naming what is missing.
     """
     from bot.slack_app.app import create_app, installation_mode
     from bot.slack_app.socket import socket_mode_handler
 
     if not slack_configured(settings):
-        log.warning("Slack is not configured (RXRADAR_SLACK_*): serving links and /healthz only")
+        log.warning(
+            "Slack is not configured (RXRADAR_SLACK_*): serving the web site, the email links "
+            "and /healthz, without Slack"
+        )
         return create_web_app(settings, store)
     slack = create_app(settings, store)
     if installation_mode(settings) == "socket":
