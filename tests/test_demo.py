@@ -40,6 +40,10 @@ def test_the_quick_start_reaches_a_first_digest_in_at_most_three_commands(
     # two sections, each numbered from 1 and capped at the demo's top 5
     assert re.findall(r"^(\d)\. ", out, re.M) == ["1", "2", "3", "4", "5"] * 2
     assert "24 new" in err and "trained model" in err
+    # a first look at "calibrated probabilities": matches that are likely, not certain
+    # (every entry read 100.0% while the demo's journals shared no text and no subject)
+    shown = [float(p) for p in re.findall(r"^   (\d+\.\d)% · Top", out, re.M)]
+    assert len(shown) == 10 and all(30 <= p < 99 for p in shown), shown
     assert "Next:" in err and "rxradar top 'Journal of Neural Circuits'" in err
     with store.session() as session:
         assert list_profiles(session) == []  # the configured database is never touched
