@@ -54,6 +54,14 @@ def test_the_quick_start_reaches_a_first_digest_in_at_most_three_commands(
 
 def test_the_demo_can_be_run_again_and_shows_other_renderings(env: dict[str, str]) -> None:
     assert rxradar(["demo"], env).returncode == 0
+    home = Path(env["RXRADAR_DATA_DIR"]) / "demo"
+    demo = {**env, "RXRADAR_DATA_DIR": str(home),
+            "RXRADAR_DATABASE_URL": f"sqlite:///{home / 'rxradar.db'}"}  # fmt: skip
+    why = rxradar(["digest", "1", "--why"], demo)
+    assert why.returncode == 0, why.stderr
+    lines = why.stdout.splitlines()  # two journals, each numbered from 1 under its name
+    assert lines[0] == "Journal of Neural Circuits" and lines[1].startswith("1. ")
+    assert "Plant Cell Letters" in lines and lines[lines.index("Plant Cell Letters") - 1] == ""
     again = rxradar(["demo", "--show", "slack"], env)
     assert again.returncode == 0, again.stderr
     assert again.stdout.lstrip().startswith("[")  # Slack's JSON, alone on stdout

@@ -350,7 +350,10 @@ def _send_test(subscription_id: int, when: datetime) -> None:
 def _print_why(digest: Digest) -> None:
     if digest.is_empty:
         err_console.print("nothing for this subscription in the window")
-    for section in digest.sections:
+    headed = len(digest.sections) > 1  # each section is numbered from 1: say whose it is
+    for i, section in enumerate(digest.sections):
+        if headed:
+            out_console.print(("\n" if i else "") + section.name, highlight=False, markup=False)
         for entry in section.entries:
             out_console.print(
                 f"{entry.rank}. {entry.title}\n   {feedback.why(entry, section.name)}",
