@@ -103,6 +103,19 @@ def test_unknown_names_get_suggestions(store: Store, tmp_path: Path) -> None:
         assert search_profiles(session, "genetcs")[0].name == "Genetics"
 
 
+def test_a_misspelt_word_of_a_longer_name_finds_it(store: Store, tmp_path: Path) -> None:
+    """A typo in one word ("nerual") of "Journal of Neural Circuits": the whole names are too far
+    from it for a suggestion, each of its words is close to one of the name's."""
+    rows = [_row(1, "Journal of Neural Circuits"), _row(2, "Plant Cell Letters")]
+    import_papers(store, read_papers(_jsonl(tmp_path / "p.jsonl", rows)), source="t")
+    with store.session() as session:
+        assert [s.name for s in search_profiles(session, "nerual")] == [
+            "Journal of Neural Circuits"
+        ]
+        assert [s.name for s in search_profiles(session, "plnat cel")] == ["Plant Cell Letters"]
+        assert search_profiles(session, "zzzz qqqq") == []
+
+
 def test_training_papers_keep_only_journals_with_enough_papers(
     store: Store, tmp_path: Path
 ) -> None:

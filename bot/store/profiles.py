@@ -395,7 +395,27 @@ def search_profiles(
         return hits[:limit]
     by_key = {bare_key(s.key): s for s in summaries}
     close = difflib.get_close_matches(journal_key(query), list(by_key), n=limit, cutoff=0.6)
-    return [by_key[k] for k in close]
+    if close:
+        return [by_key[k] for k in close]
+    return _close_by_word(words, summaries)[:limit]
+
+
+WORD_CUTOFF = 0.75  # difflib ratio for a misspelt word ("nerual" / "neural": 0.83)
+
+
+def _close_by_word(words: list[str], summaries: list[ProfileSummary]) -> list[ProfileSummary]:
+    """Profiles each of whose query words is close to one of the name's words (a typo in
+    one word of a long name), the closest first."""
+    scored = []
+    for summary in summaries:
+        name_words = bare_key(summary.key).split()
+        best = [
+            max((difflib.SequenceMatcher(None, w, n).ratio() for n in name_words), default=0.0)
+            for w in words
+        ]
+        if words and min(best) >= WORD_CUTOFF:
+            scored.append((-sum(best), summary.name, summary))
+    return [summary for _, _, summary in sorted(scored, key=lambda t: t[:2])]
 
 
 def _abbreviated(session: Session, query: str, names: dict[str, str]) -> list[Profile]:
