@@ -94,6 +94,8 @@ def test_the_gate_refuses_a_worse_candidate_and_keeps_the_active_model(
     assert listed[1]["gate"]["activated"] is False
     assert listed[1]["gate"]["candidate"]["mrr"] < listed[1]["gate"]["active"]["mrr"]
     assert listed[1]["train_papers"] == 1000 - 75
+    table = CliRunner().invoke(app, ["models", "list"], env={**env, "COLUMNS": "80"}).stdout
+    assert first.version in table and second.version in table  # whole, to copy to `activate`
 
     # an operator may still switch to it, and back
     result = CliRunner().invoke(app, ["models", "activate", second.version], env=env)

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
+from rich.table import Column, Table
 
 from bot.cli.common import err_console, fail, open_store, out_console, print_json, settings
 from bot.store.scores import VersionInfo, model_versions
@@ -49,7 +49,10 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON 
     if not rows:
         err_console.print("no model yet: `rxradar train` trains the first one")
         return
-    table = Table("version", "active", "papers", "MRR (cand/active)", "ECE (cand/active)", "gate")
+    # the version is what `models activate` takes: never cut short, the gate wraps instead
+    version = Column("version", no_wrap=True, min_width=len("20261203T094411Z-0000"))
+    gate = Column("gate", overflow="fold", ratio=1)
+    table = Table(version, "active", "papers", "MRR (cand/active)", "ECE (cand/active)", gate)
     for row in rows:
         gate = row["gate"] or {}
         table.add_row(
