@@ -51,8 +51,8 @@ def list_command(as_json: bool = typer.Option(False, "--json", help="Print JSON 
         return
     # the version is what `models activate` takes: never cut short, the gate wraps instead
     version = Column("version", no_wrap=True, min_width=len("20261203T094411Z-0000"))
-    gate = Column("gate", overflow="fold", ratio=1)
-    table = Table(version, "active", "papers", "MRR (cand/active)", "ECE (cand/active)", gate)
+    reason = Column("gate", overflow="fold", ratio=1)
+    table = Table(version, "active", "papers", "MRR (cand/active)", "ECE (cand/active)", reason)
     for row in rows:
         gate = row["gate"] or {}
         table.add_row(
