@@ -207,7 +207,8 @@ def profile_windows(
                 name=name,
                 kind=kind,
                 n_papers=s.n_papers if s else 0,
-                mean_probability=s.mean_probability if s else None,
+                # the mean of no preprints is stored as 0: "the average preprint has 0.0%"
+                mean_probability=s.mean_probability if s and s.n_preprints else None,
                 quantiles=tuple(s.quantiles or ()) if s else (),
                 n_preprints=s.n_preprints if s else 0,
             )
